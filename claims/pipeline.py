@@ -1,0 +1,111 @@
+"""The pipeline: page text -> blocks -> sentences -> spaCy parse -> attribution -> embeddings -> scores.
+
+Pure over its inputs: no database, no Streamlit. Models are passed in (or loaded lazily by `default()`), so a
+test can run the whole thing with a small fake embedder."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from . import clean as clean_mod
+from . import split as split_mod
+from .embed import Embedder
+from .types import NOT_A_CLAIM, Attribution, Score, Sentence, SentenceResult
+
+
+class ScoresSentences(Protocol):
+    def score(self, texts: list[str], embeddings: np.ndarray) -> list[Score]: ...
+
+
+@dataclass
+class Extracted:
+    """One document through the pipeline: its (possibly HTML-extracted) text, results and vectors."""
+
+    name: str
+    text: str
+    results: list[SentenceResult]
+    #: row i is the embedding of results[i] (zeros for page furniture, which is never embedded)
+    vectors: np.ndarray
+    title: str = ""
+
+    @property
+    def claims(self) -> list[SentenceResult]:
+        return [r for r in self.results if r.score.is_claim]
+
+
+def furniture_score(sentence: Sentence, reason: str = "") -> Score:
+    return Score(0.0, False, NOT_A_CLAIM, ("page furniture" + (f": {reason}" if reason else ""),))
+
+
+@dataclass
+class Pipeline:
+    embedder: Embedder
+    detector: ScoresSentences
+    #: spaCy parse + attribution; off gives sentences and scores without attribution
+    attribution: bool = True
+    batch_size: int = 32
+
+    def sentences(self, text: str, *, lines: bool = False) -> tuple[list[Sentence], dict[int, str]]:
+        """Sentences with offsets into `text`, and why each furniture sentence is furniture (by index)."""
+        if lines:
+            return split_mod.split_lines(text), {}
+        blocks = clean_mod.clean(text)
+        sents = split_mod.split_sentences(text, blocks)
+        furniture = [b for b in blocks if b.kind == "furniture"]
+        reasons = {}
+        for s in sents:
+            if s.kind == "furniture":
+                reasons[s.index] = next((b.reason for b in furniture if b.start <= s.start and s.end <= b.end), "")
+        return sents, reasons
+
+    def run(
+        self,
+        docs: Sequence[tuple[str, str]],
+        *,
+        lines: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Extracted]:
+        """Run every stage over (name, text) pairs, batching the models across documents."""
+        split = [self.sentences(text, lines=lines) for _, text in docs]
+        per_doc = [sents for sents, _ in split]
+        flat = [(d, s) for d, sents in enumerate(per_doc) for s in sents if s.kind != "furniture"]
+        texts = [s.text for _, s in flat]
+        vectors = self.embedder.encode(texts, batch_size=self.batch_size) if texts else np.zeros(
+            (0, self.embedder.dim), dtype=np.float32)
+        scores = self.detector.score(texts, vectors) if texts else []
+        attributions: dict[tuple[int, int], tuple[Attribution, ...]] = {}
+        if self.attribution and texts:
+            from . import attribute as attribute_mod
+            from . import nlp
+
+            parsed = nlp.parse(texts)
+            groups: dict[int, list[int]] = {}
+            for i, (d, _) in enumerate(flat):
+                groups.setdefault(d, []).append(i)
+            for d, idx in groups.items():
+                # one call per document: pronouns resolve against earlier sentences of the same article
+                found = attribute_mod.attribute([flat[i][1] for i in idx], [parsed[i] for i in idx])
+                for i, attrs in zip(idx, found):
+                    attributions[(d, flat[i][1].index)] = tuple(attrs)
+        by_key = {(d, s.index): (i, scores[i]) for i, (d, s) in enumerate(flat)}
+        out = []
+        for d, ((name, text), sents) in enumerate(zip(docs, per_doc)):
+            results, rows = [], []
+            for s in sents:
+                hit = by_key.get((d, s.index))
+                if hit is None:
+                    score = furniture_score(s, split[d][1].get(s.index, ""))
+                    rows.append(np.zeros(self.embedder.dim, dtype=np.float32))
+                else:
+                    i, score = hit
+                    rows.append(vectors[i])
+                results.append(SentenceResult(doc=name, sentence=s, score=score,
+                                              attributions=attributions.get((d, s.index), ())))
+            mat = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, self.embedder.dim), np.float32)
+            title = next((r.sentence.text for r in results if r.sentence.kind == "headline"), "")
+            out.append(Extracted(name=name, text=text, results=results, vectors=mat, title=title))
+            if progress:
+                progress(1)
+        return out

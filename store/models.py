@@ -1,0 +1,169 @@
+"""SQLAlchemy 2 models. The database is the source of truth; the FAISS index is derived from `Vector` rows."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Document(Base):
+    """One ingested article. `content_hash` makes ingest idempotent: the same text is stored once."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(500))  # file name, URL or feed id
+    origin: Mapped[str] = mapped_column(String(2000), default="")  # path or URL it came from
+    title: Mapped[str] = mapped_column(String(1000), default="")
+    text: Mapped[str] = mapped_column(Text)
+    published: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    sentences: Mapped[list["Sentence"]] = relationship(
+        back_populates="document", order_by="Sentence.idx", cascade="all, delete-orphan"
+    )
+
+
+class Sentence(Base):
+    """A sentence of a document with exact offsets, its check-worthiness score and claim type."""
+
+    __tablename__ = "sentences"
+    __table_args__ = (
+        UniqueConstraint("document_id", "idx"),
+        Index("ix_sentences_claim_score", "is_claim", "score"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    idx: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20), default="body")
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    is_claim: Mapped[bool] = mapped_column(Boolean, default=False)
+    claim_type: Mapped[str] = mapped_column(String(40), default="not a claim")
+    reasons: Mapped[str] = mapped_column(String(500), default="")  # comma-separated
+
+    document: Mapped[Document] = relationship(back_populates="sentences")
+    attributions: Mapped[list["Attribution"]] = relationship(
+        back_populates="sentence", order_by="Attribution.ord", cascade="all, delete-orphan"
+    )
+    claim: Mapped["Claim | None"] = relationship(back_populates="sentence", uselist=False)
+
+
+class Claim(Base):
+    """A sentence that is worth a reviewer's look: found by the detector or added by hand."""
+
+    __tablename__ = "claims"
+    __table_args__ = (Index("ix_claims_status_score", "status", "score"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id", ondelete="CASCADE"), unique=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    claim_type: Mapped[str] = mapped_column(String(40), default="other")
+    origin: Mapped[str] = mapped_column(String(20), default="detector")  # detector | reviewer
+    # Review state lives on the claim (one current state); `ReviewEvent` keeps every change.
+    status: Mapped[str] = mapped_column(String(20), default="new")  # new | accepted | dismissed
+    verdict: Mapped[str] = mapped_column(String(60), default="")
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[str] = mapped_column(Text, default="")  # one URL per line
+    reviewer: Mapped[str] = mapped_column(String(200), default="")
+    assignee: Mapped[str] = mapped_column(String(200), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    sentence: Mapped[Sentence] = relationship(back_populates="claim")
+    document: Mapped[Document] = relationship()
+    events: Mapped[list["ReviewEvent"]] = relationship(
+        back_populates="claim", order_by="ReviewEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class Attribution(Base):
+    """Who says a sentence's content, with what cue; `edited` marks a reviewer's correction."""
+
+    __tablename__ = "attributions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id", ondelete="CASCADE"), index=True)
+    ord: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(500), default="")
+    cue: Mapped[str] = mapped_column(String(200), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    quote: Mapped[str] = mapped_column(String(20), default="reported")
+    source_type: Mapped[str] = mapped_column(String(40), default="")
+    resolved: Mapped[str] = mapped_column(String(500), default="")
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    sentence: Mapped[Sentence] = relationship(back_populates="attributions")
+
+
+class Vector(Base):
+    """An embedding of a claim or an archived fact-check, as float32 bytes, tagged with its model."""
+
+    __tablename__ = "vectors"
+    __table_args__ = (UniqueConstraint("kind", "ref_id", "model"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # claim | factcheck
+    ref_id: Mapped[int] = mapped_column(Integer)
+    model: Mapped[str] = mapped_column(String(200))
+    dim: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class FactCheck(Base):
+    """A past fact-check from the newsroom's archive. `key` (URL or claim hash) makes import idempotent."""
+
+    __tablename__ = "factchecks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(2000), unique=True)
+    claim: Mapped[str] = mapped_column(Text)
+    verdict: Mapped[str] = mapped_column(String(200), default="")
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    date: Mapped[str] = mapped_column(String(40), default="")
+    speaker: Mapped[str] = mapped_column(String(500), default="")
+    title: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewEvent(Base):
+    """Append-only history: who changed which fields of a claim's review, when, from what to what."""
+
+    __tablename__ = "review_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer)
+    changes: Mapped[str] = mapped_column(Text)  # JSON: {field: [old, new]}
+
+    claim: Mapped[Claim] = relationship(back_populates="events")

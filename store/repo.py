@@ -1,0 +1,360 @@
+"""Repository functions. Each takes the caller's Session first and never commits: the caller owns the
+transaction. Inputs and outputs are plain values so that `store/` needs nothing from `claims/`."""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from .errors import NotFound, ReviewConflict
+from .models import Attribution, Claim, Document, FactCheck, ReviewEvent, Sentence, Vector, utcnow
+
+REVIEW_FIELDS = ("status", "verdict", "rationale", "evidence", "assignee")
+STATUSES = ("new", "accepted", "dismissed")
+
+
+def content_hash(text: str) -> str:
+    """The identity of an article: its text with whitespace runs collapsed."""
+    norm = " ".join(text.split())
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+# --- documents ---------------------------------------------------------------------------------------
+
+
+def find_document(session: Session, content_hash_: str) -> Document | None:
+    return session.scalar(select(Document).where(Document.content_hash == content_hash_))
+
+
+def add_document(
+    session: Session,
+    *,
+    content_hash_: str,
+    name: str,
+    origin: str,
+    title: str,
+    text: str,
+    published: str,
+    sentences: Sequence[dict],
+) -> Document:
+    """Store a document with its sentences; each sentence dict may carry `attributions` (list of dicts).
+    Claims are created for sentences with `is_claim`. Flushes so ids are known; does not commit."""
+    doc = Document(
+        content_hash=content_hash_, name=name[:500], origin=origin[:2000], title=title[:1000],
+        text=text, published=published[:40],
+    )
+    session.add(doc)
+    for s in sentences:
+        row = Sentence(
+            idx=s["index"], text=s["text"], start=s["start"], end=s["end"], kind=s.get("kind", "body"),
+            score=float(s.get("score", 0.0)), is_claim=bool(s.get("is_claim", False)),
+            claim_type=s.get("claim_type", "not a claim"), reasons=",".join(s.get("reasons", ())),
+        )
+        for i, a in enumerate(s.get("attributions", ())):
+            row.attributions.append(Attribution(
+                ord=i, source=a.get("source", "")[:500], cue=a.get("cue", "")[:200],
+                content=a.get("content", ""), quote=a.get("quote", "reported"),
+                source_type=a.get("source_type", ""), resolved=(a.get("resolved") or "")[:500],
+            ))
+        doc.sentences.append(row)
+    session.flush()
+    for row in doc.sentences:
+        if row.is_claim:
+            session.add(Claim(sentence_id=row.id, document_id=doc.id, text=row.text, score=row.score,
+                              claim_type=row.claim_type))
+    session.flush()
+    return doc
+
+
+def list_documents(session: Session) -> list[dict]:
+    """Every document with its number of sentences and claims, newest first."""
+    n_claims = (
+        select(Claim.document_id, func.count(Claim.id).label("n")).group_by(Claim.document_id).subquery()
+    )
+    rows = session.execute(
+        select(Document.id, Document.name, Document.title, Document.created_at, n_claims.c.n)
+        .outerjoin(n_claims, n_claims.c.document_id == Document.id)
+        .order_by(Document.id.desc())
+    ).all()
+    return [
+        {"id": r.id, "name": r.name, "title": r.title, "created_at": r.created_at, "claims": r.n or 0}
+        for r in rows
+    ]
+
+
+def get_document(session: Session, doc_id: int) -> Document:
+    doc = session.scalar(
+        select(Document).where(Document.id == doc_id).options(
+            selectinload(Document.sentences).selectinload(Sentence.attributions),
+            selectinload(Document.sentences).selectinload(Sentence.claim),
+        )
+    )
+    if doc is None:
+        raise NotFound(f"no document with id {doc_id}; list them with `claims documents`")
+    return doc
+
+
+def counts(session: Session) -> dict:
+    return {
+        "documents": session.scalar(select(func.count(Document.id))) or 0,
+        "sentences": session.scalar(select(func.count(Sentence.id))) or 0,
+        "claims": session.scalar(select(func.count(Claim.id))) or 0,
+        "attributions": session.scalar(select(func.count(Attribution.id))) or 0,
+        "factchecks": session.scalar(select(func.count(FactCheck.id))) or 0,
+        "reviewed": session.scalar(select(func.count(Claim.id)).where(Claim.verdict != "")) or 0,
+    }
+
+
+# --- claims and reviews ------------------------------------------------------------------------------
+
+
+def get_claim(session: Session, claim_id: int) -> Claim:
+    claim = session.scalar(
+        select(Claim).where(Claim.id == claim_id).options(
+            selectinload(Claim.sentence).selectinload(Sentence.attributions),
+            selectinload(Claim.document),
+        )
+    )
+    if claim is None:
+        raise NotFound(f"no claim with id {claim_id}")
+    return claim
+
+
+def claims_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Claim]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(Claim).where(Claim.id.in_(ids)).options(selectinload(Claim.document))
+    ).all()
+    return {c.id: c for c in rows}
+
+
+def add_claim(session: Session, sentence_id: int, reviewer: str) -> Claim:
+    """Promote a sentence the detector missed to a claim (kept as feedback: origin 'reviewer')."""
+    sent = session.get(Sentence, sentence_id)
+    if sent is None:
+        raise NotFound(f"no sentence with id {sentence_id}")
+    existing = session.scalar(select(Claim).where(Claim.sentence_id == sentence_id))
+    if existing is not None:
+        return existing
+    claim = Claim(sentence_id=sent.id, document_id=sent.document_id, text=sent.text, score=sent.score,
+                  claim_type=sent.claim_type if sent.claim_type != "not a claim" else "other",
+                  origin="reviewer", reviewer=reviewer)
+    session.add(claim)
+    session.flush()
+    session.add(ReviewEvent(claim_id=claim.id, reviewer=reviewer, version=claim.version,
+                            changes=json.dumps({"created": [None, "reviewer"]})))
+    return claim
+
+
+def update_review(
+    session: Session, claim_id: int, changes: dict, *, reviewer: str, expected_version: int | None = None
+) -> Claim:
+    """Apply review changes with optimistic versioning and append them to the history.
+
+    Raises ReviewConflict when `expected_version` is given and someone saved in between."""
+    unknown = set(changes) - set(REVIEW_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown review fields {sorted(unknown)}; use {', '.join(REVIEW_FIELDS)}")
+    if "status" in changes and changes["status"] not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {changes['status']!r}")
+    claim = session.get(Claim, claim_id, with_for_update=True)
+    if claim is None:
+        raise NotFound(f"no claim with id {claim_id}")
+    if expected_version is not None and claim.version != expected_version:
+        raise ReviewConflict(
+            f"claim {claim_id} was changed by {claim.reviewer or 'someone'} (version {claim.version}) "
+            f"after you opened it (version {expected_version}); reload it and apply your change again",
+            current=review_state(claim),
+        )
+    diff = {}
+    for field, new in changes.items():
+        new = "" if new is None else str(new)
+        old = getattr(claim, field)
+        if old != new:
+            diff[field] = [old, new]
+            setattr(claim, field, new)
+    if not diff:
+        return claim
+    claim.version += 1
+    claim.reviewer = reviewer
+    claim.updated_at = utcnow()
+    session.add(ReviewEvent(claim_id=claim.id, reviewer=reviewer, version=claim.version,
+                            changes=json.dumps(diff, ensure_ascii=False)))
+    session.flush()
+    return claim
+
+
+def review_state(claim: Claim) -> dict:
+    state = {f: getattr(claim, f) for f in REVIEW_FIELDS}
+    state.update(version=claim.version, reviewer=claim.reviewer, updated_at=claim.updated_at)
+    return state
+
+
+def history(session: Session, claim_id: int) -> list[dict]:
+    rows = session.scalars(
+        select(ReviewEvent).where(ReviewEvent.claim_id == claim_id).order_by(ReviewEvent.id)
+    ).all()
+    return [{"at": e.at, "reviewer": e.reviewer, "version": e.version, "changes": json.loads(e.changes)}
+            for e in rows]
+
+
+def update_attribution(session: Session, sentence_id: int, values: dict, *, reviewer: str) -> Attribution:
+    """Correct (or add) the main attribution of a sentence; recorded in the claim's history if it has one."""
+    sent = session.get(Sentence, sentence_id)
+    if sent is None:
+        raise NotFound(f"no sentence with id {sentence_id}")
+    attr = sent.attributions[0] if sent.attributions else None
+    if attr is None:
+        attr = Attribution(sentence_id=sentence_id, ord=0)
+        session.add(attr)
+    diff = {}
+    for field in ("source", "cue", "content", "quote"):
+        if field in values and (getattr(attr, field) or "") != (values[field] or ""):
+            diff[f"attribution.{field}"] = [getattr(attr, field), values[field]]
+            setattr(attr, field, values[field] or "")
+    if diff:
+        attr.edited = True
+        attr.resolved = ""
+        claim = session.scalar(select(Claim).where(Claim.sentence_id == sentence_id))
+        if claim is not None:
+            claim.version += 1
+            claim.updated_at = utcnow()
+            session.add(ReviewEvent(claim_id=claim.id, reviewer=reviewer, version=claim.version,
+                                    changes=json.dumps(diff, ensure_ascii=False)))
+    session.flush()
+    return attr
+
+
+def list_claims(
+    session: Session,
+    *,
+    status: str | None = None,
+    document_id: int | None = None,
+    reviewed_only: bool = False,
+    min_score: float | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Claim]:
+    q = select(Claim).options(
+        selectinload(Claim.document), selectinload(Claim.sentence).selectinload(Sentence.attributions)
+    )
+    if status:
+        q = q.where(Claim.status == status)
+    if document_id is not None:
+        q = q.where(Claim.document_id == document_id)
+    if reviewed_only:
+        q = q.where(or_(Claim.verdict != "", Claim.status != "new"))
+    if min_score is not None:
+        q = q.where(Claim.score >= min_score)
+    q = q.order_by(Claim.score.desc(), Claim.id).offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
+    return list(session.scalars(q).all())
+
+
+# --- fact-check archive ------------------------------------------------------------------------------
+
+
+def factcheck_key(record: dict) -> str:
+    """URL when there is one, else a hash of the normalised claim text."""
+    url = (record.get("url") or "").strip()
+    if url:
+        return url
+    return "sha256:" + hashlib.sha256(" ".join(record["claim"].lower().split()).encode()).hexdigest()
+
+
+def upsert_factcheck(session: Session, record: dict) -> tuple[FactCheck, bool]:
+    """Insert or update one archived fact-check. Returns (row, created)."""
+    key = factcheck_key(record)
+    row = session.scalar(select(FactCheck).where(FactCheck.key == key))
+    created = row is None
+    if created:
+        row = FactCheck(key=key, claim=record["claim"])
+        session.add(row)
+    changed = created
+    for field in ("claim", "verdict", "url", "date", "speaker", "title"):
+        value = (record.get(field) or "").strip()
+        if field == "claim" or value or created:
+            if getattr(row, field) != value:
+                setattr(row, field, value)
+                changed = True
+    if changed and not created:
+        row.updated_at = utcnow()
+    session.flush()
+    return row, created
+
+
+def factchecks_by_ids(session: Session, ids: Iterable[int]) -> dict[int, FactCheck]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {f.id: f for f in session.scalars(select(FactCheck).where(FactCheck.id.in_(ids))).all()}
+
+
+# --- vectors -----------------------------------------------------------------------------------------
+
+
+def put_vectors(session: Session, kind: str, model: str, items: Sequence[tuple[int, np.ndarray]]) -> None:
+    """Store (ref_id, vector) pairs, replacing an existing vector of the same ref and model."""
+    if not items:
+        return
+    refs = [r for r, _ in items]
+    existing = {
+        v.ref_id: v
+        for v in session.scalars(
+            select(Vector).where(Vector.kind == kind, Vector.model == model, Vector.ref_id.in_(refs))
+        ).all()
+    }
+    for ref, vec in items:
+        data = np.asarray(vec, dtype=np.float32).tobytes()
+        if ref in existing:
+            existing[ref].data = data
+            existing[ref].dim = int(vec.shape[-1])
+        else:
+            session.add(Vector(kind=kind, ref_id=int(ref), model=model, dim=int(vec.shape[-1]), data=data))
+    session.flush()
+
+
+def vector_stats(session: Session, kind: str, model: str) -> tuple[int, int]:
+    """(count, largest row id) of the stored vectors of one kind and model."""
+    n, top = session.execute(
+        select(func.count(Vector.id), func.max(Vector.id)).where(Vector.kind == kind, Vector.model == model)
+    ).one()
+    return int(n or 0), int(top or 0)
+
+
+def iter_vectors(
+    session: Session, kind: str, model: str, *, after_id: int = 0, batch: int = 5000
+) -> Iterator[tuple[int, int, bytes, int]]:
+    """(row id, ref id, float32 bytes, dim) in row-id order, fetched in batches."""
+    last = after_id
+    while True:
+        rows = session.execute(
+            select(Vector.id, Vector.ref_id, Vector.data, Vector.dim)
+            .where(Vector.kind == kind, Vector.model == model, Vector.id > last)
+            .order_by(Vector.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1][0]
+
+
+def missing_vector_refs(session: Session, model: str) -> tuple[list[int], list[int]]:
+    """Claim ids and fact-check ids that have no vector for `model` (after a model change, say)."""
+    have_claims = select(Vector.ref_id).where(Vector.kind == "claim", Vector.model == model)
+    have_fc = select(Vector.ref_id).where(Vector.kind == "factcheck", Vector.model == model)
+    claims = session.scalars(select(Claim.id).where(Claim.id.not_in(have_claims))).all()
+    fcs = session.scalars(select(FactCheck.id).where(FactCheck.id.not_in(have_fc))).all()
+    return list(claims), list(fcs)
+
+
+def as_iso(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else ""
