@@ -1,0 +1,89 @@
+"""Throughput of `claims extract` end to end and of embedding alone, on the sample articles.
+
+Prints sentences per second (median of several runs after a warm-up) and per-stage times, and writes them to
+bench/results/throughput.json. Never asserts anything."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from claims import clean, nlp, split  # noqa: E402
+from claims.attribute import attribute  # noqa: E402
+from claims.service import Workbench  # noqa: E402
+from claims.settings import load_settings  # noqa: E402
+
+
+def timed(fn, runs):
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--samples", default=str(ROOT / "samples" / "articles"))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "throughput.json"))
+    args = ap.parse_args()
+
+    bench = Workbench(load_settings())
+    articles = bench.read([args.samples])
+    docs = [(a.name, a.text) for a in articles]
+    pipe = bench.pipeline
+    sents = [s for _, t in docs for s in pipe.sentences(t)[0]]
+    texts = [s.text for s in sents if s.kind != "furniture"]
+    n_all = len(sents)
+
+    pipe.run(docs[:1])  # warm-up: loads MiniLM, the detector and spaCy
+    t_extract = timed(lambda: pipe.run(docs), args.runs)
+    t_embed = timed(lambda: bench.embedder.encode(texts), args.runs)
+    t_split = timed(lambda: [split.split_sentences(t, clean.clean(t)) for _, t in docs], args.runs)
+    t_parse = timed(lambda: nlp.parse(texts), args.runs)
+    parsed = nlp.parse(texts)
+    body = [s for s in sents if s.kind != "furniture"]
+    t_attr = timed(lambda: attribute(body, parsed), args.runs)
+    vecs = bench.embedder.encode(texts)
+    t_detect = timed(lambda: bench.detector.score(texts, vecs), args.runs)
+
+    result = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "documents": len(docs),
+        "sentences": n_all,
+        "scored_sentences": len(texts),
+        "extract_sentences_per_s": round(n_all / t_extract, 1),
+        "embed_sentences_per_s": round(len(texts) / t_embed, 1),
+        "extract_to_embed_ratio": round((n_all / t_extract) / (len(texts) / t_embed), 3),
+        "stage_seconds": {
+            "clean+split": round(t_split, 4), "embed": round(t_embed, 4), "spacy_parse": round(t_parse, 4),
+            "attribution": round(t_attr, 4), "detector": round(t_detect, 4), "extract_total": round(t_extract, 4),
+        },
+        "runs": args.runs,
+    }
+    print(f"{len(docs)} documents, {n_all} sentences ({len(texts)} scored), median of {args.runs} runs")
+    print(f"extract end to end : {result['extract_sentences_per_s']:>8.1f} sentences/s")
+    print(f"embedding alone    : {result['embed_sentences_per_s']:>8.1f} sentences/s")
+    print(f"ratio extract/embed: {result['extract_to_embed_ratio']:>8.3f}")
+    for stage, secs in result["stage_seconds"].items():
+        print(f"  {stage:<14} {secs:8.3f} s")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""Use cases over both databases, with the fake embedder and detector (fast)."""
+import json
+
+import pytest
+
+from claims.errors import BadArchive, InputError
+from store.errors import ReviewConflict
+
+ARTICLE = """Budget row deepens in Riverton
+
+Photo: City Hall / Getty Images
+
+The city spent $4.2 million on road repairs in 2024, Mayor Ana Ruiz said on Tuesday.
+Council members asked for an audit. Ruiz said the money was well spent.
+
+Load more
+"""
+
+
+def _write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_ingest_twice_adds_nothing(bench, tmp_path):
+    path = _write(tmp_path, "a.txt", ARTICLE)
+    first = bench.ingest([str(path)])
+    assert first.documents == 1 and first.claims >= 1
+    before = bench.stats()
+    second = bench.ingest([str(path)])
+    assert second.documents == 0 and second.duplicates == 1
+    assert bench.stats() == before
+
+
+def test_ingest_same_text_in_two_files_is_one_document(bench, tmp_path):
+    a = _write(tmp_path, "a.txt", ARTICLE)
+    b = _write(tmp_path, "b.txt", ARTICLE.replace("\n", "\n\n"))  # same words, other whitespace
+    report = bench.ingest([str(a), str(b)])
+    assert report.documents == 1 and report.duplicates == 1
+
+
+def test_furniture_is_stored_but_never_a_claim(bench, tmp_path):
+    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
+    doc = bench.document(bench.documents()[0]["id"])
+    furniture = [s for s in doc["sentences"] if s["kind"] == "furniture"]
+    assert {s["text"] for s in furniture} >= {"Load more"}
+    assert not any(s["is_claim"] or s["claim"] for s in furniture)
+    for s in doc["sentences"]:
+        assert doc["text"][s["start"]:s["end"]] == s["text"]
+
+
+def test_bad_file_among_good_ones_stores_nothing(bench, tmp_path):
+    good = _write(tmp_path, "good.txt", ARTICLE)
+    empty = _write(tmp_path, "empty.txt", "   \n")
+    with pytest.raises(InputError):
+        bench.ingest([str(good), str(empty)])
+    assert bench.stats()["documents"] == 0
+
+
+def test_import_factchecks_and_search(bench, tmp_path):
+    csv_path = _write(tmp_path, "fc.csv",
+                      "claim,verdict,url,date,speaker\n"
+                      "The city spent $4.2 million on road repairs in 2024,Half true,https://fc.example/roads,2025-01-02,Ana Ruiz\n"
+                      "Unicorns live in the park,False,https://fc.example/unicorns,,\n")
+    report = bench.import_factchecks(csv_path)
+    assert (report.created, report.updated) == (2, 0)
+    again = bench.import_factchecks(csv_path)
+    assert (again.created, again.updated) == (0, 2)
+    assert bench.stats()["factchecks"] == 2
+    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
+    out = bench.search(["city spent 4.2 million on road repairs"], k=3)
+    results = out[0]["results"]
+    assert results[0]["text"].startswith("The city spent")
+    kinds = {r["kind"] for r in results}
+    assert kinds == {"factcheck", "claim"}
+    fc = next(r for r in results if r["kind"] == "factcheck")
+    assert fc["verdict"] == "Half true" and fc["url"] == "https://fc.example/roads" and fc["match"] is True
+    assert all(set(r) >= {"kind", "text", "score", "verdict", "url", "match"} for r in results)
+
+
+def test_second_workbench_sees_new_claims_without_restart(bench, settings, tmp_path):
+    from claims.embed import HashingEmbedder
+    from claims.service import Workbench
+    from conftest import FakeDetector
+
+    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
+    other = Workbench(settings, embedder=HashingEmbedder(), detector=FakeDetector(), attribution=False)
+    assert other.search(["road repairs 4.2 million"], k=1)[0]["results"]
+    bench.ingest_text("Bridge tolls rose 12 percent in 2023 across the county.", name="b")
+    hits = other.search(["bridge tolls rose 12 percent"], k=1, kinds=("claim",))[0]["results"]
+    assert hits[0]["text"].startswith("Bridge tolls rose")
+    other.engine.dispose()
+
+
+def test_archive_without_claim_column_is_refused(bench, tmp_path):
+    bad = _write(tmp_path, "fc.csv", "text,verdict\nsomething,False\n")
+    with pytest.raises(BadArchive, match="no 'claim' column"):
+        bench.import_factchecks(bad)
+    assert bench.stats()["factchecks"] == 0
+
+
+def test_malformed_rows_are_reported_and_the_rest_loads(bench, tmp_path):
+    path = _write(tmp_path, "fc.csv", 'claim,verdict\n"ok one",False\n,True\n"ok two",True,extra\n"ok three",\n')
+    report = bench.import_factchecks(path)
+    assert report.created == 2
+    assert any("line 3" in p for p in report.problems) and any("line 4" in p for p in report.problems)
+
+
+def test_claimreview_import(bench, tmp_path):
+    data = {"@context": "https://schema.org", "@graph": [
+        {"@type": "ClaimReview", "claimReviewed": "Tap water causes rust in teeth",
+         "reviewRating": {"@type": "Rating", "alternateName": "False", "ratingValue": 1, "bestRating": 5},
+         "itemReviewed": {"@type": "Claim", "author": {"@type": "Person", "name": "A. Blogger"}},
+         "datePublished": "2024-05-01", "url": "https://fc.example/teeth"}]}
+    report = bench.import_factchecks(_write(tmp_path, "fc.json", json.dumps(data)))
+    assert report.created == 1
+    res = bench.search(["tap water rust teeth"], k=1, kinds=("factcheck",))[0]["results"][0]
+    assert res["verdict"] == "False" and res["speaker"] == "A. Blogger"
+
+
+def test_review_flow_export_and_conflict(bench, tmp_path):
+    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
+    claim = bench.claims()[0]
+    state = bench.review(claim["claim_id"], {"status": "accepted", "verdict": "Mostly false",
+                                             "rationale": "Audit shows $3.1 million."},
+                         reviewer="ann", expected_version=claim["version"])
+    assert state["version"] == claim["version"] + 1
+    with pytest.raises(ReviewConflict):
+        bench.review(claim["claim_id"], {"verdict": "True"}, reviewer="bob", expected_version=claim["version"])
+    with pytest.raises(InputError, match="unknown verdict"):
+        bench.review(claim["claim_id"], {"verdict": "Pants on fire"}, reviewer="ann")
+    detail = bench.claim(claim["claim_id"])
+    assert detail["verdict"] == "Mostly false" and detail["history"][0]["reviewer"] == "ann"
+    csv_text = bench.export("csv", reviewed_only=True)
+    assert "Mostly false" in csv_text and csv_text.count("\n") == 2
+    cr = json.loads(bench.export("claimreview"))
+    assert cr[0]["reviewRating"]["alternateName"] == "Mostly false"
+
+
+def test_edit_attribution_is_recorded(bench, tmp_path):
+    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
+    claim = bench.claims()[0]
+    bench.edit_attribution(claim["sentence_id"], {"source": "Mayor Ana Ruiz", "cue": "said"}, reviewer="ann")
+    detail = bench.claim(claim["claim_id"])
+    assert detail["source"] == "Mayor Ana Ruiz" and detail["attributions"][0]["edited"]
+    assert "attribution.source" in detail["history"][-1]["changes"]
+
+
+def test_add_missed_claim(bench, tmp_path):
+    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
+    doc = bench.document(bench.documents()[0]["id"])
+    missed = next(s for s in doc["sentences"] if s["kind"] == "body" and not s["is_claim"])
+    cid = bench.add_claim(missed["id"], reviewer="ann")
+    assert bench.claim(cid)["origin"] == "reviewer"
+    hits = bench.search([missed["text"]], k=1, kinds=("claim",))[0]["results"]
+    assert hits[0]["id"] == cid
+
+
+def test_reindex_rebuilds_from_database(bench, tmp_path):
+    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
+    n_claims = bench.stats()["claims"]
+    for f in bench.settings.index_dir.glob("*"):
+        f.unlink()
+    counts = bench.reindex()
+    assert counts["claim"] == n_claims
+    assert bench.search(["road repairs"], k=1, kinds=("claim",))[0]["results"]
