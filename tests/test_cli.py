@@ -1,0 +1,146 @@
+"""The `claims` command line: its contract, and one-line errors that leave the database unchanged."""
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from claims.cli import main
+
+ARTICLE = "Crime fell 12 percent in 2024, the police chief said.\n\nWhat a week it was.\n\nLoad more\n"
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """A CLI environment with its own home, the fast hashing embedder, and a SQLite or PostgreSQL URL."""
+    monkeypatch.setenv("CLAIMS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CLAIMS_MODEL", "test/hashing")
+    monkeypatch.delenv("CLAIMS_DB", raising=False)
+    return tmp_path
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+def stats(db_url):
+    res = run("stats", "--db", db_url)
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def one_line_error(res):
+    assert res.exit_code != 0
+    lines = [l for l in res.output.splitlines() if l.strip()]
+    assert len(lines) == 1, res.output
+    assert lines[0].startswith("Error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize("case", ["empty", "binary", "latin1", "huge", "emptydir", "url", "scheme", "missing"])
+def test_bad_input_one_line_error_and_database_unchanged(env, db_url, case):
+    good = env / "good.txt"
+    good.write_text(ARTICLE)
+    assert run("ingest", good, "--db", db_url).exit_code == 0
+    before = stats(db_url)
+    bad = env / "bad.txt"
+    if case == "empty":
+        bad.write_text("")
+        target, word = bad, "empty"
+    elif case == "binary":
+        bad.write_bytes(bytes(range(256)) * 10)
+        target, word = bad, "binary"
+    elif case == "latin1":
+        bad.write_bytes("Le café coûte 3 € de plus, a déclaré le maire.".encode("latin-1", errors="replace"))
+        target, word = bad, "UTF-8"
+    elif case == "huge":
+        bad.write_text(("Prices rose 4 percent in 2024. " * 700_000))  # ~21 MB
+        target, word = bad, "limit"
+    elif case == "emptydir":
+        (env / "nothing").mkdir()
+        (env / "nothing" / "notes.pdf").write_bytes(b"%PDF")
+        target, word = env / "nothing", "no articles"
+    elif case == "url":
+        target, word = "http://nonexistent.invalid/story.html", "cannot reach"
+    elif case == "scheme":
+        target, word = "file:///etc/passwd", "only http"
+    else:
+        target, word = env / "nope.txt", "does not exist"
+    line = one_line_error(run("ingest", good, target, "--db", db_url))
+    assert word in line
+    assert stats(db_url) == before
+
+
+def test_csv_without_claim_column(env, db_url):
+    before = stats(db_url)
+    bad = env / "fc.csv"
+    bad.write_text("statement,verdict\nx,False\n")
+    assert "claim" in one_line_error(run("import-factchecks", bad, "--db", db_url))
+    assert stats(db_url) == before
+
+
+@pytest.mark.parametrize("url", ["nonsense://", "not a url", "mysql://u@h/db", "postgresql+psycopg://nobody@127.0.0.1:1/x"])
+def test_malformed_or_unreachable_db_url(env, url):
+    good = env / "good.txt"
+    good.write_text(ARTICLE)
+    line = one_line_error(run("ingest", good, "--db", url))
+    assert "database" in line
+    assert not (env / "home" / "claims.db").exists()
+
+
+def test_extract_contract_jsonl(env):
+    path = env / "a.txt"
+    path.write_text(ARTICLE)
+    res = run("extract", path)
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(l) for l in res.output.splitlines()]
+    need = {"doc", "index", "text", "start", "end", "is_claim", "score", "claim_type", "source", "cue", "quote",
+            "attributions"}
+    assert rows and all(need <= set(r) for r in rows)
+    assert [r["index"] for r in rows] == list(range(len(rows)))
+    for r in rows:
+        assert ARTICLE[r["start"]:r["end"]] == r["text"]
+        assert 0 <= r["score"] <= 1
+    assert next(r for r in rows if r["text"] == "Load more")["is_claim"] is False
+
+
+def test_extract_lines_and_stdin(env):
+    res = run("extract", "--lines", "-", input="First line here\n\nSecond line, with 3 numbers 4 5\n")
+    rows = [json.loads(l) for l in res.output.splitlines()]
+    assert [r["text"] for r in rows] == ["First line here", "Second line, with 3 numbers 4 5"]
+
+
+def test_extract_table(env):
+    path = env / "a.txt"
+    path.write_text(ARTICLE)
+    res = run("extract", path, "--format", "table")
+    assert res.exit_code == 0 and "Load more" in res.output and "score" in res.output.splitlines()[0]
+
+
+def test_ingest_search_export_round_trip(env, db_url):
+    path = env / "a.txt"
+    path.write_text(ARTICLE)
+    fc = env / "fc.csv"
+    fc.write_text("claim,verdict,url\nCrime fell 12 percent in 2024,Mostly true,https://fc.example/crime\n")
+    out = run("ingest", path, "--db", db_url).output
+    assert "stored 1 new document" in out
+    assert "already stored" in run("ingest", path, "--db", db_url).output
+    assert "imported 1 new" in run("import-factchecks", fc, "--db", db_url).output
+    res = run("search", "crime fell 12 percent", "--db", db_url, "--k", "2")
+    line = json.loads(res.output.splitlines()[0])
+    assert line["query"] == "crime fell 12 percent"
+    assert line["results"][0]["kind"] in ("factcheck", "claim")
+    assert any(r["verdict"] == "Mostly true" for r in line["results"])
+    csv_out = run("export", "--db", db_url).output
+    assert csv_out.splitlines()[0].startswith("claim_id,document")
+    target = env / "out.json"
+    assert run("export", "--format", "claimreview", "--out", target, "--db", db_url).exit_code == 0
+    assert json.loads(target.read_text()) == []  # nothing reviewed yet
+    assert "indexed" in run("reindex", "--db", db_url).output
+
+
+def test_every_command_is_documented_in_the_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for name in main.commands:
+        assert f"claims {name}" in readme, f"README does not mention `claims {name}`"
