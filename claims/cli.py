@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from functools import wraps
 from pathlib import Path
@@ -72,12 +71,12 @@ def extract(paths, lines, fmt):
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
-    click.echo(f"{'#':>3} {'score':>5} {'claim':<5} {'type':<12} {'source':<28} {'cue':<14} text")
+    click.echo(f"{'#':>3} {'score':>5} {'claim':<5} {'type':<12} {'source':<36} {'cue':<13} text")
     for r in rows:
         mark = "yes" if r["is_claim"] else ("furn" if r["kind"] == "furniture" else "")
-        src = (r["source"] or "")[:28]
-        click.echo(f"{r['index']:>3} {r['score']:>5.2f} {mark:<5} {r['claim_type'][:12]:<12} {src:<28} "
-                   f"{(r['cue'] or '')[:14]:<14} {r['text'][:90]}")
+        src = (r["source"] or "")[:36]
+        click.echo(f"{r['index']:>3} {r['score']:>5.2f} {mark:<5} {r['claim_type'][:12]:<12} {src:<36} "
+                   f"{(r['cue'] or '')[:13]:<13} {r['text'][:70]}")
         if r["is_claim"] and r.get("reasons"):
             click.echo(f"{'':>28}because: {', '.join(r['reasons'])}")
 
@@ -214,7 +213,8 @@ def serve(port, host, db, home):
         env["CLAIMS_HOME"] = home
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
            "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    raise SystemExit(subprocess.call(cmd, env=env))
+    # Replace this process, so that stopping `claims serve` stops the server too.
+    os.execve(sys.executable, cmd, env)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,3 +38,7 @@ class BadArchive(InputError):
 
 class ModelMissing(WorkbenchError):
     pass
+
+
+class SettingsError(WorkbenchError):
+    pass

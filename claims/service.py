@@ -3,6 +3,7 @@ holds the settings and, lazily, the database engine, the models and the indexes.
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable, Iterator, Sequence
@@ -16,7 +17,7 @@ from store.index import VectorIndex, open_index
 
 from . import archive as archive_mod
 from . import export as export_mod
-from .errors import InputError, WorkbenchError
+from .errors import InputError, ModelMissing, WorkbenchError
 from .readers import Article, read_inputs
 from .settings import Settings, load_settings
 
@@ -31,6 +32,8 @@ class IngestReport:
     claims: int = 0
     attributions: int = 0
     document_ids: list[int] = field(default_factory=list)
+    #: ids of documents that were already stored (same content)
+    duplicate_ids: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"stored {self.documents} new document(s), {self.sentences} sentences, {self.claims} claims, "
@@ -59,6 +62,9 @@ class Workbench:
         self._detector = detector
         self._attribution = attribution
         self._indexes: dict[str, VectorIndex] = {}
+        # One Workbench may serve several Streamlit sessions (threads): model loading and index syncing
+        # happen under this lock.
+        self._lock = threading.RLock()
 
     # -- parts ---------------------------------------------------------------------------------------
     @cached_property
@@ -67,25 +73,34 @@ class Workbench:
 
     @property
     def embedder(self):
-        if self._embedder is None:
-            from .embed import get_embedder
+        with self._lock:
+            if self._embedder is None:
+                from .embed import get_embedder
 
-            self._embedder = get_embedder(self.settings.model)
-        return self._embedder
+                try:
+                    self._embedder = get_embedder(self.settings.model)
+                except (ImportError, OSError, ValueError) as exc:
+                    raise ModelMissing(f"cannot load the embedding model: {exc}") from None
+            return self._embedder
 
     @property
     def detector(self):
-        if self._detector is None:
-            from .detect import Detector
+        with self._lock:
+            if self._detector is None:
+                from .detect import Detector
 
-            self._detector = Detector.load()
-        return self._detector
+                try:
+                    self._detector = Detector.load()
+                except (OSError, ValueError) as exc:
+                    raise ModelMissing(f"cannot load the check-worthiness detector: {exc}") from None
+            return self._detector
 
     @cached_property
     def pipeline(self):
         from .pipeline import Pipeline
 
-        return Pipeline(embedder=self.embedder, detector=self.detector, attribution=self._attribution)
+        with self._lock:
+            return Pipeline(embedder=self.embedder, detector=self.detector, attribution=self._attribution)
 
     def session(self):
         return session_factory(self.engine)()
@@ -96,7 +111,7 @@ class Workbench:
 
     def index(self, kind: str) -> VectorIndex:
         """The FAISS index of `kind` ('claim' or 'factcheck'), synced with the database."""
-        with self.session() as s:
+        with self._lock, self.session() as s:
             idx = self._indexes.get(kind)
             if idx is None:
                 idx = open_index(s, self.settings.index_dir, self._index_name(kind), kind,
@@ -152,8 +167,11 @@ class Workbench:
         with self.session() as s:
             for a in articles:
                 h = repo.content_hash(a.text)
-                if h in fresh or repo.find_document(s, h) is not None:
+                stored = repo.find_document(s, h)
+                if h in fresh or stored is not None:
                     report.duplicates += 1
+                    if stored is not None:
+                        report.duplicate_ids.append(stored.id)
                     if progress:
                         progress(1)
                     continue
@@ -165,7 +183,8 @@ class Workbench:
                 if progress:
                     progress(1)
         if report.documents:
-            self._indexes.pop("claim", None)  # reopened (and synced) on next use
+            with self._lock:
+                self._indexes.pop("claim", None)  # reopened (and synced) on next use
         return report
 
     def _store(self, h: str, a: Article, doc, report: IngestReport) -> None:
@@ -209,7 +228,8 @@ class Workbench:
                 repo.put_vectors(s, "factcheck", self.embedder.name, items)
             if progress:
                 progress(len(batch))
-        self._indexes.pop("factcheck", None)
+        with self._lock:
+            self._indexes.pop("factcheck", None)
         return report
 
     # -- search --------------------------------------------------------------------------------------
@@ -244,7 +264,7 @@ class Workbench:
     def matches_for_claim(self, claim_id: int, *, k: int = 5) -> list[dict]:
         """Past fact-checks and other stored claims similar to one claim."""
         with self.session() as s:
-            vec = _claim_vector(s, claim_id, self.embedder.name)
+            vec = repo.get_vector(s, "claim", claim_id, self.embedder.name)
             if vec is None:
                 vec = self.embedder.encode([repo.get_claim(s, claim_id).text])[0]
         return self.similar(vec[None, :], k=k, exclude_claims=[claim_id])[0]
@@ -311,9 +331,15 @@ class Workbench:
             c = repo.update_review(s, claim_id, changes, reviewer=reviewer, expected_version=expected_version)
             return repo.review_state(c)
 
-    def edit_attribution(self, sentence_id: int, values: dict, *, reviewer: str = "") -> None:
+    def edit_attribution(self, sentence_id: int, values: dict, *, reviewer: str = "",
+                         expected_version: int | None = None) -> dict | None:
+        """Correct a sentence's main attribution. Returns the claim's new review state (None if the
+        sentence is not a claim); raises ReviewConflict if the claim was saved since `expected_version`."""
+        reviewer = reviewer or self.settings.reviewer or "anonymous"
         with atomic(self.engine) as s:
-            repo.update_attribution(s, sentence_id, values, reviewer=reviewer or self.settings.reviewer)
+            repo.update_attribution(s, sentence_id, values, reviewer=reviewer, expected_version=expected_version)
+            claim = repo.claim_for_sentence(s, sentence_id)
+            return repo.review_state(claim) if claim is not None else None
 
     def add_claim(self, sentence_id: int, *, reviewer: str = "") -> int:
         with atomic(self.engine) as s:
@@ -347,16 +373,6 @@ def _batches(items: Sequence, n: int) -> Iterator[list]:
     items = list(items)
     for i in range(0, len(items), n):
         yield items[i:i + n]
-
-
-def _claim_vector(session, claim_id: int, model: str) -> np.ndarray | None:
-    from sqlalchemy import select
-
-    from store.models import Vector
-
-    data = session.scalar(select(Vector.data).where(Vector.kind == "claim", Vector.ref_id == claim_id,
-                                                    Vector.model == model))
-    return None if data is None else np.frombuffer(data, dtype=np.float32)
 
 
 def _result(kind: str, row, score: float, threshold: float) -> dict:

@@ -18,7 +18,9 @@ def _env_float(name: str, default: float) -> float:
     try:
         return float(raw)
     except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a number: set it to a value like {default}") from None
+        from .errors import SettingsError
+
+        raise SettingsError(f"{name}={raw!r} is not a number: set it to a value like {default}") from None
 
 
 def _env_int(name: str, default: int) -> int:

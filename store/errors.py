@@ -22,6 +22,10 @@ class NotFound(WorkbenchError):
     pass
 
 
+class InvalidValue(WorkbenchError):
+    """A value outside what a field accepts (a review status, say)."""
+
+
 class ReviewConflict(WorkbenchError):
     """Someone else saved the review after this reviewer loaded it."""
 

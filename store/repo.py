@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from .errors import NotFound, ReviewConflict
+from .errors import InvalidValue, NotFound, ReviewConflict
 from .models import Attribution, Claim, Document, FactCheck, ReviewEvent, Sentence, Vector, utcnow
 
 REVIEW_FIELDS = ("status", "verdict", "rationale", "evidence", "assignee")
@@ -125,6 +125,10 @@ def get_claim(session: Session, claim_id: int) -> Claim:
     return claim
 
 
+def claim_for_sentence(session: Session, sentence_id: int) -> Claim | None:
+    return session.scalar(select(Claim).where(Claim.sentence_id == sentence_id))
+
+
 def claims_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Claim]:
     ids = list(ids)
     if not ids:
@@ -161,9 +165,9 @@ def update_review(
     Raises ReviewConflict when `expected_version` is given and someone saved in between."""
     unknown = set(changes) - set(REVIEW_FIELDS)
     if unknown:
-        raise ValueError(f"unknown review fields {sorted(unknown)}; use {', '.join(REVIEW_FIELDS)}")
+        raise InvalidValue(f"unknown review fields {sorted(unknown)}; use {', '.join(REVIEW_FIELDS)}")
     if "status" in changes and changes["status"] not in STATUSES:
-        raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {changes['status']!r}")
+        raise InvalidValue(f"status must be one of {', '.join(STATUSES)}, not {changes['status']!r}")
     claim = session.get(Claim, claim_id, with_for_update=True)
     if claim is None:
         raise NotFound(f"no claim with id {claim_id}")
@@ -205,11 +209,22 @@ def history(session: Session, claim_id: int) -> list[dict]:
             for e in rows]
 
 
-def update_attribution(session: Session, sentence_id: int, values: dict, *, reviewer: str) -> Attribution:
-    """Correct (or add) the main attribution of a sentence; recorded in the claim's history if it has one."""
+def update_attribution(
+    session: Session, sentence_id: int, values: dict, *, reviewer: str, expected_version: int | None = None
+) -> Attribution:
+    """Correct (or add) the main attribution of a sentence; recorded in the claim's history if it has one.
+
+    With `expected_version`, raises ReviewConflict when the claim was saved by someone else since."""
     sent = session.get(Sentence, sentence_id)
     if sent is None:
         raise NotFound(f"no sentence with id {sentence_id}")
+    claim = session.scalar(select(Claim).where(Claim.sentence_id == sentence_id).with_for_update())
+    if claim is not None and expected_version is not None and claim.version != expected_version:
+        raise ReviewConflict(
+            f"claim {claim.id} was changed by {claim.reviewer or 'someone'} (version {claim.version}) "
+            f"after you opened it (version {expected_version}); reload it and apply your change again",
+            current=review_state(claim),
+        )
     attr = sent.attributions[0] if sent.attributions else None
     if attr is None:
         attr = Attribution(sentence_id=sentence_id, ord=0)
@@ -217,14 +232,14 @@ def update_attribution(session: Session, sentence_id: int, values: dict, *, revi
     diff = {}
     for field in ("source", "cue", "content", "quote"):
         if field in values and (getattr(attr, field) or "") != (values[field] or ""):
-            diff[f"attribution.{field}"] = [getattr(attr, field), values[field]]
+            diff[f"attribution.{field}"] = [getattr(attr, field) or "", values[field] or ""]
             setattr(attr, field, values[field] or "")
     if diff:
         attr.edited = True
         attr.resolved = ""
-        claim = session.scalar(select(Claim).where(Claim.sentence_id == sentence_id))
         if claim is not None:
             claim.version += 1
+            claim.reviewer = reviewer
             claim.updated_at = utcnow()
             session.add(ReviewEvent(claim_id=claim.id, reviewer=reviewer, version=claim.version,
                                     changes=json.dumps(diff, ensure_ascii=False)))
@@ -320,6 +335,12 @@ def put_vectors(session: Session, kind: str, model: str, items: Sequence[tuple[i
         else:
             session.add(Vector(kind=kind, ref_id=int(ref), model=model, dim=int(vec.shape[-1]), data=data))
     session.flush()
+
+
+def get_vector(session: Session, kind: str, ref_id: int, model: str) -> np.ndarray | None:
+    data = session.scalar(select(Vector.data).where(Vector.kind == kind, Vector.ref_id == ref_id,
+                                                    Vector.model == model))
+    return None if data is None else np.frombuffer(data, dtype=np.float32)
 
 
 def vector_stats(session: Session, kind: str, model: str) -> tuple[int, int]:

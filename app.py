@@ -1,0 +1,23 @@
+"""Claim Workbench review app: `claims serve` (or `streamlit run app.py`). Pages live in app_pages/."""
+import streamlit as st
+
+from app_pages.common import reviewer_default
+
+st.set_page_config(page_title="Claim Workbench", layout="wide")
+
+page = st.navigation([
+    st.Page("app_pages/review.py", title="Review", icon=":material/fact_check:", default=True),
+    st.Page("app_pages/ingest.py", title="Ingest", icon=":material/upload_file:"),
+])
+
+with st.sidebar:
+    name, source = reviewer_default()
+    if source == "header":
+        # Named by the sign-in proxy: the reviewer cannot type someone else's name.
+        st.session_state["reviewer"] = name
+        st.text_input("Reviewer", key="reviewer", disabled=True, help="Set by your sign-in.")
+    else:
+        st.session_state.setdefault("reviewer", name)
+        st.text_input("Reviewer", key="reviewer", help="Your name is saved with every review you make.")
+
+page.run()

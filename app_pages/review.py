@@ -1,0 +1,243 @@
+"""Review: one article, sentence by sentence. Claims stand out by score; each has its review form, its history
+and, on request, similar past fact-checks. Article text is always shown as plain text, never as Markdown or HTML."""
+import streamlit as st
+
+from app_pages.common import as_text, get_bench, one_at_a_time, reviewer, safe_url, stop_on_error
+from store.errors import ReviewConflict, WorkbenchError
+
+STATUSES = ("new", "accepted", "dismissed")
+FIELDS = ("status", "verdict", "rationale", "evidence")
+BANDS = ((0.8, "high", "red"), (0.5, "medium", "orange"), (0.0, "low", "gray"))
+STATUS_COLOURS = {"new": "gray", "accepted": "green", "dismissed": "red"}
+
+# A coloured left edge on each claim's box, by score band; the boxes carry the band in their key.
+CLAIM_CSS = """<style>
+[class*="st-key-review_high_claim_"] { border-left: 0.45rem solid #e4572e !important; }
+[class*="st-key-review_medium_claim_"] { border-left: 0.45rem solid #f3a712 !important; }
+[class*="st-key-review_low_claim_"] { border-left: 0.45rem solid #a0a4ab !important; }
+</style>"""
+
+bench = get_bench()
+
+
+def band(score: float) -> tuple[str, str]:
+    return next((name, colour) for floor, name, colour in BANDS if score >= floor)
+
+
+def widget_key(field: str, claim_id: int) -> str:
+    return f"review_{field}_{claim_id}"
+
+
+def forget_edits(claim_id: int) -> None:
+    """Drop this tab's unsaved edits of a claim, so its form shows the saved review again."""
+    for field in (*FIELDS, "seen"):
+        st.session_state.pop(widget_key(field, claim_id), None)
+
+
+def accept_version(claim_id: int, version: int) -> None:
+    """The reviewer has seen the other save and chooses to replace it with their edits."""
+    st.session_state[widget_key("seen", claim_id)] = version
+
+
+def show_saved_message() -> None:
+    saved = st.session_state.pop("review_saved_claim", None)
+    if saved is not None:
+        st.success(f"Saved your review of claim {saved}.", icon=":material/check:")
+
+
+def document_picker(documents: list[dict]) -> int:
+    ids = [d["id"] for d in documents]
+    labels = {d["id"]: f"{d['title'] or d['name']}  ·  {d['claims']} claims" for d in documents}
+    if st.session_state.setdefault("review_doc_id", ids[0]) not in ids:
+        st.session_state["review_doc_id"] = ids[0]
+    chosen = st.selectbox("Article", ids, index=ids.index(st.session_state["review_doc_id"]),
+                          format_func=labels.get, key="review_doc")
+    st.session_state["review_doc_id"] = chosen
+    return chosen
+
+
+def download_buttons() -> None:
+    # The exports are built when clicked (a callable `data`), not on every rerun of the page.
+    st.download_button("Download CSV", data=lambda: bench.export("csv"), file_name="claims.csv", mime="text/csv",
+                       icon=":material/download:", on_click="ignore", width="stretch",
+                       help="Every claim with its review.")
+    st.download_button("Download ClaimReview", data=lambda: bench.export("claimreview"),
+                       file_name="claimreview.json", mime="application/json", icon=":material/download:",
+                       on_click="ignore", width="stretch",
+                       help="schema.org ClaimReview JSON-LD for the claims that have a verdict.")
+
+
+def claim_badges(sentence: dict) -> str:
+    claim = sentence["claim"]
+    _, colour = band(sentence["score"])
+    badges = [f":{colour}-badge[score {sentence['score']:.2f}]", f":blue-badge[{as_text(sentence['claim_type'])}]",
+              f":{STATUS_COLOURS.get(claim['status'], 'gray')}-badge[{as_text(claim['status'])}]"]
+    if claim["verdict"]:
+        badges.append(f":violet-badge[verdict: {as_text(claim['verdict'])}]")
+    return " ".join(badges)
+
+
+def attribution_lines(sentence: dict) -> str:
+    if not sentence["attributions"]:
+        return "*No source named in this sentence.*"
+    lines = []
+    for a in sentence["attributions"]:
+        source = a["resolved"] or a["source"]
+        quote = "direct quote" if a["quote"] == "direct" else a["quote"]
+        edited = " (corrected)" if a["edited"] else ""
+        lines.append(f"**{as_text(source)}** — {as_text(a['cue'])} — {as_text(quote)}{edited}")
+    return "  \n".join(lines)
+
+
+def show_conflict(claim_id: int, exc: ReviewConflict) -> None:
+    theirs = exc.current
+    st.warning(
+        f"**Not saved:** {as_text(theirs.get('reviewer') or 'someone')} saved version {theirs.get('version')} "
+        "of this review after you opened it. Their version:  \n"
+        f"status: {as_text(theirs.get('status'))} · verdict: {as_text(theirs.get('verdict') or '(none)')}  \n"
+        f"rationale: {as_text(theirs.get('rationale') or '(none)')}  \n"
+        f"evidence: {as_text(theirs.get('evidence') or '(none)')}",
+        icon=":material/sync_problem:",
+    )
+    with st.container(horizontal=True):
+        st.button("Discard my edits and load their version", key=widget_key("reload", claim_id),
+                  on_click=forget_edits, args=(claim_id,))
+        st.button("Keep my edits: the next Save replaces theirs", key=widget_key("override", claim_id),
+                  on_click=accept_version, args=(claim_id, theirs.get("version")))
+
+
+def review_form(claim: dict) -> None:
+    cid = claim["id"]
+    # The version this tab showed when the reviewer started; a save from an older version is a conflict.
+    seen = st.session_state.setdefault(widget_key("seen", cid), claim["version"])
+    verdicts = ["", *bench.settings.verdicts]
+    if claim["verdict"] not in verdicts:
+        verdicts.append(claim["verdict"])  # a verdict from an older scale stays visible
+    status = claim["status"] if claim["status"] in STATUSES else "new"
+    with st.form(f"review_form_{cid}", border=False):
+        st.radio("Status", STATUSES, index=STATUSES.index(status), horizontal=True,
+                 key=widget_key("status", cid))
+        st.selectbox("Verdict", verdicts, index=verdicts.index(claim["verdict"]),
+                     format_func=lambda v: v or "(no verdict yet)", key=widget_key("verdict", cid))
+        st.text_area("Rationale", value=claim["rationale"], key=widget_key("rationale", cid), height=90)
+        st.text_area("Evidence links", value=claim["evidence"], key=widget_key("evidence", cid), height=70,
+                     help="One link per line.")
+        submitted = st.form_submit_button("Save", type="primary", icon=":material/save:")
+    if not submitted:
+        return
+    changes = {field: st.session_state[widget_key(field, cid)] for field in FIELDS}
+    try:
+        saved = bench.review(cid, changes, reviewer=reviewer(), expected_version=seen)
+    except ReviewConflict as exc:
+        show_conflict(cid, exc)
+        return
+    except WorkbenchError as exc:
+        st.error(str(exc))
+        st.stop()
+    st.session_state[widget_key("seen", cid)] = saved["version"]
+    st.session_state["review_saved_claim"] = cid
+    st.rerun()
+
+
+def history_table(claim_id: int) -> None:
+    with stop_on_error():
+        events = bench.claim(claim_id)["history"]
+    if not events:
+        st.caption("Not reviewed yet.")
+        return
+    rows = [{
+        "when": e["at"].strftime("%Y-%m-%d %H:%M") if e["at"] else "",
+        "who": e["reviewer"] or "(unknown)",
+        "version": e["version"],
+        "what": "; ".join(f"{field}: {old or '(empty)'} → {new or '(empty)'}"
+                          for field, (old, new) in e["changes"].items()),
+    } for e in events]
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def matches_table(claim_id: int) -> None:
+    try:
+        with one_at_a_time(), st.spinner("Looking for similar claims and past fact-checks…"):
+            matches = bench.matches_for_claim(claim_id, k=5)
+    except (WorkbenchError, ImportError) as exc:
+        st.error(str(exc))
+        return
+    if not matches:
+        st.caption("Nothing similar is stored yet. Import past fact-checks with `claims import-factchecks`.")
+        return
+    rows = [{
+        "match": "✔" if m["match"] else "",
+        "similarity": m["score"],
+        "kind": "past fact-check" if m["kind"] == "factcheck" else "stored claim",
+        "verdict": m["verdict"] or "",
+        "claim": m["text"],
+        "from": m.get("document") or m.get("speaker") or "",
+        "link": safe_url(m["url"]),
+    } for m in matches]
+    st.dataframe(rows, hide_index=True, width="stretch", column_config={
+        "similarity": st.column_config.NumberColumn(format="%.2f"),
+        "link": st.column_config.LinkColumn("link"),
+    })
+
+
+def claim_box(sentence: dict) -> None:
+    claim = sentence["claim"]
+    name, _ = band(sentence["score"])
+    with st.container(border=True, key=f"review_{name}_claim_{claim['id']}"):
+        st.markdown(claim_badges(sentence))
+        st.text(sentence["text"], width="stretch")
+        st.markdown(attribution_lines(sentence))
+        if sentence["reasons"]:
+            st.caption("Why: " + as_text(", ".join(sentence["reasons"])))
+        with st.expander(f"Review claim {claim['id']}", icon=":material/rate_review:"):
+            review_form(claim)
+        with st.expander("History", icon=":material/history:"):
+            history_table(claim["id"])
+        if st.toggle("Similar claims and past fact-checks", key=widget_key("matches", claim["id"])):
+            matches_table(claim["id"])
+
+
+def sentence_line(sentence: dict) -> None:
+    if sentence["claim"] is not None:
+        claim_box(sentence)
+    elif sentence["kind"] == "furniture":
+        st.caption(as_text(sentence["text"]))
+    elif sentence["kind"] == "headline":
+        st.subheader(as_text(sentence["text"]), anchor=False)
+    else:
+        st.text(sentence["text"], width="stretch")
+
+
+# --- the screen ----------------------------------------------------------------------------------------
+
+st.html(CLAIM_CSS)
+st.title("Review", anchor=False)
+show_saved_message()
+
+with stop_on_error():
+    documents = bench.documents()
+if not documents:
+    st.info("No articles yet: paste one on the Ingest page, or load the samples with `make samples`.")
+    st.page_link("app_pages/ingest.py", label="Ingest an article", icon=":material/upload_file:")
+    st.stop()
+
+with st.sidebar:
+    st.caption("Export")
+    download_buttons()
+
+picker, only_claims = st.columns([4, 1], vertical_alignment="bottom")
+with picker:
+    doc_id = document_picker(documents)
+with only_claims:
+    claims_only = st.toggle("Claims only", key="review_claims_only")
+
+with stop_on_error():
+    doc = bench.document(doc_id)
+
+claims = [s for s in doc["sentences"] if s["claim"] is not None]
+reviewed = sum(1 for s in claims if s["claim"]["verdict"] or s["claim"]["status"] != "new")
+st.caption(" · ".join([as_text(doc["origin"] or doc["name"]), f"{len(doc['sentences'])} sentences",
+                       f"{len(claims)} claims", f"{reviewed} reviewed"]))
+
+for sentence in (claims if claims_only else doc["sentences"]):
+    sentence_line(sentence)

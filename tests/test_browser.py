@@ -1,0 +1,243 @@
+"""The review flow in a real Chromium (Playwright) against `streamlit run app.py`, and `claims serve` startup.
+
+Opt in or out with the marker: `pytest -m browser` / `pytest -m "not browser"`."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from claims.embed import HashingEmbedder
+from claims.settings import load_settings
+from conftest import ROOT, FakeDetector
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+PYTHON = ROOT / ".venv" / "bin" / "python"
+CLAIMS = ROOT / ".venv" / "bin" / "claims"
+SCREENSHOT = ROOT / "docs" / "review.png"
+
+ARTICLE = """Budget row deepens in Riverton
+
+Photo: City Hall / Getty Images
+
+The city spent $4.2 million on road repairs in 2024, Mayor Ana Ruiz said on Tuesday.
+Council members asked for an audit. "We fixed 37 miles of road," Ruiz said.
+According to the council's finance office, repair costs rose 18 percent in two years.
+Residents have complained about potholes for years.
+
+Load more
+"""
+
+HOSTILE = """Markup test page
+
+<script>alert(1)</script> The council approved 12 new posts.
+Critics called it **bold** [link](javascript:alert(1)) in 2023.
+<img src=x onerror=alert(2)> was paid 5 dollars.
+"""
+
+
+# what a reviewer (or an attribution model) might store as a source: it must show exactly like this
+HOSTILE_SOURCE = "<img src=y onerror=alert(3)> :smile: $x^2$ :red[red] **Boss** www.evil.example a@b.example"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(home: Path) -> dict:
+    env = dict(os.environ, CLAIMS_HOME=str(home), CLAIMS_MODEL="test/hashing", CLAIMS_REVIEWER="dana",
+               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    for name in ("CLAIMS_DB", "CLAIMS_REVIEWER_HEADER", "CLAIMS_VERDICTS"):
+        env.pop(name, None)
+    return env
+
+
+def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the server exited with status {proc.returncode} before answering {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200 and r.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer ok within {timeout:.0f} s")
+
+
+@contextmanager
+def running(cmd: list[str], env: dict, port: int):
+    """Run a server in its own process group; stop the whole group (`claims serve` starts a child) at the end."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        wait_healthy(port, proc)
+        yield proc
+    finally:
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                proc.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """`streamlit run app.py` on a free port over a home holding two articles (stored with the fast fakes)."""
+    from claims.service import Workbench
+
+    home = tmp_path_factory.mktemp("browser") / "home"
+    env = server_env(home)
+    # no spaCy: sources are stored through the service, as a reviewer's corrections would be
+    wb = Workbench(load_settings(home=str(home), db_url="", model="test/hashing"), embedder=HashingEmbedder(),
+                   detector=FakeDetector(), attribution=False)
+    wb.ingest_text(HOSTILE, "hostile.txt")
+    wb.ingest_text(ARTICLE, "riverton-budget.txt")  # the newest: what the page shows first
+    sources = {"12 new posts": HOSTILE_SOURCE, "$4.2 million": "Mayor Ana Ruiz", "37 miles": "Ruiz",
+               "18 percent": "the council's finance office"}
+    for doc in wb.documents():
+        for s in wb.document(doc["id"])["sentences"]:
+            source = next((v for k, v in sources.items() if k in s["text"]), None)
+            if source:
+                cue = "According to" if "According" in s["text"] else "said"
+                quote = "direct" if s["text"].startswith('"') else "reported"
+                wb.edit_attribution(s["id"], {"source": source, "cue": cue, "quote": quote}, reviewer="dana")
+    wb.engine.dispose()
+    port = free_port()
+    cmd = [str(PYTHON), "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    with running(cmd, env, port):
+        yield f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM),
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1500}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+def wait_idle(page) -> None:
+    """Wait until the script run is over: no running indicator and nothing greyed out as stale."""
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')"
+        " && !document.querySelector('[data-stale=\"true\"]')")
+
+
+def claim_box(page, text: str):
+    return page.locator('[class*="_claim_"]').filter(has_text=text)
+
+
+def test_review_a_claim_and_download_the_csv(app_url, page, tmp_path):
+    page.goto(app_url)
+    page.get_by_text("repair costs rose 18 percent in two years", exact=False).first.wait_for()
+    box = claim_box(page, "The city spent $4.2 million")
+    box.get_by_text("Mayor Ana Ruiz", exact=True).wait_for()  # its source
+
+    box.get_by_text("Review claim").click()
+    box.get_by_role("radio", name="accepted").check(force=True)
+    box.get_by_role("combobox", name="Verdict").click()
+    page.get_by_role("option", name="Mostly false", exact=True).click()
+    box.get_by_label("Rationale").fill("The audit puts it at $3.1 million.")
+    box.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved your review of claim").wait_for()
+    claim_box(page, "The city spent $4.2 million").get_by_text("verdict: Mostly false").wait_for()
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    saved = tmp_path / "claims.csv"
+    download.value.save_as(saved)
+    rows = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
+    row = next(r for r in rows if r["text"].startswith("The city spent $4.2 million"))
+    assert (row["verdict"], row["status"], row["reviewer"]) == ("Mostly false", "accepted", "dana")
+
+    wait_idle(page)
+    page.mouse.move(0, 0)  # no tooltip in the picture
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+
+
+def test_hostile_article_text_stays_text(app_url, page):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(app_url)
+    page.get_by_role("combobox", name="Article").click()
+    page.get_by_role("option", name="Markup test page", exact=False).click()
+    page.get_by_text("<script>alert(1)</script> The council approved 12 new posts.").wait_for()
+    page.get_by_text("**bold** [link](javascript:alert(1)) in 2023.").wait_for()
+    # the Markdown path (as_text) shows it literally, give or take the invisible joiners that stop autolinks
+    literally = re.escape(HOSTILE_SOURCE).replace("@", "@\u2060?").replace("www", "www\u2060?")
+    page.get_by_text(re.compile(f"^{literally}$")).wait_for()
+    wait_idle(page)
+    assert page.locator("[data-testid='stMain'] img[src='x'], [data-testid='stMain'] img[src='y']").count() == 0
+    links = page.locator("[data-testid='stMain'] a").evaluate_all("els => els.map(e => e.outerHTML)")
+    assert not links, links  # no links made from article text
+    assert page.locator(".katex").count() == 0  # no LaTeX
+    assert page.locator("[data-testid='stMain'] script").count() == 0
+    page.wait_for_timeout(500)
+    assert not dialogs
+
+
+def test_claims_serve_starts_the_app(tmp_path):
+    port = free_port()
+    cmd = [str(CLAIMS), "serve", "--port", str(port), "--host", "127.0.0.1"]
+    with running(cmd, server_env(tmp_path / "home"), port):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+            assert r.status == 200 and b"<html" in r.read().lower()
+
+
+def test_reviewer_comes_from_the_trusted_proxy_header(browser, tmp_path):
+    from playwright.sync_api import expect
+
+    port = free_port()
+    env = dict(server_env(tmp_path / "home"), CLAIMS_REVIEWER_HEADER="X-Forwarded-User")
+    cmd = [str(PYTHON), "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    with running(cmd, env, port):
+        context = browser.new_context(extra_http_headers={"X-Forwarded-User": "erin"})
+        try:
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.get_by_text("No articles yet").wait_for(timeout=30_000)
+            name = page.get_by_role("textbox", name="Reviewer")
+            expect(name).to_have_value("erin")
+            expect(name).to_be_disabled()
+        finally:
+            context.close()
