@@ -1,6 +1,7 @@
 # Two commands for people: `make run` and `make test`. Everything else is a helper.
 PY ?= python3
 VENV := .venv
+PORT ?= 8501
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
@@ -26,7 +27,7 @@ samples: $(STAMP)
 	$(BIN)/claims import-factchecks samples/factchecks.csv
 
 run: samples
-	$(BIN)/claims serve --port 8501
+	$(BIN)/claims serve --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
