@@ -193,6 +193,11 @@ def stats(db, home):
         click.echo(f"{key:<13} {value}")
 
 
+@main.group("eval")
+def eval_group():
+    """Measure the pipeline on labelled data (precision, recall, F1 and friends)."""
+
+
 @main.command()
 @click.option("--port", default=8501, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)

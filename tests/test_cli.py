@@ -142,5 +142,7 @@ def test_every_command_is_documented_in_the_readme():
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    for name in main.commands:
+    for name, cmd in main.commands.items():
         assert f"claims {name}" in readme, f"README does not mention `claims {name}`"
+        for sub in getattr(cmd, "commands", {}):
+            assert f"claims {name} {sub}" in readme, f"README does not mention `claims {name} {sub}`"
