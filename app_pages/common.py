@@ -10,7 +10,7 @@ import streamlit as st
 
 from claims.service import Workbench
 from claims.settings import load_settings
-from store.errors import WorkbenchError
+from claims.errors import WorkbenchError
 
 
 @st.cache_resource(show_spinner=False)

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from app_pages.common import as_text, get_bench, one_at_a_time
-from store.errors import WorkbenchError
+from claims.errors import WorkbenchError
 
 bench = get_bench()
 

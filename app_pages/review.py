@@ -3,7 +3,7 @@ and, on request, similar past fact-checks. Article text is always shown as plain
 import streamlit as st
 
 from app_pages.common import as_text, get_bench, one_at_a_time, reviewer, safe_url, stop_on_error
-from store.errors import ReviewConflict, WorkbenchError
+from claims.errors import ReviewConflict, WorkbenchError
 
 STATUSES = ("new", "accepted", "dismissed")
 FIELDS = ("status", "verdict", "rationale", "evidence")

@@ -1,7 +1,17 @@
 """Exceptions named for the condition. Each message says what to do next; the CLI and UI show it as is."""
 from __future__ import annotations
 
-from store.errors import WorkbenchError
+# The root error and the storage conditions live in store/ (which must not import claims/); the UI and CLI
+# import every error from here.
+from store.errors import (  # noqa: F401  (re-exported)
+    BadDatabaseURL,
+    DatabaseUnavailable,
+    IndexMismatch,
+    InvalidValue,
+    NotFound,
+    ReviewConflict,
+    WorkbenchError,
+)
 
 
 class InputError(WorkbenchError):
