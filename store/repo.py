@@ -171,12 +171,7 @@ def update_review(
     claim = session.get(Claim, claim_id, with_for_update=True)
     if claim is None:
         raise NotFound(f"no claim with id {claim_id}")
-    if expected_version is not None and claim.version != expected_version:
-        raise ReviewConflict(
-            f"claim {claim_id} was changed by {claim.reviewer or 'someone'} (version {claim.version}) "
-            f"after you opened it (version {expected_version}); reload it and apply your change again",
-            current=review_state(claim),
-        )
+    _check_version(claim, expected_version)
     diff = {}
     for field, new in changes.items():
         new = "" if new is None else str(new)
@@ -184,15 +179,28 @@ def update_review(
         if old != new:
             diff[field] = [old, new]
             setattr(claim, field, new)
-    if not diff:
-        return claim
+    if diff:
+        _record(session, claim, diff, reviewer)
+    return claim
+
+
+def _check_version(claim: Claim, expected_version: int | None) -> None:
+    if expected_version is not None and claim.version != expected_version:
+        raise ReviewConflict(
+            f"claim {claim.id} was changed by {claim.reviewer or 'someone'} (version {claim.version}) "
+            f"after you opened it (version {expected_version}); reload it and apply your change again",
+            current=review_state(claim),
+        )
+
+
+def _record(session: Session, claim: Claim, diff: dict, reviewer: str) -> None:
+    """Bump the claim's version and append the change to its history."""
     claim.version += 1
     claim.reviewer = reviewer
     claim.updated_at = utcnow()
     session.add(ReviewEvent(claim_id=claim.id, reviewer=reviewer, version=claim.version,
                             changes=json.dumps(diff, ensure_ascii=False)))
     session.flush()
-    return claim
 
 
 def review_state(claim: Claim) -> dict:
@@ -219,12 +227,8 @@ def update_attribution(
     if sent is None:
         raise NotFound(f"no sentence with id {sentence_id}")
     claim = session.scalar(select(Claim).where(Claim.sentence_id == sentence_id).with_for_update())
-    if claim is not None and expected_version is not None and claim.version != expected_version:
-        raise ReviewConflict(
-            f"claim {claim.id} was changed by {claim.reviewer or 'someone'} (version {claim.version}) "
-            f"after you opened it (version {expected_version}); reload it and apply your change again",
-            current=review_state(claim),
-        )
+    if claim is not None:
+        _check_version(claim, expected_version)
     attr = sent.attributions[0] if sent.attributions else None
     if attr is None:
         attr = Attribution(sentence_id=sentence_id, ord=0)
@@ -238,11 +242,7 @@ def update_attribution(
         attr.edited = True
         attr.resolved = ""
         if claim is not None:
-            claim.version += 1
-            claim.reviewer = reviewer
-            claim.updated_at = utcnow()
-            session.add(ReviewEvent(claim_id=claim.id, reviewer=reviewer, version=claim.version,
-                                    changes=json.dumps(diff, ensure_ascii=False)))
+            _record(session, claim, diff, reviewer)
     session.flush()
     return attr
 

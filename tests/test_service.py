@@ -165,3 +165,15 @@ def test_reindex_rebuilds_from_database(bench, tmp_path):
     counts = bench.reindex()
     assert counts["claim"] == n_claims
     assert bench.search(["road repairs"], k=1, kinds=("claim",))[0]["results"]
+
+
+def test_attribution_edit_with_a_stale_version_is_a_conflict(bench, tmp_path):
+    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
+    claim = bench.claims()[0]
+    state = bench.edit_attribution(claim["sentence_id"], {"source": "Ana Ruiz"}, reviewer="ann",
+                                   expected_version=claim["version"])
+    assert state["version"] == claim["version"] + 1
+    with pytest.raises(ReviewConflict):
+        bench.edit_attribution(claim["sentence_id"], {"source": "someone else"}, reviewer="bob",
+                               expected_version=claim["version"])
+    assert bench.claim(claim["claim_id"])["source"] == "Ana Ruiz"
