@@ -193,9 +193,65 @@ def stats(db, home):
         click.echo(f"{key:<13} {value}")
 
 
+@main.command()
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True, help="The JSONL file to write.")
+@db_option
+@home_option
+@handles_errors
+def dump(out, db, home):
+    """Back up the whole database (documents, claims, attributions, vectors, reviews and their history, the
+    fact-check archive) as JSON lines.
+
+    Example: claims dump --out backup.jsonl
+    """
+    with open(out, "w", encoding="utf-8") as fh:
+        counts = _bench(db, home).dump(fh)
+    click.echo(f"wrote {out}: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@db_option
+@home_option
+@handles_errors
+def restore(file, db, home):
+    """Restore a backup made by `claims dump` into an empty database.
+
+    Example: claims restore backup.jsonl --db sqlite:///restored.db
+    """
+    with open(file, encoding="utf-8") as fh:
+        counts = _bench(db, home).restore(fh, source=file)
+    click.echo(f"restored {file}: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+
+
 @main.group("eval")
 def eval_group():
     """Measure the pipeline on labelled data (precision, recall, F1 and friends)."""
+
+
+@eval_group.command("attribution")
+@click.option("--gold", "gold", type=click.Path(exists=True, path_type=Path), default=None,
+              help="A gold .jsonl file or a folder of them (default: samples/gold).")
+@click.option("--articles", "articles", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder with the article of each gold file, same name with .txt (default: samples/articles).")
+@click.option("--split", type=click.Choice(["dev", "heldout", "all"]), default="all", show_default=True,
+              help="dev: articles 01-12, used to tune attribution; heldout: 13-20, not used for tuning.")
+@click.option("--json-out", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write every figure, and the sentences where prediction and gold differ, as JSON.")
+@handles_errors
+def eval_attribution(gold, articles, split, json_out):
+    """Precision, recall and F1 of attribution (source, cue, linked pair; exact and lenient) on gold labels.
+
+    Example: claims eval attribution --split heldout --json-out heldout.json
+    """
+    from .eval_attribution import SAMPLES, evaluate_attribution, gold_files, table
+
+    result = evaluate_attribution(gold_files(gold or SAMPLES / "gold", split), articles or SAMPLES / "articles")
+    result["split"] = split
+    for line in table(result, f"attribution ({split}): "):
+        click.echo(line)
+    if json_out:
+        json_out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 @main.command()

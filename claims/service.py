@@ -350,6 +350,22 @@ class Workbench:
             repo.put_vectors(s, "claim", self.embedder.name, [(cid, vec[0])])
         return cid
 
+    # -- backup --------------------------------------------------------------------------------------
+    def dump(self, out) -> dict:
+        """Write every document, claim, attribution, vector, review with its history and the archive."""
+        from store.backup import dump
+
+        return dump(self.engine, out)
+
+    def restore(self, lines, *, source: str = "dump") -> dict:
+        """Load a dump into this (empty) database; the indexes rebuild themselves on next use."""
+        from store.backup import restore
+
+        counts = restore(self.engine, lines, source=source)
+        with self._lock:
+            self._indexes.clear()
+        return counts
+
     # -- export --------------------------------------------------------------------------------------
     def export_rows(self, *, reviewed_only: bool = False, status: str | None = None,
                     document_id: int | None = None) -> list[dict]:

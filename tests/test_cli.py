@@ -146,3 +146,19 @@ def test_every_command_is_documented_in_the_readme():
         assert f"claims {name}" in readme, f"README does not mention `claims {name}`"
         for sub in getattr(cmd, "commands", {}):
             assert f"claims {name} {sub}" in readme, f"README does not mention `claims {name} {sub}`"
+
+
+def test_dump_and_restore_commands(env, db_url):
+    path = env / "a.txt"
+    path.write_text(ARTICLE)
+    run("ingest", path, "--db", db_url)
+    backup = env / "backup.jsonl"
+    res = run("dump", "--out", backup, "--db", db_url)
+    assert res.exit_code == 0 and "1 documents" in res.output
+    other = f"sqlite:///{env / 'restored.db'}"
+    res = run("restore", backup, "--db", other)
+    assert res.exit_code == 0 and "1 documents" in res.output
+    assert stats(other) == stats(db_url)
+    # a second restore into the now full database is refused, one line, nothing changed
+    assert "empty database" in one_line_error(run("restore", backup, "--db", other))
+    assert stats(other) == stats(db_url)
