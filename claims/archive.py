@@ -23,7 +23,7 @@ class ArchiveRead:
 
 
 def _clean(record: dict) -> dict:
-    return {k: str(record.get(k) or "").strip() for k in FIELDS}
+    return {k: _str(record.get(k)) for k in FIELDS}
 
 
 def read_csv(text: str, name: str) -> ArchiveRead:
@@ -49,32 +49,39 @@ def read_csv(text: str, name: str) -> ArchiveRead:
     return out
 
 
-def _name(value) -> str:
+def _obj(value) -> dict:
+    """A JSON-LD value that should be an object: the first object of a list, or {}."""
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, dict)), {})
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value) -> str:
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, (str, int, float)):
+        return str(value).strip()
     if isinstance(value, dict):
-        return str(value.get("name") or "")
-    if isinstance(value, list) and value:
-        return _name(value[0])
-    return str(value or "")
+        return _str(value.get("name"))
+    if isinstance(value, list):
+        return next((s for s in map(_str, value) if s), "")
+    return ""
 
 
 def claimreview_record(item: dict) -> dict:
-    """schema.org ClaimReview -> our record."""
-    rating = item.get("reviewRating") or {}
-    if isinstance(rating, list):
-        rating = rating[0] if rating else {}
-    verdict = str(rating.get("alternateName") or "").strip()
-    if not verdict and rating.get("ratingValue") not in (None, ""):
-        verdict = f"{rating.get('ratingValue')}/{rating.get('bestRating', '?')}"
-    reviewed = item.get("itemReviewed") or {}
-    if isinstance(reviewed, list):
-        reviewed = reviewed[0] if reviewed else {}
+    """schema.org ClaimReview -> our record. Tolerates the shapes JSON-LD allows (lists, nested names)."""
+    rating = _obj(item.get("reviewRating"))
+    verdict = _str(rating.get("alternateName"))
+    if not verdict and _str(rating.get("ratingValue")):
+        verdict = f"{_str(rating.get('ratingValue'))}/{_str(rating.get('bestRating')) or '?'}"
+    reviewed = _obj(item.get("itemReviewed"))
     return _clean({
-        "claim": item.get("claimReviewed") or "",
+        "claim": _str(item.get("claimReviewed")),
         "verdict": verdict,
-        "url": item.get("url") or "",
-        "date": item.get("datePublished") or "",
-        "speaker": _name(reviewed.get("author")),
-        "title": item.get("name") or item.get("headline") or "",
+        "url": _str(item.get("url")),
+        "date": _str(item.get("datePublished")),
+        "speaker": _str(reviewed.get("author")),
+        "title": _str(item.get("name")) or _str(item.get("headline")),
     })
 
 
