@@ -1,6 +1,7 @@
 """Engines and sessions. The caller owns the session; `atomic()` is one transaction."""
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -11,7 +12,6 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import BadDatabaseURL, DatabaseUnavailable
-from .models import Base
 
 SUPPORTED = ("sqlite", "postgresql")
 
@@ -68,9 +68,64 @@ def make_engine(url: str, *, create: bool = True, **kwargs) -> Engine:
     return engine
 
 
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BASELINE = "0001"
+_PG_MIGRATION_LOCK = 727_274  # any fixed number: workers starting together migrate one at a time
+
+
+def _alembic_config(connection):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def schema_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+_MIGRATING = threading.Lock()  # Alembic's `op` and `context` are process globals: one migration at a time
+
+
 def init_schema(engine: Engine) -> None:
-    """Create missing tables (idempotent)."""
-    Base.metadata.create_all(engine)
+    """Bring the schema to the newest migration (idempotent; safe when several workers start at once)."""
+    with _MIGRATING:
+        _init_schema(engine)
+
+
+def _init_schema(engine: Engine) -> None:
+    from alembic import command
+
+    head = head_revision()
+    if schema_revision(engine) == head:
+        return
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
+            cfg = _alembic_config(conn)
+            from alembic.runtime.migration import MigrationContext
+
+            current = MigrationContext.configure(conn).get_current_revision()
+            if current is None and inspect(conn).has_table("documents"):
+                # made before migrations existed (create_all): that schema is the baseline
+                command.stamp(cfg, BASELINE)
+            command.upgrade(cfg, "head")
+    except Exception:
+        # another process may have migrated between our check and our lock (SQLite has no advisory lock)
+        if schema_revision(engine) != head:
+            raise
 
 
 def has_schema(engine: Engine) -> bool:
