@@ -46,6 +46,10 @@ class BadArchive(InputError):
     """A fact-check archive that cannot be imported."""
 
 
+class NoGold(InputError):
+    """Labelled data for an evaluation that is missing (no gold files, or no article for one)."""
+
+
 class ModelMissing(WorkbenchError):
     pass
 
