@@ -80,3 +80,159 @@ def safe_url(url: str | None) -> str | None:
     """The URL when it is an http(s) link, else None (a `javascript:` link must never become clickable)."""
     url = (url or "").strip()
     return url if re.match(r"(?i)^https?://[^\s]+$", url) else None
+
+
+# --- shared by the workbench pages ---------------------------------------------------------------------
+
+STATUSES = ("new", "accepted", "dismissed")
+STATUS_COLOURS = {"new": "gray", "accepted": "green", "dismissed": "red"}
+BANDS = ((0.8, "high", "red"), (0.5, "medium", "orange"), (0.0, "low", "gray"))
+MATCH_CHOICES = {"any": "Any", "yes": "Has a match", "no": "No match"}
+
+#: Widget keys with these prefixes keep their values when the reviewer visits another page and comes back
+#: (app.py re-saves them on every run; Streamlit drops the values of widgets a page run did not draw).
+KEPT_PREFIXES = ("inbox_f_", "export_f_", "search_f_")
+
+
+def keep_page_choices() -> None:
+    for key in [k for k in st.session_state if str(k).startswith(KEPT_PREFIXES)]:
+        st.session_state[key] = st.session_state[key]
+
+
+def initial(key: str, **value) -> dict:
+    """The widget's starting value, only while it has none: a kept value must not meet a default."""
+    return {} if key in st.session_state else value
+
+
+def band(score: float) -> tuple[str, str]:
+    """(name, colour) of a check-worthiness score's band."""
+    return next((name, colour) for floor, name, colour in BANDS if score >= floor)
+
+
+def open_claim(claim_id: int) -> None:
+    """Go to the Claim page for one claim (its id also goes in the URL, so the page can be shared)."""
+    st.session_state["detail_claim_id"] = int(claim_id)
+    st.switch_page("app_pages/claim.py", query_params={"id": str(int(claim_id))})
+
+
+def claim_filters(prefix: str, facets: dict, verdicts: tuple[str, ...], *, on_change=None) -> dict:
+    """Draw the claim filters (status, type, verdict, match, score, source, text, document, dates, assignee)
+    and return them as the service's filter dict. Widget keys start with `prefix`."""
+    docs = {d["id"]: (d["title"] or d["name"]) for d in facets["documents"]}
+    verdict_options = ["(none)", *verdicts, *[v for v in facets["verdicts"] if v not in verdicts]]
+    k = lambda name: f"{prefix}{name}"  # noqa: E731
+    # a kept choice that is no longer offered (a document gone, say) is dropped, not an error
+    for name, offered in (("statuses", STATUSES), ("claim_types", facets["claim_types"]),
+                          ("verdicts", verdict_options), ("documents", docs)):
+        if k(name) in st.session_state:
+            st.session_state[k(name)] = [v for v in st.session_state[k(name)] if v in offered]
+    assignees = ["(anyone)", "(nobody)", *facets["assignees"]]
+    if st.session_state.get(k("assignee"), "(anyone)") not in assignees:
+        st.session_state[k("assignee")] = "(anyone)"
+
+    row1 = st.columns(4)
+    statuses = row1[0].multiselect("Status", STATUSES, key=k("statuses"), on_change=on_change,
+                                   placeholder="any status")
+    types = row1[1].multiselect("Claim type", facets["claim_types"], key=k("claim_types"), on_change=on_change,
+                                placeholder="any type")
+    chosen_verdicts = row1[2].multiselect("Verdict", verdict_options, key=k("verdicts"), on_change=on_change,
+                                          placeholder="any verdict")
+    match = row1[3].selectbox("Archive match", list(MATCH_CHOICES), format_func=MATCH_CHOICES.get,
+                              key=k("match"), on_change=on_change,
+                              help="Whether a past fact-check is at or above the match threshold.")
+    row2 = st.columns(4)
+    low, high = row2[0].slider("Check-worthiness", 0.0, 1.0, step=0.05, key=k("score"), on_change=on_change,
+                               **initial(k("score"), value=(0.0, 1.0)))
+    source = row2[1].text_input("Source contains", key=k("source"), on_change=on_change)
+    text = row2[2].text_input("Text contains", key=k("text"), on_change=on_change)
+    assignee = row2[3].selectbox("Assigned to", assignees, key=k("assignee"), on_change=on_change)
+    row3 = st.columns([2, 1, 1])
+    documents = row3[0].multiselect("Article", list(docs), format_func=docs.get, key=k("documents"),
+                                    on_change=on_change, placeholder="any article")
+    date_from = row3[1].date_input("Added from", key=k("from"), on_change=on_change,
+                                   **initial(k("from"), value=None))
+    date_to = row3[2].date_input("Added until", key=k("to"), on_change=on_change, **initial(k("to"), value=None))
+    return {
+        "statuses": statuses, "claim_types": types, "verdicts": chosen_verdicts,
+        "has_match": {"any": None, "yes": True, "no": False}[match],
+        "min_score": low if low > 0 else None, "max_score": high if high < 1 else None,
+        "source": source.strip(), "text": text.strip(),
+        "assignee": "" if assignee == "(anyone)" else assignee,
+        "document_ids": documents, "date_from": date_from, "date_to": date_to,
+    }
+
+
+def filters_active(prefix: str) -> bool:
+    """Whether any of the claim filters drawn with `prefix` holds something other than "any"."""
+    neutral = {"statuses": [], "claim_types": [], "verdicts": [], "match": "any", "score": (0.0, 1.0),
+               "source": "", "text": "", "assignee": "(anyone)", "documents": [], "from": None, "to": None}
+    state = st.session_state
+    return any(state.get(prefix + name, value) not in (value, list(value) if isinstance(value, tuple) else value)
+               for name, value in neutral.items())
+
+
+def result_rows(results: list[dict]) -> list[dict]:
+    """Table rows for search or match results with every explanation the matcher gives (its score and band,
+    cosine and word overlap, shared numbers and names, warnings ...); links only where they are http(s)."""
+    named = {"dense": "cosine", "lexical": "word overlap", "shared_numbers": "shared numbers",
+             "shared_entities": "shared names"}
+    skip = {"kind", "id", "text", "score", "verdict", "url", "match", "document", "speaker", "date", "band"}
+    rows = []
+    for m in results:
+        row = {
+            "match": "✔" if m.get("match") else "",
+            "score": m.get("score"),
+            "band": m.get("band") or "",
+            "kind": "past fact-check" if m.get("kind") == "factcheck" else "stored claim",
+            "verdict": m.get("verdict") or "",
+            "claim": m.get("text", ""),
+            "from": m.get("document") or m.get("speaker") or "",
+            "date": m.get("date") or "",
+        }
+        for key, value in m.items():  # whatever else the matcher explains itself with
+            if key not in skip:
+                number = value is None or isinstance(value, (int, float)) and not isinstance(value, bool)
+                plain = value if number else _joined(value)
+                row[named.get(key, key.replace("_", " "))] = plain
+        row["link"] = safe_url(m.get("url"))
+        rows.append(row)
+    # a column no result fills says nothing
+    columns = dict.fromkeys(c for r in rows for c in r)
+    empty = {c for c in columns if c not in ("match", "score", "kind", "claim", "link")
+             and not any(r.get(c) not in (None, "") for r in rows)}
+    return [{c: r.get(c) for c in columns if c not in empty} for r in rows]
+
+
+def _joined(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def results_table(results: list[dict], *, key: str | None = None):
+    """Search or match results as a table; returns the selection event when `key` is given."""
+    config = {"score": st.column_config.NumberColumn(format="%.2f"),
+              "cosine": st.column_config.NumberColumn(format="%.2f"),
+              "word overlap": st.column_config.NumberColumn(format="%.2f"),
+              "claim": st.column_config.TextColumn(width="large"),
+              "link": st.column_config.LinkColumn("link")}
+    rows = result_rows(results)
+    if key is None:
+        return st.dataframe(rows, hide_index=True, width="stretch", column_config=config)
+    return st.dataframe(rows, hide_index=True, width="stretch", column_config=config, key=key,
+                        on_select="rerun", selection_mode="single-row")
+
+
+def history_rows(events: list[dict]) -> list[dict]:
+    """A claim's history as table rows: when, who, which version, what changed from what to what."""
+    return [{
+        "when": e["at"].strftime("%Y-%m-%d %H:%M") if e["at"] else "",
+        "who": e["reviewer"] or "(unknown)",
+        "version": e["version"],
+        "what": "; ".join(f"{field}: {old or '(empty)'} → {new or '(empty)'}"
+                          for field, (old, new) in e["changes"].items()),
+    } for e in events]

@@ -2,7 +2,7 @@
 and, on request, similar past fact-checks. Article text is always shown as plain text, never as Markdown or HTML."""
 import streamlit as st
 
-from app_pages.common import as_text, get_bench, one_at_a_time, reviewer, safe_url, stop_on_error
+from app_pages.common import as_text, get_bench, one_at_a_time, open_claim, reviewer, safe_url, stop_on_error
 from claims.errors import ReviewConflict, WorkbenchError
 
 STATUSES = ("new", "accepted", "dismissed")
@@ -43,6 +43,9 @@ def show_saved_message() -> None:
     saved = st.session_state.pop("review_saved_claim", None)
     if saved is not None:
         st.success(f"Saved your review of claim {saved}.", icon=":material/check:")
+    added = st.session_state.pop("review_added_claim", None)
+    if added is not None:
+        st.success(f"Added claim {added}: the sentence is now a claim to review.", icon=":material/check:")
 
 
 def document_picker(documents: list[dict]) -> int:
@@ -195,6 +198,9 @@ def claim_box(sentence: dict) -> None:
             history_table(claim["id"])
         if st.toggle("Similar claims and past fact-checks", key=widget_key("matches", claim["id"])):
             matches_table(claim["id"])
+        if st.button("Open the claim page", key=widget_key("open", claim["id"]), icon=":material/open_in_new:",
+                     type="tertiary"):
+            open_claim(claim["id"])
 
 
 def sentence_line(sentence: dict) -> None:
@@ -206,6 +212,30 @@ def sentence_line(sentence: dict) -> None:
         st.subheader(as_text(sentence["text"]), anchor=False)
     else:
         st.text(sentence["text"], width="stretch")
+
+
+def missed_claim_form(doc: dict) -> None:
+    """Promote a sentence the detector passed over to a claim; stored with origin 'reviewer' as feedback
+    for the detector (as dismissing a claim it got wrong is)."""
+    candidates = [s for s in doc["sentences"] if s["claim"] is None and s["kind"] != "furniture"]
+    if not candidates:
+        return
+    with st.expander("Add a claim the detector missed", icon=":material/add_comment:"):
+        st.caption("Dismiss a claim the detector got wrong by setting its status to dismissed; both are kept "
+                   "as feedback.")
+        with st.form("review_add_claim", border=False):
+            labels = {s["id"]: f"{s['index']}: {s['text'][:140]}" for s in candidates}
+            chosen = st.selectbox("Sentence", list(labels), format_func=labels.get, key="review_missed_sentence")
+            added = st.form_submit_button("Add as a claim", icon=":material/add:")
+    if added:
+        try:
+            with one_at_a_time():
+                cid = bench.add_claim(chosen, reviewer=reviewer())
+        except (WorkbenchError, ImportError) as exc:
+            st.error(str(exc))
+            return
+        st.session_state["review_added_claim"] = cid
+        st.rerun()
 
 
 # --- the screen ----------------------------------------------------------------------------------------
@@ -238,6 +268,8 @@ claims = [s for s in doc["sentences"] if s["claim"] is not None]
 reviewed = sum(1 for s in claims if s["claim"]["verdict"] or s["claim"]["status"] != "new")
 st.caption(" · ".join([as_text(doc["origin"] or doc["name"]), f"{len(doc['sentences'])} sentences",
                        f"{len(claims)} claims", f"{reviewed} reviewed"]))
+
+missed_claim_form(doc)
 
 for sentence in (claims if claims_only else doc["sentences"]):
     sentence_line(sentence)

@@ -221,7 +221,7 @@ _TRAILER = (
 _BYLINE_RES = (
     re.compile(
         rf"(?:By|BY)\s*:?\s+{_NOT_A_NAME}{_NAME}(?:\s*(?:,|and|&|AND)\s+{_NAME}){{0,4}}"
-        rf"(?:\s*(?:,|\||\u2013|\u2014|-|\bof\b|\bfor\b|\bat\b)\s*{_TRAILER})?"
+        rf"(?:\s*(?:,|\||\u2013|\u2014|-|\bof\b|\bfor\b|\bat\b|\bin\b)\s*{_TRAILER})?"  # "By X in Geneva"
     ),
     re.compile(
         rf"{_NAME}\s*(?:,|\||\u2013|\u2014|-)\s*(?:[A-Z][\w'\u2019-]*\s+){{0,3}}"
@@ -234,6 +234,15 @@ _BYLINE_RES = (
         r"|graphics|video)\s+by\b.{1,200}",
         re.I,
     ),
+)
+# Editor's notes about the page itself ("This article has been updated with a statement from ..."):
+# factual-looking, but about the page, so never a claim.
+_EDITORS_NOTE_RE = re.compile(
+    r"this\s+(?:article|story|post|piece|page)\s+(?:has\s+been|was)\s+"
+    r"(?:updated|corrected|amended|edited|changed)\b.{0,300}"
+    r"|editor(?:'|\u2019)?s(?:'|\u2019)?\s+note\s*:.{0,380}"
+    r"|an?\s+(?:earlier|previous)\s+version\s+of\s+this\s+(?:article|story|post)\b.{0,300}",
+    re.I | re.S,
 )
 _READING_TIME_RE = re.compile(r"\d{1,3}\s*-?\s*min(?:ute)?s?\.?\s+read|listen(?:\s+to\s+(?:this\s+)?(?:article|story))?(?:\s*[\d:]+\s*(?:min(?:ute)?s?)?)?", re.I)
 _COPYRIGHT_RES = (
@@ -317,6 +326,7 @@ _FURNITURE_RULES: tuple[tuple[object, str], ...] = (
     (_SOCIAL_RE, "social"),
     (_SHARE_RE, "share buttons"),
     (_READING_TIME_RE, "reading time"),
+    (_EDITORS_NOTE_RE, "editor's note"),
     *((r, "byline") for r in _BYLINE_RES),
     (_is_timestamp, "timestamp"),
     *((r, "copyright") for r in _COPYRIGHT_RES),

@@ -143,7 +143,7 @@ def search(queries, file, k, fmt, db, home):
             continue
         click.echo(f"query: {item['query']}")
         for r in item["results"]:
-            flag = "MATCH" if r["match"] else ""
+            flag = "MATCH" if r["match"] else ("maybe" if r.get("band") == "possible" else "")
             click.echo(f"  {r['score']:.3f} {flag:<5} {r['kind']:<9} {(r['verdict'] or '-')[:14]:<14} {r['text'][:80]}")
 
 
@@ -229,6 +229,33 @@ def eval_group():
     """Measure the pipeline on labelled data (precision, recall, F1 and friends)."""
 
 
+@eval_group.command("detect")
+@click.option("--data", "data", type=click.Path(exists=True), default=None,
+              help="CT24-style TSV, a gold .jsonl file or a folder of them (default: samples/gold).")
+@click.option("--split", "split", default=None,
+              help="A TSV: only the rows of this split (e.g. dev-test). A gold folder: dev (01-12), heldout (13-20) or all.")
+@click.option("--articles", "articles", type=click.Path(exists=True, file_okay=False), default=None,
+              help="With gold files: the folder of <name>.txt articles (default: articles/ next to the gold folder).")
+@click.option("--json-out", "json_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the full result (with the errors) as JSON here.")
+@handles_errors
+def eval_detect(data, split, articles, json_out):
+    """Precision, recall, F1 and average precision of the check-worthiness detector on labelled sentences.
+
+    Gold articles go through the whole pipeline (furniture included); TSV rows are scored one per line.
+
+    Example: claims eval detect --data ../shared/data/ct24/ct24_english.tsv --split dev-test
+    """
+    from .eval_detect import evaluate_detect, format_report
+
+    bench = _bench()
+    result = evaluate_detect(data, embedder=bench.embedder, detector=bench.detector, split=split, articles=articles)
+    click.echo(format_report(result))
+    if json_out:
+        Path(json_out).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        click.echo(f"wrote {json_out}", err=True)
+
+
 @eval_group.command("attribution")
 @click.option("--gold", "gold", type=click.Path(exists=True, path_type=Path), default=None,
               help="A gold .jsonl file or a folder of them (default: samples/gold).")
@@ -252,6 +279,32 @@ def eval_attribution(gold, articles, split, json_out):
         click.echo(line)
     if json_out:
         json_out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+@eval_group.command("match")
+@click.option("--queries", "queries", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="Claims to look up, id<TAB>text per line.")
+@click.option("--qrels", "qrels", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="TREC qrels: query_id 0 fact_check_id relevance.")
+@click.option("--archive", "archive", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="Fact-checks as JSONL (vclaim_id, vclaim, title, subtitle, date, author, page_url).")
+@click.option("--no-dates", is_flag=True, help="Ignore dates, as for claims that come without one.")
+@click.option("--json-out", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write every figure as JSON here.")
+@handles_errors
+def eval_match(queries, qrels, archive, no_dates, json_out):
+    """MAP@5, recall@1 and MRR of finding past fact-checks: dense, BM25, fused and re-ranked. Indexes the
+    archive in memory (no database); embeddings are cached in /tmp/claims-cache.
+
+    Example: claims eval match --queries devtest_queries.tsv --qrels devtest_qrels.tsv --archive vclaims.jsonl
+    """
+    from .eval_match import evaluate_match, format_table
+
+    result = evaluate_match(queries, qrels, archive, embedder=_bench().embedder, use_dates=not no_dates)
+    click.echo(format_table(result))
+    if json_out:
+        json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        click.echo(f"wrote {json_out}", err=True)
 
 
 @main.command()

@@ -1,18 +1,23 @@
-"""Check-worthiness detector: logistic regression over [MiniLM embedding ; standardised lexical features].
+"""Check-worthiness detector: a small "wide and deep" model over the MiniLM embedding and lexical features.
 
-    logit = bias + w_emb . e + w_lex . (f - feat_mean) / feat_std
+    logit = bias + w_emb . e + v . relu(W e + c) + w_lex . (f - feat_mean) / feat_std
     score = sigmoid(logit);  is_claim = score >= threshold
+
+The hidden layer (W, c, v: "hidden_w", "hidden_b", "hidden_out" in the file) is optional; without it
+this is the logistic regression the first detector was. The lexical features enter linearly, so
+each one's share of the logit is exact and can be shown as a reason.
 
 `e` is the L2-normalised all-MiniLM-L6-v2 sentence embedding (384 numbers; the detector normalises
 again, so unnormalised embeddings of the same model also work) and `f` the features of
-`claims.features`. The weights are plain numpy arrays in `claims/data/detector.npz` (no pickle),
+`claims.features` (the first `len(feat_names)` of them: weights trained before features were
+appended still load). The weights are plain numpy arrays in `claims/data/detector.npz` (no pickle),
 written by `python -m claims.train_detect`. Nothing is loaded at import time, and the detector never
 loads the embedding model itself: callers pass the embeddings in.
 
 Reasons: the 2-3 lexical features present in the sentence whose terms w_lex * z add most to the
 logit, in human words (`claims.features.REASON_WORDS`), plus "semantic" when the embedding term,
-measured from the average training sentence (w_emb . e - emb_offset), adds more than those features
-together (or when nothing else can be named for a sentence above the threshold).
+measured from the average training sentence (w_emb . e + v . relu(W e + c) - emb_offset), adds more
+than those features together (or when nothing else can be named for a sentence above the threshold).
 """
 from __future__ import annotations
 
@@ -56,6 +61,9 @@ class Detector:
         model_name: str = DEFAULT_MODEL_NAME,
         emb_offset: float = 0.0,
         meta: dict | None = None,
+        hidden_w: np.ndarray | None = None,
+        hidden_b: np.ndarray | None = None,
+        hidden_out: np.ndarray | None = None,
     ) -> None:
         self.emb_weights = np.asarray(emb_weights, dtype=np.float64).reshape(-1)
         self.feat_weights = np.asarray(feat_weights, dtype=np.float64).reshape(-1)
@@ -69,6 +77,22 @@ class Detector:
         self.emb_offset = float(emb_offset)
         self.meta = dict(meta or {})
         self.dim = int(self.emb_weights.shape[0])
+        if (hidden_w is None) != (hidden_b is None) or (hidden_w is None) != (hidden_out is None):
+            raise ValueError("hidden_w, hidden_b and hidden_out come together")
+        if hidden_w is None:
+            self.hidden_w = np.zeros((0, self.dim))
+            self.hidden_b = np.zeros(0)
+            self.hidden_out = np.zeros(0)
+        else:
+            self.hidden_w = np.asarray(hidden_w, dtype=np.float64)
+            self.hidden_b = np.asarray(hidden_b, dtype=np.float64).reshape(-1)
+            self.hidden_out = np.asarray(hidden_out, dtype=np.float64).reshape(-1)
+            h = self.hidden_b.shape[0]
+            if self.hidden_w.shape != (h, self.dim) or self.hidden_out.shape != (h,):
+                raise ValueError(
+                    f"hidden layer shapes disagree: W {self.hidden_w.shape}, c {self.hidden_b.shape}, "
+                    f"v {self.hidden_out.shape} for dimension {self.dim}"
+                )
 
         k = len(self.feat_names)
         if not (self.feat_weights.shape == self.feat_mean.shape == self.feat_std.shape == (k,)):
@@ -76,7 +100,7 @@ class Detector:
                 f"feature arrays disagree: {k} names, {self.feat_weights.shape[0]} weights, "
                 f"{self.feat_mean.shape[0]} means, {self.feat_std.shape[0]} stds"
             )
-        if self.feat_names != tuple(_features.FEATURE_NAMES):
+        if self.feat_names != tuple(_features.FEATURE_NAMES[:k]):
             raise ValueError(
                 "these detector weights were trained on other lexical features than claims.features "
                 f"defines now ({list(self.feat_names)} vs {list(_features.FEATURE_NAMES)}); "
@@ -94,7 +118,8 @@ class Detector:
             if not ref.is_file():
                 raise FileNotFoundError(
                     "claims/data/detector.npz is missing; train it with "
-                    "`python -m claims.train_detect --data <ct24_english.tsv> --out claims/data/detector.npz`"
+                    "`python -m claims.train_detect --data <ct24_english.tsv> --extra samples/gold "
+                    "--out claims/data/detector.npz`"
                 )
             with ref.open("rb") as fh:
                 return cls._from_npz(fh)
@@ -127,15 +152,26 @@ class Detector:
             model_name=str(arrays["model_name"]),
             emb_offset=float(arrays["emb_offset"]) if "emb_offset" in arrays else 0.0,
             meta=meta,
+            hidden_w=arrays.get("hidden_w"),
+            hidden_b=arrays.get("hidden_b"),
+            hidden_out=arrays.get("hidden_out"),
         )
 
     def save(self, path: str | Path) -> None:
         """Write the weights as plain arrays (np.savez_compressed; loadable with allow_pickle=False)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        hidden = {}
+        if self.hidden_b.shape[0]:
+            hidden = {
+                "hidden_w": self.hidden_w.astype(np.float32),
+                "hidden_b": self.hidden_b.astype(np.float32),
+                "hidden_out": self.hidden_out.astype(np.float32),
+            }
         with open(path, "wb") as fh:
             np.savez_compressed(
                 fh,
+                **hidden,
                 weights=np.concatenate([self.emb_weights, self.feat_weights]).astype(np.float32),
                 bias=np.float64(self.bias),
                 feat_mean=self.feat_mean.astype(np.float32),
@@ -169,16 +205,28 @@ class Detector:
         norms = np.linalg.norm(emb, axis=1, keepdims=True)
         return emb / np.where(norms > 0, norms, 1.0)
 
+    @property
+    def hidden_units(self) -> int:
+        return int(self.hidden_b.shape[0])
+
+    def embedding_term(self, embeddings: np.ndarray) -> np.ndarray:
+        """The embedding's share of the logit, w_emb . e + v . relu(W e + c), for normalised rows."""
+        term = embeddings @ self.emb_weights
+        if self.hidden_units:
+            term = term + np.maximum(embeddings @ self.hidden_w.T + self.hidden_b, 0.0) @ self.hidden_out
+        return term
+
     def _terms(self, texts: list[str], embeddings: np.ndarray):
         emb = self._check(texts, embeddings)
         feats = [_features.extract(t) for t in texts]
+        k = len(self.feat_names)
         raw = (
-            np.asarray([list(f.values()) for f in feats], dtype=np.float64)
+            np.asarray([list(f.values())[:k] for f in feats], dtype=np.float64)
             if feats
-            else np.zeros((0, len(self.feat_names)))
+            else np.zeros((0, k))
         )
         z = (raw - self.feat_mean) / self.feat_std
-        emb_term = emb @ self.emb_weights
+        emb_term = self.embedding_term(emb)
         lex_terms = z * self.feat_weights
         return feats, raw, emb_term, lex_terms
 

@@ -50,6 +50,10 @@ class NoGold(InputError):
     """Labelled data for an evaluation that is missing (no gold files, or no article for one)."""
 
 
+class BadGold(InputError):
+    """Labelled data that cannot be read (missing columns, labels other than 0/1, rows not in the article)."""
+
+
 class ModelMissing(WorkbenchError):
     pass
 

@@ -10,7 +10,8 @@ is what the detector standardises and feeds to its logistic regression next to t
 
 Changing the names, their order or their meaning invalidates the shipped detector weights
 (`claims/data/detector.npz` stores the names and `Detector.load` checks them): retrain with
-`python -m claims.train_detect` after any change here.
+`python -m claims.train_detect` after any change here. New features go at the end: weights trained
+on a prefix of `FEATURE_NAMES` still load (they use the features they were trained on).
 """
 from __future__ import annotations
 
@@ -48,6 +49,13 @@ FEATURE_NAMES: tuple[str, ...] = (
     "question",
     "very_short",
     "log_length",
+    # News cues for what the samples' guideline (samples/GUIDELINE.md, section 2) says is no claim.
+    "non_answer",
+    "denial",
+    "schedule",
+    "directive",
+    "hedge",
+    "value_judgement",
 )
 
 #: Human words for a feature when it is a reason for a high score; None: not shown as a reason.
@@ -78,6 +86,12 @@ REASON_WORDS: dict[str, str | None] = {
     "question": "question",
     "very_short": None,
     "log_length": None,
+    "non_answer": "non-answer",
+    "denial": "denial",
+    "schedule": "schedule",
+    "directive": "directive",
+    "hedge": "hedged",
+    "value_judgement": "value judgement",
 }
 
 _I = re.IGNORECASE
@@ -230,6 +244,46 @@ _PLEASANTRY = re.compile(
     r"I\s+want\s+to\s+(?:thank|say))\b",
     _I,
 )
+# Refusals and non-answers: "declined to comment", "did not respond to requests", "would not say".
+_NON_ANSWER = re.compile(
+    r"\b(?:declin(?:ed|es|ing)|refus(?:ed|es|ing)|did\s+not|didn't|would\s+not|wouldn't|could\s+not|couldn't|"
+    r"has\s+not|have\s+not|had\s+not)\s+(?:to\s+)?(?:immediately\s+)?(?:comment|respond|return|reply|answer|say|"
+    r"name|confirm|discuss|elaborate|specify|disclose|give|provide|be\s+reached|commit)\b"
+    r"|\bno\s+comment\b|\bunavailable\s+for\s+comment\b|\bnot\s+be\s+reached\b",
+    _I,
+)
+# Denying or playing down ("denied that", "says the figure is exaggerated"): the disputed figure is
+# labelled where it is stated, not here.
+_DENIAL = re.compile(
+    r"\b(?:den(?:y|ies|ied|ying)|disput(?:e|es|ed|ing)|exaggerat(?:e|es|ed|ing)|overstat(?:e|es|ed|ing)|"
+    r"misleading|untrue|not\s+true|baseless|unfounded|play(?:s|ed|ing)?\s+down|downplay(?:s|ed|ing)?)\b",
+    _I,
+)
+# Procedure and scheduling: "will publish its next figures in February", "are due to appear in court".
+_SCHEDULE = re.compile(
+    r"\b(?:will|is\s+due\s+to|are\s+due\s+to|is\s+scheduled\s+to|are\s+scheduled\s+to|is\s+set\s+to|"
+    r"are\s+set\s+to|plans?\s+to|intends?\s+to)\s+(?:publish|release|meet|vote|appear|decide|announce|hold|"
+    r"resume|issue|report|consider|debate|review|hear|rule|return)\b"
+    r"|\bdue\s+(?:to\s+appear\s+)?in\s+court\b|\bnext\s+(?:quarterly|monthly|annual|weekly)\s+"
+    r"(?:figures|report|data|update|meeting)\b",
+    _I,
+)
+# Directives: "urged residents to", "asked anyone with information to call".
+_DIRECTIVE = re.compile(
+    r"\b(?:urg(?:e|es|ed|ing)|advis(?:e|es|ed|ing)|encourag(?:e|es|ed|ing)|call(?:s|ed)?\s+on|"
+    r"appeal(?:s|ed)?\s+(?:to|for)|ask(?:s|ed)?\s+(?:anyone|residents|people|customers|the\s+public|members|"
+    r"parents|voters|drivers|patients|readers|everyone))\b",
+    _I,
+)
+# Hedges and conditionals: vague predictions and hopes are no claims, concrete forecasts are.
+_HEDGE = re.compile(r"\b(?:could|might|may|would|hope(?:s|d)?\s+to|aim(?:s|ed)?\s+to|if)\b", _I)
+# Evaluative words of opinions and characterisations ("a promising start", "unnecessary").
+_JUDGEMENT = re.compile(
+    r"\b(?:good|bad|great|terrible|promising|genuinely|disappointing|unacceptable|unnecessary|welcomed?|"
+    r"encouraging|worrying|concerning|wrong|fair|unfair|ridiculous|outrageous|shameful|excellent|wonderful|"
+    r"important|committed|proud|love|hate|afraid|worried|happy|glad|right\s+thing)\b",
+    _I,
+)
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’.-][A-Za-z0-9]+)*|[$£€%]")
 _CAP_WORD = re.compile(r"\b[A-Z][A-Za-z'’.-]*[A-Za-z]\b|\b[A-Z]{2,}s?\b")
 _NOT_ENTITY = frozenset(
@@ -310,6 +364,12 @@ def extract(text: str) -> dict[str, float]:
         "question": 1.0 if "?" in stripped else 0.0,
         "very_short": 1.0 if n_tokens <= 5 else 0.0,
         "log_length": math.log1p(n_tokens),
+        "non_answer": _flag(_NON_ANSWER, stripped),
+        "denial": _flag(_DENIAL, stripped),
+        "schedule": _flag(_SCHEDULE, stripped),
+        "directive": _flag(_DIRECTIVE, stripped),
+        "hedge": _flag(_HEDGE, stripped),
+        "value_judgement": _flag(_JUDGEMENT, stripped),
     }
     return {name: values[name] for name in FEATURE_NAMES}
 

@@ -56,12 +56,16 @@ class ImportReport:
 class Workbench:
     """Settings plus lazily opened database, models and indexes."""
 
-    def __init__(self, settings: Settings | None = None, *, embedder=None, detector=None, attribution=True):
+    def __init__(self, settings: Settings | None = None, *, embedder=None, detector=None, attribution=True,
+                 reranker=None):
         self.settings = settings or load_settings()
         self._embedder = embedder
         self._detector = detector
+        self._reranker = reranker
         self._attribution = attribution
         self._indexes: dict[str, VectorIndex] = {}
+        self._lexical = None  # BM25 over the archive, derived from the database like the FAISS index
+        self._title_vectors: dict[str, np.ndarray] = {}  # fact-check titles embedded on first use
         # One Workbench may serve several Streamlit sessions (threads): model loading and index syncing
         # happen under this lock.
         self._lock = threading.RLock()
@@ -94,6 +98,20 @@ class Workbench:
                 except (OSError, ValueError) as exc:
                     raise ModelMissing(f"cannot load the check-worthiness detector: {exc}") from None
             return self._detector
+
+    @property
+    def reranker(self):
+        """The fact-check reranker with its calibrated match thresholds (`claims/data/reranker.npz`)."""
+        with self._lock:
+            if self._reranker is None:
+                from .rerank import Reranker
+
+                try:
+                    self._reranker = Reranker.load()
+                except (OSError, ValueError, KeyError) as exc:
+                    raise ModelMissing(f"cannot load the fact-check reranker: {exc}; rebuild it with "
+                                       "`python -m claims.train_match`") from None
+            return self._reranker
 
     @cached_property
     def pipeline(self):
@@ -239,35 +257,111 @@ class Workbench:
         if not queries:
             raise InputError("nothing to search for: give a query or --file with one query per line")
         vecs = self.embedder.encode(queries)
-        return [{"query": q, "results": r} for q, r in zip(queries, self.similar(vecs, k=k, kinds=kinds))]
+        results = self.similar(vecs, k=k, kinds=kinds, texts=queries)
+        return [{"query": q, "results": r} for q, r in zip(queries, results)]
 
     def similar(self, vecs: np.ndarray, *, k: int = 5, kinds=("factcheck", "claim"),
-                exclude_claims: Sequence[int] = ()) -> list[list[dict]]:
+                exclude_claims: Sequence[int] = (), texts: Sequence[str] | None = None,
+                dates: Sequence | None = None) -> list[list[dict]]:
+        """For each query vector: the k best archived fact-checks (dense and BM25 candidates, fused and
+        re-ranked; `score` is the reranker's probability, `band` match, possible or none) and the k stored
+        claims closest by cosine, best first. `texts` are the queries' words (lexical search and the
+        explanations need them), `dates` when each claim was made (None where unknown)."""
         out = [[] for _ in range(len(vecs))]
+        texts = list(texts) if texts is not None else [""] * len(vecs)
         threshold = self.settings.match_threshold
         for kind in kinds:
+            if kind == "factcheck":
+                for row, found in zip(out, self._factcheck_matches(vecs, texts, k, dates)):
+                    row.extend(found)
+                continue
             hits = self.index(kind).search(vecs, k + len(exclude_claims))
             ids = {i for row in hits for i, _ in row}
             with self.session() as s:
-                rows = (repo.factchecks_by_ids(s, ids) if kind == "factcheck" else repo.claims_by_ids(s, ids))
+                rows = repo.claims_by_ids(s, ids)
                 for qi, row in enumerate(hits):
                     taken = 0
                     for ref, score in row:
-                        if ref in exclude_claims and kind == "claim" or ref not in rows or taken >= k:
+                        if ref in exclude_claims or ref not in rows or taken >= k:
                             continue
                         taken += 1
-                        out[qi].append(_result(kind, rows[ref], score, threshold))
+                        out[qi].append(_claim_result(rows[ref], score, threshold, texts[qi]))
         for row in out:
             row.sort(key=lambda r: -r["score"])
         return out
 
+    def lexical_archive(self):
+        """BM25 over the stored fact-checks (claim + title), rebuilt when the archive changes (count, largest id
+        or latest update), in this process or another."""
+        from .match import LexicalArchive
+
+        with self._lock, self.session() as s:
+            stamp = repo.factcheck_stamp(s)
+            if self._lexical is None or self._lexical.stamp != stamp:
+                self._lexical = LexicalArchive.build(repo.factcheck_texts(s), stamp)
+            return self._lexical
+
+    def _embedded_titles(self, titles: Iterable[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(titles) if t and t not in self._title_vectors]
+            if missing:
+                if len(self._title_vectors) > 50_000:
+                    self._title_vectors.clear()
+                self._title_vectors.update(zip(missing, self.embedder.encode(missing)))
+            return self._title_vectors
+
+    def _factcheck_matches(self, vecs: np.ndarray, texts: Sequence[str], k: int, dates=None) -> list[list[dict]]:
+        """Hybrid retrieval: the top 50 by cosine (FAISS) and by BM25, pooled, scored both ways, re-ranked."""
+        from .match import DEPTH
+        from .rerank import Candidate, parse_date
+
+        reranker = self.reranker
+        index = self.index("factcheck")
+        lexical = self.lexical_archive()
+        pools = []
+        for vec, text, hits in zip(vecs, texts, index.search(vecs, DEPTH)):
+            dense = dict(hits)
+            scores = lexical.scores(text)
+            extra = [ref for ref in lexical.top(scores, DEPTH) if ref not in dense]
+            for ref, v in index.vectors(extra).items():  # BM25 finds: their cosine too
+                dense[ref] = float(np.dot(v, vec))
+            pools.append((dense, scores))
+        with self.session() as s:
+            rows = repo.factchecks_by_ids(s, {ref for dense, _ in pools for ref in dense})
+            facts = {ref: {"id": r.id, "claim": r.claim, "title": r.title, "verdict": r.verdict, "url": r.url,
+                           "date": r.date, "speaker": r.speaker} for ref, r in rows.items()}
+        titles = self._embedded_titles(f["title"] for f in facts.values())
+        out = []
+        for qi, ((dense, scores), vec, text) in enumerate(zip(pools, vecs, texts)):
+            candidates = []
+            for ref, cos in dense.items():
+                f = facts.get(ref)
+                if f is None:  # a vector left over from a fact-check since removed
+                    continue
+                pos = lexical.position.get(ref)
+                title_vec = titles.get(f["title"]) if f["title"] else None
+                candidates.append(Candidate(
+                    ref=ref, text=f["claim"], title=f["title"], dense=cos,
+                    lexical=float(scores[pos]) if pos is not None else 0.0,
+                    dense_title=None if title_vec is None else float(np.dot(title_vec, vec)),
+                    date=parse_date(f["date"])))
+            query_date = dates[qi] if dates is not None else None
+            ranked = reranker.rank(text, candidates, k=k, idf=lexical.bm25.idf_of, query_date=query_date)
+            out.append([_factcheck_result(facts[r["ref"]], r) for r in ranked])
+        return out
+
     def matches_for_claim(self, claim_id: int, *, k: int = 5) -> list[dict]:
         """Past fact-checks and other stored claims similar to one claim."""
+        from .rerank import parse_date
+
         with self.session() as s:
+            claim = repo.get_claim(s, claim_id)
+            text, published = claim.text, claim.document.published if claim.document else ""
             vec = repo.get_vector(s, "claim", claim_id, self.embedder.name)
             if vec is None:
-                vec = self.embedder.encode([repo.get_claim(s, claim_id).text])[0]
-        return self.similar(vec[None, :], k=k, exclude_claims=[claim_id])[0]
+                vec = self.embedder.encode([text])[0]
+        return self.similar(vec[None, :], k=k, exclude_claims=[claim_id], texts=[text],
+                            dates=[parse_date(published)])[0]
 
     def reindex(self) -> dict:
         """Embed whatever lacks a vector for the current model, then rebuild both indexes."""
@@ -381,6 +475,143 @@ class Workbench:
             return export_mod.to_claimreview(rows)
         raise WorkbenchError(f"unknown export format {fmt!r}; use csv or claimreview")
 
+    # -- the review workbench: inbox, claim detail, filtered export, dashboard, uploads -------------------
+    def inbox(self, filters: dict | None = None, *, order: str = "score", limit: int = 50,
+              offset: int = 0) -> dict:
+        """One page of claims across documents, `{"rows", "total", "limit", "offset"}`. `filters` takes the keys
+        of `store.repo.CLAIM_FILTERS`; filtering, sorting and paging happen in the database."""
+        with self.session() as s:
+            rows, total = repo.query_claims(s, filters, order, limit, offset)
+        return {"rows": rows, "total": total, "limit": limit, "offset": offset}
+
+    def claim_facets(self) -> dict:
+        """What the claim filters offer: claim types, verdicts and assignees in use, and the documents."""
+        with self.session() as s:
+            return repo.claim_facets(s)
+
+    def count_claims(self, filters: dict | None = None) -> int:
+        with self.session() as s:
+            return repo.count_claims(s, filters)
+
+    def bulk_review(self, claim_ids: Iterable[int], changes: dict, *, reviewer: str = "") -> dict:
+        """Set the status and/or assignee of many claims in one transaction. Each claim's history records the
+        change and the reviewer; a missing claim undoes the whole batch. Returns `{"changed", "unchanged"}`."""
+        bulk_fields = ("status", "assignee")
+        if set(changes) - set(bulk_fields):
+            raise InputError(f"only {' and '.join(bulk_fields)} change in bulk; open a claim to set its verdict")
+        if not changes:
+            raise InputError("nothing to change: pick a status or an assignee")
+        ids = list(dict.fromkeys(int(i) for i in claim_ids))
+        if not ids:
+            raise InputError("no claims selected: tick the claims to change first")
+        reviewer = reviewer or self.settings.reviewer or "anonymous"
+        changed = 0
+        with atomic(self.engine) as s:
+            before = {cid: c.version for cid, c in repo.claims_by_ids(s, ids).items()}
+            for cid in ids:
+                claim = repo.update_review(s, cid, changes, reviewer=reviewer)
+                changed += claim.version != before.get(cid)
+        return {"changed": changed, "unchanged": len(ids) - changed}
+
+    def claim_context(self, claim_id: int, *, before: int = 2, after: int = 2) -> list[dict]:
+        """The claim's sentence with its neighbours, in document order (`is_target` marks the claim)."""
+        with self.session() as s:
+            claim = repo.get_claim(s, claim_id)
+            return repo.sentences_around(s, claim.sentence_id, before=before, after=after)
+
+    def _model_name(self) -> str:
+        # the name without loading the model: the inbox must not wait for MiniLM to load
+        return self._embedder.name if self._embedder is not None else self.settings.model
+
+    def pending_matches(self) -> int:
+        """How many claims have no up-to-date best match recorded (none yet, or the archive changed since)."""
+        with self.session() as s:
+            return len(repo.claims_needing_match(s, self._model_name()))
+
+    def refresh_matches(self, claim_ids: Iterable[int] | None = None, *, batch_size: int = 1000,
+                        progress: Progress | None = None) -> int:
+        """Record each claim's closest archived fact-check (cosine over the stored vectors) and whether it is at
+        or above the match threshold: what the inbox's "has a match" filter reads. Without `claim_ids`, does
+        the claims that need it. Returns how many claims were matched."""
+        with self.session() as s:
+            ids = (list(claim_ids) if claim_ids is not None
+                   else repo.claims_needing_match(s, self.embedder.name))
+        if not ids:
+            return 0
+        index = self.index("factcheck")
+        threshold = self.settings.match_threshold
+        done = 0
+        for batch in _batches(ids, batch_size):
+            with self.session() as s:
+                vecs = repo.vectors_by_refs(s, "claim", self.embedder.name, batch)
+                lacking = repo.claims_by_ids(s, [i for i in batch if i not in vecs])
+                if lacking:
+                    ordered = list(lacking)
+                    vecs.update(zip(ordered, self.embedder.encode([lacking[i].text for i in ordered])))
+            found = [i for i in batch if i in vecs]
+            hits = index.search(np.vstack([vecs[i] for i in found]), 1) if found else []
+            items = [(cid, row[0][0] if row else None, row[0][1] if row else 0.0, bool(row) and row[0][1] >= threshold)
+                     for cid, row in zip(found, hits)]
+            with atomic(self.engine) as s:
+                repo.put_matches(s, items, self.embedder.name)
+            done += len(items)
+            if progress:
+                progress(len(items))
+        return done
+
+    def export_rows_filtered(self, filters: dict | None = None, *, order: str = "score",
+                             limit: int | None = None) -> list[dict]:
+        """Export rows (see `claim_row`) for the claims that match `filters` (the inbox's filter keys)."""
+        with self.session() as s:
+            return [claim_row(c) for c in repo.claims_matching(s, filters, order, limit)]
+
+    def export_filtered(self, fmt: str = "csv", filters: dict | None = None, *, order: str = "score") -> str:
+        """CSV or ClaimReview JSON-LD of the claims that match `filters`."""
+        if fmt not in ("csv", "claimreview"):
+            raise WorkbenchError(f"unknown export format {fmt!r}; use csv or claimreview")
+        rows = self.export_rows_filtered(filters, order=order)
+        return export_mod.to_csv(rows) if fmt == "csv" else export_mod.to_claimreview(rows)
+
+    def dashboard(self) -> dict:
+        """Aggregates for charts, each a list of plain dicts computed with GROUP BY: claims per day and per
+        type, statuses, verdicts, top sources, review changes per day and per reviewer; plus `totals`."""
+        with self.session() as s:
+            out = repo.dashboard_counts(s)
+            out["totals"] = repo.counts(s)
+        return out
+
+    def ingest_uploads(self, files: Sequence[tuple[str, bytes]], *, progress: Progress | None = None) -> IngestReport:
+        """Store uploaded articles, given as (file name, bytes); the suffix says how to read each (.txt, .md,
+        .html, .jsonl). Every file is checked before anything is stored; nothing is written to disk."""
+        from pathlib import PurePath
+
+        from .readers import ARTICLE_SUFFIXES, read_bytes
+
+        if not files:
+            raise InputError("no files given: choose .txt, .md, .html or .jsonl articles to upload")
+        articles = []
+        for name, data in files:
+            suffix = PurePath(name).suffix.lower()
+            if suffix not in ARTICLE_SUFFIXES:
+                raise InputError(f"{name} is not an article file: upload .txt, .md, .html or .jsonl")
+            articles += [self._as_text(a) for a in read_bytes(data, name, suffix=suffix, settings=self.settings)]
+        return self.ingest_articles(articles, progress=progress)
+
+    def import_factchecks_bytes(self, name: str, data: bytes, *, progress: Progress | None = None) -> ImportReport:
+        """`import_factchecks` for an uploaded archive (file name, bytes); messages name the upload."""
+        import tempfile
+        from pathlib import Path, PurePath
+
+        with tempfile.TemporaryDirectory(prefix="claims-archive-") as tmp:
+            path = Path(tmp) / (PurePath(name).name or "archive")
+            path.write_bytes(data)
+            try:
+                report = self.import_factchecks(path, progress=progress)
+            except WorkbenchError as exc:
+                raise type(exc)(str(exc).replace(str(path), name)) from None
+        report.problems = [p.replace(str(path), name) for p in report.problems]
+        return report
+
 
 # --- helpers -------------------------------------------------------------------------------------------
 
@@ -389,6 +620,27 @@ def _batches(items: Sequence, n: int) -> Iterator[list]:
     items = list(items)
     for i in range(0, len(items), n):
         yield items[i:i + n]
+
+
+def _factcheck_result(fact: dict, ranked: dict) -> dict:
+    """A fact-check found for a query, with the reranker's probability as `score` and what explains it."""
+    return {"kind": "factcheck", "id": fact["id"], "text": fact["claim"], "score": ranked["score"],
+            "verdict": fact["verdict"], "url": fact["url"], "date": fact["date"], "speaker": fact["speaker"],
+            "title": fact["title"], "match": ranked["match"], "band": ranked["band"], "dense": ranked["dense"],
+            "lexical": ranked["lexical"], "shared_numbers": ranked["shared_numbers"],
+            "shared_entities": ranked["shared_entities"], "warnings": ranked["warnings"]}
+
+
+def _claim_result(row, score: float, threshold: float, query: str) -> dict:
+    """A stored claim close to a query (cosine), with the same explanation keys as a fact-check."""
+    from .rerank import explain
+
+    out = _result("claim", row, score, threshold)
+    ex = explain(query, row.text) if query else None
+    out.update(band="match" if out["match"] else "none", dense=out["score"], lexical=None,
+               shared_numbers=list(ex.shared_numbers) if ex else [],
+               shared_entities=list(ex.shared_entities) if ex else [], warnings=list(ex.warnings) if ex else [])
+    return out
 
 
 def _result(kind: str, row, score: float, threshold: float) -> dict:
@@ -434,3 +686,8 @@ def claim_row(c) -> dict:
         "reviewer": c.reviewer, "assignee": c.assignee, "version": c.version, "origin": c.origin,
         "created_at": repo.as_iso(c.created_at), "updated_at": repo.as_iso(c.updated_at),
     }
+
+
+def claimreview_preview(rows: Sequence[dict]) -> str:
+    """ClaimReview JSON-LD for export rows already read (the Export page previews the first few)."""
+    return export_mod.to_claimreview(rows)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -123,9 +124,14 @@ def _init_schema(engine: Engine) -> None:
                 command.stamp(cfg, BASELINE)
             command.upgrade(cfg, "head")
     except Exception:
-        # another process may have migrated between our check and our lock (SQLite has no advisory lock)
-        if schema_revision(engine) != head:
-            raise
+        # Another process is migrating (SQLite has no advisory lock, and pysqlite commits DDL as it goes):
+        # wait for it to reach head rather than fail.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if schema_revision(engine) == head:
+                return
+            time.sleep(0.2)
+        raise
 
 
 def has_schema(engine: Engine) -> bool:

@@ -143,6 +143,16 @@ class VectorIndex:
             for row_ids, row_scores in zip(ids, scores)
         ]
 
+    def vectors(self, ids) -> dict[int, np.ndarray]:
+        """The stored vectors of these ref ids ({id: vector}); ids the index lacks are left out."""
+        out = {}
+        for i in ids:
+            try:
+                out[int(i)] = self.index.reconstruct(int(i))
+            except RuntimeError:  # not in the index
+                continue
+        return out
+
 
 def open_index(session: Session, directory: Path | str, name: str, kind: str, model: str, dim: int) -> VectorIndex:
     """Load the saved index (or build it) and sync it with the database."""

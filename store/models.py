@@ -167,3 +167,29 @@ class ReviewEvent(Base):
     changes: Mapped[str] = mapped_column(Text)  # JSON: {field: [old, new]}
 
     claim: Mapped[Claim] = relationship(back_populates="events")
+
+
+class ClaimMatch(Base):
+    """The closest archived fact-check to a claim when it was last matched: what the inbox filters on.
+
+    Derived data, like the FAISS index: `Workbench.refresh_matches` recomputes it from the stored vectors."""
+
+    __tablename__ = "claim_matches"
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True)
+    factcheck_id: Mapped[int | None] = mapped_column(ForeignKey("factchecks.id", ondelete="SET NULL"),
+                                                     nullable=True)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    is_match: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    model: Mapped[str] = mapped_column(String(200), default="")
+    matched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# Inbox paging sorts the whole claims table by score (or by last change) and filters on type, source and
+# verdict; these keep any page of 100,000 claims an index walk instead of a sort.
+Index("ix_claims_score_id", Claim.score, Claim.id)
+Index("ix_claims_updated_at", Claim.updated_at)
+Index("ix_claims_type_score", Claim.claim_type, Claim.score)
+Index("ix_claims_verdict", Claim.verdict)
+Index("ix_attributions_sentence_ord", Attribution.sentence_id, Attribution.ord)
+Index("ix_review_events_at", ReviewEvent.at)

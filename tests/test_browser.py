@@ -276,3 +276,127 @@ def test_make_run_serves_the_samples_and_a_verdict_reaches_the_csv(browser, tmp_
     reviewed = [r for r in rows if r["verdict"]]
     assert [(r["verdict"], r["reviewer"], r["rationale"]) for r in reviewed] == [
         ("Misleading", "dana", "Checked against the council minutes.")]
+
+
+# --- the workbench's main flow across pages ------------------------------------------------------------
+
+FLOW_ARTICLE = """Riverton council clashes over road budget
+
+Photo: City Hall / Getty Images
+
+The city spent $4.2 million on road repairs in 2024, Mayor Ana Ruiz said on Tuesday.
+According to the council's finance office, repair costs rose 18 percent between 2022 and 2024.
+Council members asked for an independent audit of the contracts.
+Residents have complained about potholes for years.
+
+Load more
+"""
+
+FLOW_ARCHIVE = (b"claim,verdict,url,speaker\n"
+                b"\"The city spent $4.2 million on road repairs in 2024, Mayor Ana Ruiz said on Tuesday.\","
+                b"Mostly false,https://factcheck.example.org/riverton-roads,Ana Ruiz\n"
+                b"Wind farms kill most birds in the county.,False,https://factcheck.example.org/wind,\n")
+
+INBOX_SHOT = ROOT / "docs" / "inbox.png"
+CLAIM_SHOT = ROOT / "docs" / "claim.png"
+
+
+@pytest.fixture(scope="module")
+def flow_url(tmp_path_factory):
+    """`streamlit run app.py` over a home that holds only the archive of past fact-checks; articles come in
+    through the Ingest page (scored by the shipped detector, sources found by spaCy)."""
+    from claims.service import Workbench
+
+    home = tmp_path_factory.mktemp("flow") / "home"
+    wb = Workbench(load_settings(home=str(home), db_url="", model="test/hashing"), embedder=HashingEmbedder())
+    wb.import_factchecks_bytes("archive.csv", FLOW_ARCHIVE)
+    wb.engine.dispose()
+    port = free_port()
+    cmd = [str(PYTHON), "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    with running(cmd, server_env(home), port):
+        yield f"http://127.0.0.1:{port}/"
+
+
+def go_to(page, title: str) -> None:
+    page.locator("[data-testid='stSidebarNav']").get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title, exact=True).wait_for()
+    wait_idle(page)
+
+
+def download(page, button: str, to: Path) -> Path:
+    with page.expect_download() as got:
+        page.get_by_role("button", name=button).click()
+    got.value.save_as(to)
+    return to
+
+
+def test_ingest_open_match_verdict_export(flow_url, page, tmp_path):
+    import json
+
+    from playwright.sync_api import expect
+
+    # ingest an article by pasting it
+    page.goto(flow_url + "ingest")
+    page.get_by_role("textbox", name="Name", exact=True).fill("riverton-roads.txt")
+    page.get_by_role("textbox", name="Article text").fill(FLOW_ARTICLE)
+    page.get_by_role("button", name="Ingest", exact=True).click()
+    page.get_by_text("Done: stored 1 new document").wait_for(timeout=120_000)  # the first run loads spaCy
+
+    # and upload three more as files
+    page.get_by_role("tab", name="Upload files").click()
+    samples = sorted((ROOT / "samples" / "articles").glob("*.txt"))[:3]
+    page.get_by_role("tabpanel").locator("input[type=file]").set_input_files([str(p) for p in samples])
+    expect(page.get_by_role("button", name="Ingest files")).to_be_enabled()  # once all three are up
+    page.get_by_role("button", name="Ingest files").click()
+    page.get_by_text("Done: stored 3 new document").wait_for(timeout=120_000)
+
+    # the inbox lists their claims; open the one the archive has checked before
+    page.get_by_role("link", name="See the claims in the Inbox").click()
+    page.get_by_role("heading", name="Inbox", exact=True).wait_for()
+    page.get_by_role("combobox", name="Open a claim").click()
+    page.keyboard.type("city spent $4.2 million")  # the list is long: narrow it
+    page.get_by_role("option", name=re.compile(r"The city spent \$4\.2 million")).click()
+    page.get_by_role("button", name="Open claim", exact=True).click()
+
+    # the claim page shows its match and takes a verdict
+    page.get_by_role("heading", name=re.compile(r"^Claim \d+$")).wait_for()
+    claim_id = int(page.get_by_role("heading", name=re.compile(r"^Claim \d+$")).inner_text().split()[1])
+    assert f"id={claim_id}" in page.url
+    page.get_by_text("Checked before:").wait_for()
+    page.get_by_text(re.compile(r"Mostly false · match score \d\.\d\d")).wait_for()
+    page.get_by_role("radio", name="accepted").check(force=True)
+    page.get_by_role("combobox", name="Verdict").click()
+    page.get_by_role("option", name="Mostly false", exact=True).click()
+    page.get_by_role("textbox", name="Rationale").fill("The audit puts it at $3.1 million.")
+    page.get_by_role("textbox", name="Evidence links").fill("https://example.org/audit")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text(f"Saved your review of claim {claim_id}.").wait_for()
+    page.get_by_text("verdict: Mostly false").wait_for()
+    wait_idle(page)
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(CLAIM_SHOT), full_page=True)
+
+    # export: the CSV and the ClaimReview file carry the verdict
+    go_to(page, "Export")
+    page.get_by_text("with a verdict in the ClaimReview file").wait_for()
+    rows = list(csv.DictReader(io.StringIO(download(page, "Download CSV", tmp_path / "c.csv").read_text("utf-8"))))
+    row = next(r for r in rows if r["claim_id"] == str(claim_id))
+    assert (row["verdict"], row["status"], row["reviewer"], row["document"]) == (
+        "Mostly false", "accepted", "dana", "riverton-roads.txt")
+    assert row["rationale"] == "The audit puts it at $3.1 million." and row["evidence"] == "https://example.org/audit"
+    assert all(r["verdict"] == "" for r in rows if r is not row)
+    items = json.loads(download(page, "Download ClaimReview", tmp_path / "cr.json").read_text("utf-8"))
+    assert len(items) == 1 and items[0]["@type"] == "ClaimReview"
+    assert items[0]["claimReviewed"].startswith("The city spent $4.2 million")
+    assert items[0]["reviewRating"]["alternateName"] == "Mostly false"
+    assert items[0]["reviewBody"] == "The audit puts it at $3.1 million."
+    assert items[0]["citation"] == ["https://example.org/audit"]
+
+    # back in the inbox the claim shows as reviewed
+    go_to(page, "Inbox")
+    page.get_by_text(re.compile(r"Claims 1–\d+ of \d+")).wait_for()
+    page.get_by_role("button", name="Apply").wait_for()  # the last thing on the page
+    wait_idle(page)
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(INBOX_SHOT))

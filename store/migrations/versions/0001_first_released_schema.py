@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 23:59:53.952176
+Create Date: 2026-11-26
 """
 from alembic import op
 import sqlalchemy as sa

@@ -1,0 +1,271 @@
+"""Claim: one claim read in its article, who said it (editable), why it was flagged, the past fact-checks and
+stored claims like it with the matcher's explanation, the verdict form and the full history of changes.
+
+The claim comes from the URL (`?id=123`, so the page can be shared) or from the Inbox, Review or Search page."""
+import streamlit as st
+
+from app_pages.common import (STATUS_COLOURS, STATUSES, as_text, band, get_bench, history_rows, one_at_a_time,
+                              results_table, reviewer, safe_url, stop_on_error)
+from claims.errors import NotFound, ReviewConflict, WorkbenchError
+
+FIELDS = ("status", "verdict", "assignee", "rationale", "evidence")
+QUOTES = ("reported", "direct", "none")
+
+# The claim's sentence stands out from its neighbours with a left edge in its score band's colour.
+CSS = """<style>
+[class*="st-key-claim_sentence_high"] { border-left: 0.45rem solid #e4572e !important; }
+[class*="st-key-claim_sentence_medium"] { border-left: 0.45rem solid #f3a712 !important; }
+[class*="st-key-claim_sentence_low"] { border-left: 0.45rem solid #a0a4ab !important; }
+</style>"""
+
+bench = get_bench()
+
+
+def key(field: str, claim_id: int) -> str:
+    return f"claim_{field}_{claim_id}"
+
+
+def chosen_claim_id() -> int | None:
+    """The URL's `id` wins (a shared link), else the claim another page opened."""
+    raw = st.query_params.get("id", "")
+    if raw.isdigit():
+        st.session_state["detail_claim_id"] = int(raw)
+    return st.session_state.get("detail_claim_id")
+
+
+def forget_edits(claim_id: int) -> None:
+    """Drop this tab's unsaved edits of the claim, so its forms show what is saved."""
+    for name in (*FIELDS, "seen", "source", "cue", "quote", "content"):
+        st.session_state.pop(key(name, claim_id), None)
+
+
+def accept_version(claim_id: int, version: int) -> None:
+    """The reviewer has seen the other save and chooses to replace it with their edits."""
+    st.session_state[key("seen", claim_id)] = version
+
+
+def show_saved() -> None:
+    saved = st.session_state.pop("claim_saved", None)
+    if saved:
+        st.success(saved, icon=":material/check:")
+
+
+def show_conflict(claim_id: int, exc: ReviewConflict) -> None:
+    theirs = exc.current
+    st.warning(
+        f"**Not saved:** {as_text(theirs.get('reviewer') or 'someone')} saved version {theirs.get('version')} "
+        "of this claim after you opened it. Their version:  \n"
+        f"status: {as_text(theirs.get('status'))} · verdict: {as_text(theirs.get('verdict') or '(none)')} · "
+        f"assigned to: {as_text(theirs.get('assignee') or '(nobody)')}  \n"
+        f"rationale: {as_text(theirs.get('rationale') or '(none)')}  \n"
+        f"evidence: {as_text(theirs.get('evidence') or '(none)')}",
+        icon=":material/sync_problem:",
+    )
+    with st.container(horizontal=True):
+        st.button("Discard my edits and load their version", key=key("reload", claim_id),
+                  on_click=forget_edits, args=(claim_id,))
+        st.button("Keep my edits: the next Save replaces theirs", key=key("override", claim_id),
+                  on_click=accept_version, args=(claim_id, theirs.get("version")))
+
+
+def badges(claim: dict) -> str:
+    _, colour = band(claim["score"])
+    out = [f":{colour}-badge[score {claim['score']:.2f}]", f":blue-badge[{as_text(claim['claim_type'])}]",
+           f":{STATUS_COLOURS.get(claim['status'], 'gray')}-badge[{as_text(claim['status'])}]"]
+    if claim["verdict"]:
+        out.append(f":violet-badge[verdict: {as_text(claim['verdict'])}]")
+    if claim["assignee"]:
+        out.append(f":gray-badge[assigned to {as_text(claim['assignee'])}]")
+    if claim["origin"] == "reviewer":
+        out.append(":gray-badge[added by a reviewer]")
+    return " ".join(out)
+
+
+def context_block(claim: dict) -> None:
+    with stop_on_error():
+        context = bench.claim_context(claim["claim_id"])
+    name, _ = band(claim["score"])
+    for s in context:
+        if s["is_target"]:
+            with st.container(border=True, key=f"claim_sentence_{name}"):
+                st.text(s["text"], width="stretch")
+        elif s["kind"] == "furniture":
+            st.caption(as_text(s["text"]))
+        else:
+            st.text(s["text"], width="stretch")
+    if st.button("Read the whole article", key="claim_open_article", icon=":material/article:"):
+        st.session_state["review_doc_id"] = claim["document_id"]
+        st.switch_page("app_pages/review.py")
+
+
+def attribution_form(claim: dict, seen: int) -> None:
+    cid = claim["claim_id"]
+    main = claim["attributions"][0] if claim["attributions"] else {}
+    shown = {"source": main.get("resolved") or main.get("source") or "", "cue": main.get("cue") or "",
+             "quote": main.get("quote") if main.get("quote") in QUOTES else "reported",
+             "content": main.get("content") or ""}
+    if main:
+        edited = " (corrected by a reviewer)" if main.get("edited") else ""
+        written = main.get("source") if main.get("resolved") and main.get("resolved") != main.get("source") else ""
+        st.markdown(f"**{as_text(shown['source'] or '(no source)')}** — {as_text(shown['cue'])} — "
+                    f"{as_text(shown['quote'])}{edited}"
+                    + (f"  \n*written as:* {as_text(written)}" if written else ""))
+    else:
+        st.markdown("*No source named in this sentence.*")
+    for extra in claim["attributions"][1:]:
+        st.caption("Also: " + as_text(f"{extra['resolved'] or extra['source']} — {extra['cue']}"))
+    with st.expander("Correct the source", icon=":material/edit:"):
+        with st.form(key("attribution_form", cid), border=False):
+            st.text_input("Source", value=shown["source"], key=key("source", cid))
+            st.text_input("Cue", value=shown["cue"], key=key("cue", cid), help="The word that attributes: said, "
+                          "according to, claimed …")
+            st.radio("Speech", QUOTES, index=QUOTES.index(shown["quote"]), horizontal=True, key=key("quote", cid))
+            st.text_area("Content", value=shown["content"], key=key("content", cid), height=80)
+            submitted = st.form_submit_button("Save source", icon=":material/save:")
+    if not submitted:
+        return
+    values = {f: st.session_state[key(f, cid)] for f in shown if st.session_state[key(f, cid)] != shown[f]}
+    if not values:
+        st.info("Nothing changed in the source.")
+        return
+    try:
+        state = bench.edit_attribution(claim["sentence_id"], values, reviewer=reviewer(), expected_version=seen)
+    except ReviewConflict as exc:
+        show_conflict(cid, exc)
+        return
+    except WorkbenchError as exc:
+        st.error(str(exc))
+        return
+    if state is not None:
+        st.session_state[key("seen", cid)] = state["version"]
+    for f in shown:
+        st.session_state.pop(key(f, cid), None)
+    st.session_state["claim_saved"] = f"Saved the source of claim {cid}."
+    st.rerun()
+
+
+def find_matches(claim: dict) -> list[dict] | None:
+    """Past fact-checks and stored claims like this one; None (with the message shown) when matching failed."""
+    try:
+        with one_at_a_time(), st.spinner("Looking for past fact-checks and similar claims…"):
+            return bench.matches_for_claim(claim["claim_id"], k=5)
+    except (WorkbenchError, ImportError) as exc:
+        st.error(str(exc))
+        return None
+
+
+def checked_before(matches: list[dict] | None) -> None:
+    if not matches:
+        return
+    best = next((m for m in matches if m.get("kind") == "factcheck" and m.get("match")), None)
+    if best is not None:
+        st.info(f"**Checked before:** {as_text(best.get('verdict') or 'no verdict given')} · match score "
+                f"{best['score']:.2f}  \n{as_text(best.get('text'))}", icon=":material/history_edu:")
+    else:
+        st.caption("No past fact-check matches this claim; the closest are listed below.")
+
+
+def review_form(claim: dict, seen: int) -> None:
+    cid = claim["claim_id"]
+    verdicts = ["", *bench.settings.verdicts]
+    if claim["verdict"] not in verdicts:
+        verdicts.append(claim["verdict"])  # a verdict from an older scale stays visible
+    status = claim["status"] if claim["status"] in STATUSES else "new"
+    with st.form(key("review_form", cid), border=False):
+        st.radio("Status", STATUSES, index=STATUSES.index(status), horizontal=True, key=key("status", cid))
+        st.selectbox("Verdict", verdicts, index=verdicts.index(claim["verdict"]),
+                     format_func=lambda v: v or "(no verdict yet)", key=key("verdict", cid))
+        st.text_input("Assigned to", value=claim["assignee"], key=key("assignee", cid))
+        st.text_area("Rationale", value=claim["rationale"], key=key("rationale", cid), height=110)
+        st.text_area("Evidence links", value=claim["evidence"], key=key("evidence", cid), height=80,
+                     help="One link per line.")
+        submitted = st.form_submit_button("Save", type="primary", icon=":material/save:")
+    if not submitted:
+        return
+    changes = {f: st.session_state[key(f, cid)] for f in FIELDS}
+    try:
+        saved = bench.review(cid, changes, reviewer=reviewer(), expected_version=seen)
+    except ReviewConflict as exc:
+        show_conflict(cid, exc)
+        return
+    except WorkbenchError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[key("seen", cid)] = saved["version"]
+    st.session_state["claim_saved"] = f"Saved your review of claim {cid}."
+    st.rerun()
+
+
+def evidence_links(claim: dict) -> None:
+    links = [u for u in claim["evidence"].split() if u]
+    if not links:
+        return
+    st.dataframe([{"evidence": safe_url(u) or "", "as written": u} for u in links], hide_index=True,
+                 width="stretch", column_config={"evidence": st.column_config.LinkColumn("evidence")})
+
+
+# --- the screen ----------------------------------------------------------------------------------------
+
+st.html(CSS)
+claim_id = chosen_claim_id()
+if claim_id is None:
+    st.title("Claim", anchor=False)
+    st.info("Pick a claim on the Inbox page, or give its number.")
+    st.page_link("app_pages/inbox.py", label="Go to the Inbox", icon=":material/inbox:")
+    wanted = st.number_input("Claim number", min_value=1, step=1, value=None, key="claim_wanted")
+    if wanted:
+        st.session_state["detail_claim_id"] = int(wanted)
+        st.rerun()
+    st.stop()
+
+try:
+    claim = bench.claim(claim_id)
+except NotFound as exc:
+    st.title("Claim", anchor=False)
+    st.error(str(exc) + "; pick one on the Inbox page.")
+    st.session_state.pop("detail_claim_id", None)
+    st.query_params.pop("id", None)
+    st.page_link("app_pages/inbox.py", label="Go to the Inbox", icon=":material/inbox:")
+    st.stop()
+except WorkbenchError as exc:
+    st.error(str(exc))
+    st.stop()
+st.query_params["id"] = str(claim_id)
+
+# The version this tab showed when the reviewer started; a save from an older version is a conflict.
+seen = st.session_state.setdefault(key("seen", claim_id), claim["version"])
+
+st.title(f"Claim {claim_id}", anchor=False)
+show_saved()
+st.markdown(badges(claim))
+st.caption(" · ".join([as_text(claim["document"]), f"sentence {claim['sentence_index']}",
+                       f"version {claim['version']}", f"added {claim['created_at'][:16].replace('T', ' ')}"]))
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.subheader("In the article", anchor=False)
+    context_block(claim)
+    st.subheader("Source", anchor=False)
+    attribution_form(claim, seen)
+    if claim["reasons"]:
+        st.caption("Flagged because: " + as_text(", ".join(claim["reasons"])))
+    st.subheader("Checked before?", anchor=False)
+    matches = find_matches(claim)
+    checked_before(matches)
+with right:
+    st.subheader("Review", anchor=False)
+    review_form(claim, seen)
+    evidence_links(claim)
+    st.subheader("History", anchor=False)
+    events = claim["history"]
+    if events:
+        st.dataframe(history_rows(events), hide_index=True, width="stretch")
+    else:
+        st.caption("Not changed since it was found.")
+
+if matches is not None:
+    st.subheader("Past fact-checks and similar claims", anchor=False)
+    if matches:
+        results_table(matches)
+    else:
+        st.caption("Nothing similar is stored yet. Import past fact-checks on the Ingest page.")

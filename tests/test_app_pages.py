@@ -1,0 +1,471 @@
+"""The workbench pages (Inbox, Claim, Search, Export, Dashboard, Ingest uploads and the archive, Review's
+additions) run in-process with AppTest over a temp database filled by the fast fake pipeline."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from test_app import APP, ARTICLE, HOSTILE, commonmark, first_claim, home, rendered_markdown, service  # noqa: F401
+
+ARCHIVE = b"""claim,verdict,url,speaker
+"The city spent $4.2 million on road repairs in 2024, Mayor Ana Ruiz said on Tuesday.",Mostly false,https://example.org/fc/1,Ana Ruiz
+Wind farms kill most birds in the county.,False,javascript:alert(1),
+"""
+
+# thirty claims (each sentence has a number, which is what the fake detector calls a claim)
+LONG = "Figures from the council\n\n" + "\n".join(f"Line {i} says the council spent {i} dollars." for i in range(1, 31))
+
+
+def start(page: str | None = None, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if query:
+        at.query_params.update({k: str(v) for k, v in query.items()})
+    at.run()
+    assert not at.exception, at.exception
+    if page:
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+    return at
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def table(at: AppTest, column: str):
+    return next(df for df in at.dataframe if column in df.value.columns)
+
+
+def inbox_table(at: AppTest):
+    return next(df for df in at.dataframe if (df.key or "").startswith("inbox_table_"))
+
+
+@pytest.fixture
+def stocked(service, monkeypatch):
+    """Two articles and the archive, matched; the app uses this Workbench (the fake detector)."""
+    import app_pages.common
+
+    service.ingest_text(ARTICLE, "riverton.txt")
+    service.ingest_text(LONG, "council-figures.txt")
+    service.import_factchecks_bytes("archive.csv", ARCHIVE)
+    service.refresh_matches()
+    monkeypatch.setattr(app_pages.common, "get_bench", lambda: service)
+    return service
+
+
+# --- Inbox ---------------------------------------------------------------------------------------------
+
+
+def test_inbox_lists_claims_of_every_article_best_first_and_pages(stocked):
+    at = start("app_pages/inbox.py")
+    assert at.title[0].value == "Inbox"
+    rows = inbox_table(at).value
+    assert len(rows) == 31  # one page of 50 holds them all
+    assert len(set(rows["article"])) == 2
+    assert list(rows["score"]) == sorted(rows["score"], reverse=True)
+    assert any("Claims 1–31 of 31" in c.value for c in at.caption)
+
+    at.selectbox(key="inbox_f_size").set_value(25).run()
+    assert len(inbox_table(at).value) == 25
+    assert any("Claims 1–25 of 31" in c.value for c in at.caption)
+    button(at, "Next").click().run()
+    assert not at.exception
+    assert len(inbox_table(at).value) == 6 and any("Claims 26–31 of 31" in c.value for c in at.caption)
+    assert at.number_input(key="inbox_f_page").value == 2
+
+    # a filter sends the reviewer back to page 1
+    at.text_input(key="inbox_f_text").set_value("spent 1").run()
+    texts = list(inbox_table(at).value["text"])
+    assert len(texts) == 11 and all("spent 1" in t for t in texts)  # 1 and 10 to 19
+    assert at.number_input(key="inbox_f_page").value == 1
+
+
+def test_inbox_filters_by_status_match_and_article(stocked):
+    cid = first_claim(stocked, "riverton.txt")["id"]
+    stocked.review(cid, {"status": "accepted"}, reviewer="carol")
+    at = start("app_pages/inbox.py")
+    at.multiselect(key="inbox_f_statuses").set_value(["accepted"]).run()
+    assert list(inbox_table(at).value["claim"]) == [cid]
+    at.multiselect(key="inbox_f_statuses").set_value([]).run()
+    at.selectbox(key="inbox_f_match").set_value("yes").run()
+    rows = inbox_table(at).value
+    assert list(rows["claim"]) == [cid] and rows["match"][0] == pytest.approx(1.0, abs=1e-3)
+    at.selectbox(key="inbox_f_match").set_value("any").run()
+    figures = next(d["id"] for d in stocked.documents() if d["name"] == "council-figures.txt")
+    at.multiselect(key="inbox_f_documents").set_value([figures]).run()
+    assert set(inbox_table(at).value["article"]) == {"Figures from the council"}  # the title, else the name
+    at.text_input(key="inbox_f_text").set_value("no such words").run()
+    assert "No claim matches these filters." in [i.value for i in at.info]
+
+
+def test_inbox_filters_survive_a_visit_to_another_page(stocked):
+    at = start("app_pages/inbox.py")
+    at.multiselect(key="inbox_f_statuses").set_value(["new"]).run()
+    at.text_input(key="inbox_f_text").set_value("Line 3").run()
+    at.switch_page("app_pages/dashboard.py").run()
+    at.switch_page("app_pages/inbox.py").run()
+    assert not at.exception
+    assert at.multiselect(key="inbox_f_statuses").value == ["new"]
+    assert at.text_input(key="inbox_f_text").value == "Line 3"
+    assert all("Line 3" in t for t in inbox_table(at).value["text"])
+
+
+def test_inbox_bulk_change_records_each_claim_with_the_reviewer(stocked):
+    at = start("app_pages/inbox.py")
+    at.sidebar.text_input(key="reviewer").set_value("bob")
+    at.run()
+    grid = inbox_table(at)
+    chosen = [int(c) for c in grid.value["claim"][:3]]
+    at.session_state[grid.key] = {"selection": {"rows": [0, 1, 2], "columns": [], "cells": []}}
+    at.run()
+    assert any("Change the 3 selected claim(s)" in m.value for m in at.markdown)
+    at.selectbox(key="inbox_bulk_status").set_value("accepted")
+    at.text_input(key="inbox_bulk_assignee").set_value("dana")
+    button(at, "Apply").click().run()
+    assert not at.exception and "Changed 3 claim(s)." in at.success[0].value
+    for cid in chosen:
+        claim = stocked.claim(cid)
+        assert (claim["status"], claim["assignee"], claim["reviewer"]) == ("accepted", "dana", "bob")
+        assert claim["history"][-1]["changes"] == {"status": ["new", "accepted"], "assignee": ["", "dana"]}
+    # the ticks are gone with the change: a second Apply does not hit the same rows by accident
+    assert not inbox_table(at).key == grid.key
+    assert at.selectbox(key="inbox_bulk_status").value == "(unchanged)"  # the form is cleared too
+    button(at, "Apply").click().run()
+    assert "nothing to change" in at.error[0].value
+    at.selectbox(key="inbox_bulk_status").set_value("dismissed")
+    button(at, "Apply").click().run()
+    assert "no claims selected" in at.error[0].value
+    assert all(stocked.claim(c)["status"] == "accepted" for c in chosen)
+
+    at.selectbox(key="inbox_bulk_status").set_value("(unchanged)")
+    at.checkbox(key="inbox_bulk_page").check()
+    at.checkbox(key="inbox_bulk_unassign").check()
+    button(at, "Apply").click().run()
+    assert "Changed 3 claim(s); 28 already had that." in at.success[0].value
+    assert all(stocked.claim(c)["assignee"] == "" for c in chosen)
+
+
+def test_inbox_opens_a_claim(stocked):
+    at = start("app_pages/inbox.py")
+    grid = inbox_table(at)
+    second = int(grid.value["claim"][1])
+    at.session_state[grid.key] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    button(at, "Open claim").click().run()
+    assert not at.exception
+    assert at.title[0].value == f"Claim {second}"
+
+
+def test_inbox_offers_to_match_claims_stored_since_the_archive(stocked):
+    stocked.ingest_text("Late news\n\nThe mayor hired 7 new staff.", "late.txt")
+    at = start("app_pages/inbox.py")
+    assert any("1 claim(s) are not yet compared" in c.value for c in at.caption)
+    button(at, "Match them now").click().run()
+    assert not at.exception and "Compared 1 claim(s)" in at.success[0].value
+    assert stocked.pending_matches() == 0
+
+
+def test_inbox_on_an_empty_database(home):
+    at = start("app_pages/inbox.py")
+    assert "No claims yet" in at.info[0].value
+
+
+# --- Claim ---------------------------------------------------------------------------------------------
+
+
+def claim_id(service, fragment: str) -> int:
+    return next(r["claim_id"] for r in service.inbox(limit=100)["rows"] if fragment in r["text"])
+
+
+def test_claim_page_shows_context_source_reasons_matches_and_history(stocked):
+    cid = claim_id(stocked, "$4.2 million")
+    sentence = stocked.claim(cid)["sentence_id"]
+    stocked.edit_attribution(sentence, {"source": "Mayor Ana Ruiz", "cue": "said"}, reviewer="carol")
+    at = start("app_pages/claim.py", id=cid)
+    assert at.title[0].value == f"Claim {cid}"
+    texts = [t.value for t in at.text]
+    assert "The city spent $4.2 million on road repairs in 2024, Mayor Ana Ruiz said on Tuesday." in texts
+    assert "Council members asked for an audit." in texts  # the next sentences, for context
+    assert any("Getty Images" in c.value for c in at.caption)  # furniture, greyed
+    assert any("Mayor Ana Ruiz" in m.value and "said" in m.value for m in at.markdown)
+    assert any("Flagged because: number" in c.value for c in at.caption)
+    assert "Checked before:" in at.info[0].value and "Mostly false" in at.info[0].value
+    matches = table(at, "kind").value
+    assert matches["kind"][0] == "past fact-check" and matches["verdict"][0] == "Mostly false"
+    assert matches["link"][0] == "https://example.org/fc/1"
+    history = table(at, "who").value
+    assert list(history["who"]) == ["carol"] and "attribution.source" in history["what"][0]
+
+
+def test_claim_page_saves_a_verdict_and_shows_it(stocked):
+    cid = claim_id(stocked, "$4.2 million")
+    at = start("app_pages/claim.py", id=cid)
+    at.sidebar.text_input(key="reviewer").set_value("bob")
+    at.radio(key=f"claim_status_{cid}").set_value("accepted")
+    at.selectbox(key=f"claim_verdict_{cid}").set_value("Mostly false")
+    at.text_input(key=f"claim_assignee_{cid}").set_value("dana")
+    at.text_area(key=f"claim_rationale_{cid}").set_value("The audit says $3.1 million.")
+    at.text_area(key=f"claim_evidence_{cid}").set_value("https://example.org/audit\njavascript:alert(1)")
+    button(at, "Save").click().run()
+    assert not at.exception
+    assert f"Saved your review of claim {cid}." in at.success[0].value
+    saved = stocked.claim(cid)
+    assert (saved["status"], saved["verdict"], saved["assignee"], saved["reviewer"]) == (
+        "accepted", "Mostly false", "dana", "bob")
+    assert any("verdict: Mostly false" in m.value for m in at.markdown)
+    links = table(at, "evidence").value
+    assert list(links["evidence"]) == ["https://example.org/audit", ""]  # no javascript: link
+    assert "bob" in list(table(at, "who").value["who"])
+
+
+def test_claim_page_conflict_shows_the_other_version(stocked):
+    cid = claim_id(stocked, "$4.2 million")
+    at = start("app_pages/claim.py", id=cid)  # this tab opens version 1 ...
+    stocked.review(cid, {"verdict": "True", "rationale": "Checked the budget."}, reviewer="carol",
+                   expected_version=1)  # ... then carol saves
+    at.selectbox(key=f"claim_verdict_{cid}").set_value("False")
+    button(at, "Save").click().run()
+    warning = at.warning[0].value
+    assert "carol" in warning and "version 2" in warning and "True" in warning
+    assert stocked.claim(cid)["verdict"] == "True"
+    button(at, "Discard my edits and load their version").click().run()
+    assert at.selectbox(key=f"claim_verdict_{cid}").value == "True"
+    at.selectbox(key=f"claim_verdict_{cid}").set_value("Half true")
+    button(at, "Save").click().run()
+    assert not at.warning and stocked.claim(cid)["verdict"] == "Half true"
+
+
+def test_claim_page_corrects_the_source_with_a_version_check(stocked):
+    cid = claim_id(stocked, "Line 7 ")
+    at = start("app_pages/claim.py", id=cid)
+    at.text_input(key=f"claim_source_{cid}").set_value("The council's treasurer")
+    at.text_input(key=f"claim_cue_{cid}").set_value("says")
+    button(at, "Save source").click().run()
+    assert not at.exception and f"Saved the source of claim {cid}." in at.success[0].value
+    attr = stocked.claim(cid)["attributions"][0]
+    assert (attr["source"], attr["cue"], attr["edited"]) == ("The council's treasurer", "says", True)
+    # someone else saves; this tab's next source edit is refused and shows theirs
+    stocked.review(cid, {"status": "dismissed"}, reviewer="carol")
+    at.text_input(key=f"claim_source_{cid}").set_value("Someone else")
+    button(at, "Save source").click().run()
+    assert "carol" in at.warning[0].value and "dismissed" in at.warning[0].value
+    assert stocked.claim(cid)["attributions"][0]["source"] == "The council's treasurer"
+
+
+def test_claim_page_without_a_claim_and_with_a_missing_one(stocked):
+    at = start("app_pages/claim.py")
+    assert "Pick a claim" in at.info[0].value
+    at = start("app_pages/claim.py", id=999_999)
+    assert "no claim with id 999999" in at.error[0].value
+
+
+def test_claim_page_shows_hostile_text_as_text(service, monkeypatch):
+    import app_pages.common
+
+    monkeypatch.setattr(app_pages.common, "get_bench", lambda: service)
+    service.ingest_text(HOSTILE, "hostile.txt")
+    cid = claim_id(service, "12 new posts")
+    service.edit_attribution(service.claim(cid)["sentence_id"],
+                             {"source": "<img src=y onerror=alert(3)> **Boss**", "cue": "[said](javascript:x)"},
+                             reviewer="alice")
+    service.review(cid, {"rationale": "<script>alert(4)</script> [x](javascript:y)"}, reviewer="alice")
+    at = start("app_pages/claim.py", id=cid)
+    assert "<script>alert(1)</script> The council approved 12 new posts." in [t.value for t in at.text]
+    for value in rendered_markdown(at) + [i.value for i in at.info]:
+        html = commonmark(value)
+        assert "<script" not in html and "<img" not in html and 'href="javascript' not in html, value
+    assert not [h for h in at.get("html") if "alert" in str(h.proto)]
+
+
+# --- Review additions ----------------------------------------------------------------------------------
+
+
+def test_review_page_adds_a_missed_claim_and_opens_a_claim(stocked):
+    at = start()
+    doc = stocked.document(next(d["id"] for d in stocked.documents() if d["name"] == "riverton.txt"))
+    at.selectbox(key="review_doc").select(doc["id"]).run()
+    missed = next(s for s in doc["sentences"] if s["text"] == "Council members asked for an audit.")
+    at.selectbox(key="review_missed_sentence").set_value(missed["id"])
+    button(at, "Add as a claim").click().run()
+    assert not at.exception and "Added claim" in at.success[0].value
+    added = stocked.document(doc["id"])["sentences"][missed["index"]]["claim"]
+    assert added is not None
+    row = stocked.claim(added["id"])
+    assert row["origin"] == "reviewer" and row["history"][0]["changes"] == {"created": [None, "reviewer"]}
+
+    next(b for b in at.button if b.key == f"review_open_{added['id']}").click().run()
+    assert not at.exception and at.title[0].value == f"Claim {added['id']}"
+
+
+# --- Search --------------------------------------------------------------------------------------------
+
+
+def test_search_finds_fact_checks_and_claims_and_opens_one(stocked):
+    at = start("app_pages/search.py")
+    assert not at.dataframe
+    at.text_input(key="search_f_query").set_value("city spent 4.2 million on road repairs").run()
+    assert not at.exception and not at.error
+    results = table(at, "kind").value
+    assert {"past fact-check", "stored claim"} <= set(results["kind"])
+    assert "Mostly false" in list(results["verdict"])
+    assert "javascript:alert(1)" not in [v for v in results["link"] if v]
+    cid = claim_id(stocked, "$4.2 million")
+    at.selectbox(key="search_open_pick").set_value(cid)
+    button(at, "Open claim").click().run()
+    assert at.title[0].value == f"Claim {cid}"
+
+
+def test_search_only_in_the_archive(stocked):
+    at = start("app_pages/search.py")
+    at.text_input(key="search_f_query").set_value("wind farms birds").run()
+    at.pills(key="search_f_kinds").set_value(["factcheck"]).run()
+    assert set(table(at, "kind").value["kind"]) == {"past fact-check"}
+    at.pills(key="search_f_kinds").set_value([]).run()
+    assert "Choose where to look" in at.warning[0].value
+
+
+# --- Export --------------------------------------------------------------------------------------------
+
+
+def test_export_page_previews_what_the_filter_selects(stocked):
+    cid = claim_id(stocked, "$4.2 million")
+    stocked.review(cid, {"verdict": "Mostly false", "rationale": "Audit."}, reviewer="bob")
+    at = start("app_pages/export.py")
+    assert any("31 claim(s) in the CSV; 1 with a verdict" in c.value for c in at.caption)
+    preview = table(at, "claim_id").value
+    assert len(preview) == 20 and list(preview.columns)[:3] == ["claim_id", "score", "claim_type"]
+    assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download ClaimReview"]
+    items = json.loads(at.get("code")[0].value)
+    assert items[0]["@type"] == "ClaimReview" and items[0]["reviewRating"]["alternateName"] == "Mostly false"
+
+    at.toggle(key="export_f_reviewed").set_value(True).run()
+    assert any("1 claim(s) in the CSV; 1 with a verdict" in c.value for c in at.caption)
+    assert list(table(at, "claim_id").value["claim_id"]) == [cid]
+    at.toggle(key="export_f_reviewed").set_value(False)
+    at.text_input(key="export_f_text").set_value("nothing like this").run()
+    assert any("0 claim(s) in the CSV" in c.value for c in at.caption)
+    assert all(b.proto.disabled for b in at.get("download_button"))
+
+
+def test_export_page_on_an_empty_database(home):
+    at = start("app_pages/export.py")
+    assert "Nothing to export yet" in at.info[0].value
+
+
+# --- Dashboard -----------------------------------------------------------------------------------------
+
+
+def test_dashboard_shows_counts_and_charts(stocked):
+    cid = claim_id(stocked, "$4.2 million")
+    stocked.review(cid, {"verdict": "Mostly false", "status": "accepted"}, reviewer="bob")
+    stocked.edit_attribution(stocked.claim(cid)["sentence_id"], {"source": "Mayor Ana Ruiz"}, reviewer="bob")
+    at = start("app_pages/dashboard.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Articles": "2", "Claims": "31", "Reviewed": "1", "With a verdict": "1",
+                       "Past fact-checks": "2"}
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 6  # per day, verdicts, throughput, per type, sources, status
+    assert list(table(at, "reviewer").value["reviewer"]) == ["bob"]
+
+
+def test_dashboard_on_an_empty_database(home):
+    at = start("app_pages/dashboard.py")
+    assert "No claims yet" in at.info[0].value
+
+
+# --- Ingest: uploads, URLs, archive ----------------------------------------------------------------------
+
+
+def test_ingest_page_uploads_files(service, monkeypatch):
+    import app_pages.common
+
+    monkeypatch.setattr(app_pages.common, "get_bench", lambda: service)
+    at = start("app_pages/ingest.py")
+    feed = json.dumps({"id": "feed-1", "text": "The port handled 9 million tonnes."}) + "\n"
+    at.file_uploader(key="ingest_files").set_value([
+        ("riverton.txt", ARTICLE.encode(), "text/plain"),
+        ("feed.jsonl", feed.encode(), "application/jsonl"),
+    ]).run()
+    button(at, "Ingest files").click().run()
+    assert not at.exception and not at.error
+    assert "stored 2 new document" in at.success[0].value
+    assert {d["name"] for d in service.documents()} == {"riverton.txt", "feed-1"}
+    assert next(s for s in at.status if s.label == "Ingested").state == "complete"
+
+
+def test_ingest_page_refuses_a_binary_upload(service, monkeypatch):
+    import app_pages.common
+
+    monkeypatch.setattr(app_pages.common, "get_bench", lambda: service)
+    at = start("app_pages/ingest.py")
+    at.file_uploader(key="ingest_files").set_value([("bad.txt", b"\x00\x01\x02binary", "text/plain")]).run()
+    button(at, "Ingest files").click().run()
+    assert "bad.txt looks like a binary file" in at.error[0].value
+    assert service.documents() == []
+
+
+def test_ingest_page_refuses_private_urls(service, monkeypatch):
+    import app_pages.common
+
+    monkeypatch.setattr(app_pages.common, "get_bench", lambda: service)
+    at = start("app_pages/ingest.py")
+    at.text_area(key="ingest_urls").set_value("http://localhost/admin")
+    button(at, "Fetch and ingest").click().run()
+    assert "refusing http://localhost/admin" in at.error[0].value
+    button(at, "Fetch and ingest").click()
+    at.text_area(key="ingest_urls").set_value("  ")
+    at.run()
+    assert "Give at least one web address" in at.error[0].value
+
+
+def test_ingest_page_imports_the_archive_and_matches_claims(service, monkeypatch):
+    import app_pages.common
+
+    monkeypatch.setattr(app_pages.common, "get_bench", lambda: service)
+    service.ingest_text(ARTICLE, "riverton.txt")
+    at = start("app_pages/ingest.py")
+    bad = ARCHIVE + b'"too","many","cells","here","and","more","x"\n'
+    at.file_uploader(key="ingest_archive").set_value(("archive.csv", bad, "text/csv")).run()
+    button(at, "Import archive").click().run()
+    assert not at.exception and not at.error
+    done = at.success[0].value
+    assert "imported 2 new fact" in done and "1 row" in done and "compared 1 claim(s)" in done
+    assert any("archive.csv line 4" in t.value for t in at.text)
+    assert service.inbox({"has_match": True})["total"] == 1
+
+
+def test_ingest_page_reports_a_bad_archive(service, monkeypatch):
+    import app_pages.common
+
+    monkeypatch.setattr(app_pages.common, "get_bench", lambda: service)
+    at = start("app_pages/ingest.py")
+    at.file_uploader(key="ingest_archive").set_value(("facts.csv", b"text,verdict\nx,True\n", "text/csv")).run()
+    button(at, "Import archive").click().run()
+    assert "facts.csv has no 'claim' column" in at.error[0].value
+
+
+# --- text stays text on every page ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["app_pages/inbox.py", "app_pages/search.py", "app_pages/export.py",
+                                  "app_pages/dashboard.py"])
+def test_hostile_text_never_reaches_markdown_unescaped(service, monkeypatch, page):
+    import app_pages.common
+
+    monkeypatch.setattr(app_pages.common, "get_bench", lambda: service)
+    service.ingest_text(HOSTILE, "<b>hostile</b>.txt")
+    cid = claim_id(service, "12 new posts")
+    service.edit_attribution(service.claim(cid)["sentence_id"], {"source": "<img src=y onerror=alert(3)> **Boss**"},
+                             reviewer="alice")
+    service.review(cid, {"verdict": "False", "rationale": "<script>alert(4)</script>"}, reviewer="<i>eve</i>")
+    at = start(page)
+    if page.endswith("search.py"):
+        at.text_input(key="search_f_query").set_value("<script>alert(1)</script> council approved posts").run()
+    assert not at.exception
+    shown = rendered_markdown(at) + [i.value for i in at.info] + [e.value for e in at.error]
+    for value in shown:
+        html = commonmark(value)
+        assert "<script" not in html and "<img" not in html and "<b>" not in html and "<i>" not in html, value
+    assert not [h for h in at.get("html") if "alert" in str(h.proto)]
