@@ -2,7 +2,7 @@
 and, on request, similar past fact-checks. Article text is always shown as plain text, never as Markdown or HTML."""
 import streamlit as st
 
-from app_pages.common import as_text, get_bench, one_at_a_time, open_claim, reviewer, safe_url, stop_on_error
+from app_pages.common import as_text, get_bench, history_rows, one_at_a_time, open_claim, reviewer, safe_url, stop_on_error
 from claims.errors import ReviewConflict, WorkbenchError
 
 STATUSES = ("new", "accepted", "dismissed")
@@ -148,14 +148,7 @@ def history_table(claim_id: int) -> None:
     if not events:
         st.caption("Not reviewed yet.")
         return
-    rows = [{
-        "when": e["at"].strftime("%Y-%m-%d %H:%M") if e["at"] else "",
-        "who": e["reviewer"] or "(unknown)",
-        "version": e["version"],
-        "what": "; ".join(f"{field}: {old or '(empty)'} → {new or '(empty)'}"
-                          for field, (old, new) in e["changes"].items()),
-    } for e in events]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.dataframe(history_rows(events), hide_index=True, width="stretch")
 
 
 def matches_table(claim_id: int) -> None:
