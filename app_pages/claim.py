@@ -1,5 +1,6 @@
 """Claim: one claim read in its article, who said it (editable), why it was flagged, the past fact-checks and
-stored claims like it with the matcher's explanation, the verdict form and the full history of changes.
+stored claims like it with the matcher's explanation, the same claim in other articles (with a button that
+gives them this claim's verdict), the verdict form and the full history of changes.
 
 The claim comes from the URL (`?id=123`, so the page can be shared) or from the Inbox, Review or Search page."""
 import streamlit as st
@@ -165,6 +166,54 @@ def checked_before(matches: list[dict] | None) -> None:
         st.caption("No past fact-check matches this claim; the closest are listed below.")
 
 
+def find_group(claim: dict) -> dict | None:
+    """The same claim in other articles; None (with the message shown) when it could not be worked out."""
+    try:
+        with one_at_a_time():
+            return bench.claim_group(claim["claim_id"])
+    except (WorkbenchError, ImportError) as exc:
+        st.error(str(exc))
+        return None
+
+
+def group_block(claim: dict, group: dict | None) -> None:
+    """"Seen in N articles, first on DATE", the claims that say the same, and a button that gives them this
+    claim's verdict."""
+    if group is None:
+        return
+    cid = claim["claim_id"]
+    others = [m for m in group["members"] if m["claim_id"] != cid]
+    if not others:
+        st.caption("Not seen in any other stored article.")
+        return
+    n = group["articles"]
+    st.markdown(f"**Seen in {n} article{'s' if n != 1 else ''}, first on {as_text(group['first_seen'])}**")
+    st.dataframe([{"claim": m["claim_id"], "date": m["date"], "article": m["title"] or m["document"],
+                   "status": m["status"], "verdict": m["verdict"], "similarity": m["similarity"], "text": m["text"]}
+                  for m in group["members"]], hide_index=True, width="stretch",
+                 column_config={"claim": st.column_config.NumberColumn("claim", format="%d", width="small"),
+                                "similarity": st.column_config.NumberColumn("similarity", format="%.2f")})
+    if not claim["verdict"]:
+        st.caption("Save a verdict for this claim to give it to the others in one go.")
+        return
+    label = f"Apply this claim's verdict ({claim['verdict']}) to the {len(others)} other claim(s)"
+    if not st.button(label, key=key("group_apply", cid), icon=":material/done_all:"):
+        return
+    try:
+        result = bench.apply_verdict_to_group(cid, reviewer=reviewer(),
+                                              expected_versions={m["claim_id"]: m["version"] for m in others})
+    except ReviewConflict as exc:
+        st.warning(f"**Not applied:** {as_text(exc)}", icon=":material/sync_problem:")
+        return
+    except WorkbenchError as exc:
+        st.error(str(exc))
+        return
+    already = result["unchanged"] - 1  # this claim is in the group and has the verdict
+    st.session_state["claim_saved"] = (f"Gave {result['changed']} other claim(s) the verdict {claim['verdict']}"
+                                       + (f"; {already} had it already." if already else "."))
+    st.rerun()
+
+
 def review_form(claim: dict, seen: int) -> None:
     cid = claim["claim_id"]
     verdicts = ["", *bench.settings.verdicts]
@@ -252,6 +301,8 @@ with left:
     st.subheader("Checked before?", anchor=False)
     matches = find_matches(claim)
     checked_before(matches)
+    st.subheader("In other articles", anchor=False)
+    group_block(claim, find_group(claim))
 with right:
     st.subheader("Review", anchor=False)
     review_form(claim, seen)

@@ -42,6 +42,21 @@ cr_col.download_button("Download ClaimReview", data=lambda: bench.export_filtere
                        file_name="claimreview.json", mime="application/ld+json", icon=":material/download:",
                        on_click="ignore", width="stretch", disabled=not with_verdict, key="export_claimreview")
 
+with st.expander("Review history", icon=":material/history:"):
+    with stop_on_error():
+        events = bench.history_count()
+    st.caption(f"Every saved change ({events:,} so far): who, when, which field, the old and the new value. "
+               "The CSV has a row per changed field; the JSON lines file an event per line. Filters above do "
+               "not apply.")
+    hist_csv, hist_jsonl = st.columns(2)
+    hist_csv.download_button("Download history CSV", data=lambda: bench.export_history("csv"),
+                             file_name="review-history.csv", mime="text/csv", icon=":material/download:",
+                             on_click="ignore", width="stretch", disabled=not events, key="export_history_csv")
+    hist_jsonl.download_button("Download history JSONL", data=lambda: bench.export_history("jsonl"),
+                               file_name="review-history.jsonl", mime="application/jsonl",
+                               icon=":material/download:", on_click="ignore", width="stretch",
+                               disabled=not events, key="export_history_jsonl")
+
 st.subheader("Preview", anchor=False)
 if not preview:
     st.info("No claim matches these filters.")

@@ -86,10 +86,19 @@ def paste_tab() -> None:
         show_report(report)
 
 
+def upload_limit_mb() -> int:
+    """The uploader's limit: the article size limit (CLAIMS_MAX_BYTES) in whole MB, rounded up, so the
+    browser refuses what the server would; the service checks the exact limit again."""
+    return max(1, -(-bench.settings.max_bytes // (1024 * 1024)))
+
+
 def upload_tab() -> None:
+    limit = upload_limit_mb()
     files = st.file_uploader("Article files", type=ARTICLE_TYPES, accept_multiple_files=True, key="ingest_files",
+                             max_upload_size=limit,
                              help="Plain text, Markdown, HTML pages, or JSON lines with one article per line "
-                                  "(a \"text\" field, optional \"title\", \"url\", \"date\").")
+                                  "(a \"text\" field, optional \"title\", \"url\", \"date\"). Up to "
+                                  f"{limit} MB a file; CLAIMS_MAX_BYTES sets the limit.")
     if not st.button("Ingest files", type="primary", icon=":material/upload_file:", key="ingest_files_button",
                      disabled=not files):
         return

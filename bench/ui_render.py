@@ -113,7 +113,7 @@ def build(url: str, n_claims: int, claims_per_doc: int = 50, other_per_doc: int 
                                 "data": (vec / np.linalg.norm(vec)).tobytes()})
                 best = rng.uniform(0.2, 0.95)
                 matches.append({"claim_id": claim_id, "factcheck_id": rng.randint(1, n_factchecks), "score": best,
-                                "is_match": best >= 0.75, "model": MODEL, "matched_at": now})
+                                "is_match": best >= 0.856, "model": f"{MODEL}|rerank", "matched_at": now})
                 if reviewed:
                     events.append({"claim_id": claim_id, "reviewer": claims[-1]["reviewer"], "version": 2,
                                    "at": created + timedelta(hours=rng.randint(1, 48)),

@@ -8,14 +8,18 @@ subject, negated, hedged or hypothetical are skipped, and a source is only "reso
 compatible antecedent was named earlier in the article. Field conventions follow samples/GUIDELINE.md.
 
 Cues:
-  verbs         American businesses say ...; "...," said the mayor; ..., experts say, ...
+  verbs         American businesses say ...; "...," said the mayor; ..., experts say, ...; Nordvind, which said ...
   prepositions  according to X, ...; ..., per X
   nouns         In a statement from X, ...; the ministry's claim that ...
-  colon         X: "..."   (cue ":")
+  colon         X: "..."; X, on whether ...: "..."   (cue ":")
+
+Only sentences that could hold an attribution or name someone are parsed (`parse_where_needed`): the
+parse is most of the cost, and a sentence without a cue word, a quotation mark or a name adds nothing.
 """
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -39,6 +43,11 @@ ANONYMITY = ("familiar with", "anonymity", "not to be named", "not authorized", 
 #: Plural subjects make the tagger read "records show" as a noun compound; these forms are taken back as verbs.
 MISREAD_VERBS = {"show": "show", "shows": "show", "suggest": "suggest", "suggests": "suggest", "say": "say",
                  "says": "say"}
+#: Verbs with a hearer as object that the parser often leaves without their "that" clause ("told reporters
+#: outside the courthouse that ..." read as a relative clause on "courthouse").
+HEARER_VERBS = {"tell", "inform", "assure", "reassure", "remind", "warn", "promise", "notify"}
+#: "put the cost at $90 million": an estimate, when the phrase after the object holds a figure.
+ESTIMATE_PREPS = {"at", "closer", "near", "around", "between", "above", "below", "under", "over"}
 #: Right-hand dependents the parser hangs on the reporting verb that belong to its content ("names, email addresses").
 SPILLOVER = {"npadvmod", "dobj", "dep", "appos", "attr", "oprd"}
 
@@ -50,6 +59,7 @@ class Lexicon:
     verbs: frozenset[str]
     object_verbs: frozenset[str]
     infinitive_verbs: frozenset[str]
+    quote_verbs: frozenset[str]
     document_verbs: frozenset[str]
     nouns: frozenset[str]
     prepositions: tuple[tuple[str, ...], ...]  # longest first
@@ -62,7 +72,7 @@ class Lexicon:
 
     @functools.cached_property
     def any_verb(self) -> frozenset[str]:
-        return self.verbs | self.object_verbs | self.infinitive_verbs | self.document_verbs
+        return self.verbs | self.object_verbs | self.infinitive_verbs | self.document_verbs | self.quote_verbs
 
 
 @functools.lru_cache(maxsize=1)
@@ -78,6 +88,94 @@ def lexicon() -> Lexicon:
             current.append(line.lower())
     preps = tuple(sorted((tuple(p.split()) for p in sections.pop("prepositions")), key=len, reverse=True))
     return Lexicon(prepositions=preps, **{k: frozenset(v) for k, v in sections.items()})
+
+
+# ---- Which sentences need a parse -------------------------------------------------------------------
+
+#: Past forms and participles the suffix rules below do not make.
+IRREGULAR = {"say": ("said",), "tell": ("told",), "think": ("thought",), "find": ("found",), "put": ("put",),
+             "write": ("wrote", "written"), "show": ("shown",), "forecast": ("forecast",), "mean": ("meant",),
+             "hear": ("heard",), "speak": ("spoke", "spoken"), "swear": ("swore", "sworn"), "hold": ("held",),
+             "know": ("knew", "known"), "forbid": ("forbade", "forbidden"), "foresee": ("foresaw", "foreseen")}
+#: Quotation marks of every kind but the one that doubles as an apostrophe.
+QUOTE_MARKS = re.compile(r"[\"“”‘«»„]|``|''")
+WORD = re.compile(r"[a-z]+")
+
+
+def _inflections(lemma: str) -> set[str]:
+    """The written forms of an English verb or noun lemma: plain suffix rules, both doubling choices, irregulars."""
+    forms = {lemma, *IRREGULAR.get(lemma, ())}
+    stem = lemma[:-1] if lemma.endswith("e") else lemma
+    forms |= {lemma + "s", lemma + "es", stem + "ed", stem + "ing", lemma + "d"}
+    if lemma.endswith("y") and lemma[-2:-1] not in "aeiou":
+        forms |= {lemma[:-1] + "ies", lemma[:-1] + "ied"}
+    if re.search(r"[^aeiou][aeiou][^aeiouwxy]$", lemma):  # admit -> admitted, admitting
+        forms |= {lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"}
+    return forms
+
+
+@functools.lru_cache(maxsize=1)
+def _trigger_words() -> frozenset[str]:
+    """Every word form that can start an attribution: cue verbs and nouns as written, and the prepositions."""
+    lex = lexicon()
+    return frozenset(w for lemma in lex.any_verb | lex.nouns | set(MISREAD_VERBS) for w in _inflections(lemma))
+
+
+@functools.lru_cache(maxsize=1)
+def _preposition_re() -> re.Pattern:
+    phrases = sorted((" ".join(p) for p in lexicon().prepositions), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b")
+
+
+def may_attribute(text: str) -> bool:
+    """Whether a sentence could hold an attribution at all, read off its raw text without a parse.
+
+    True when it has a quotation mark (direct speech, the colon form), a prepositional cue ("according
+    to") or any form of a cue verb or noun. Everything `_find_attributions` reports starts from one of those,
+    so a sentence without them is not parsed (the parse is most of attribution's cost).
+    """
+    low = text.lower()
+    if QUOTE_MARKS.search(text) or _preposition_re().search(low):
+        return True
+    words = _trigger_words()
+    return any(w in words for w in WORD.findall(low))
+
+
+#: Two capitalised words in a row ("Jasmine Patel", "Information Commissioner’s Office", "Mr. Hale").
+NAME_RUN = re.compile(r"\b[A-Z][\w’'.&-]*\s+(?:(?:of|the|for|and|de|van|von)\s+)?[A-Z]")
+
+
+def needs_parse(text: str) -> bool:
+    """Whether attribution needs this sentence parsed: it may hold an attribution, or it names someone in
+    full that a later "she", "Patel" or "the office" may point back to."""
+    return may_attribute(text) or bool(NAME_RUN.search(text))
+
+
+#: First words that are never a name: a sentence with no other capital letter has no entity to find.
+PLAIN_OPENERS = frozenset("the a an it he she they we i but and in on at for this that there his her their its some "
+                          "many most if when while as".split())
+
+
+def names_nothing(text: str) -> bool:
+    """No capitalised word but a plain first one ("The figures, he said, were wrong."): no entity to recognise."""
+    words = re.findall(r"[^\W\d_][\w’'.-]*", text)
+    return bool(words) and words[0].lower() in PLAIN_OPENERS and not any(w[0].isupper() for w in words[1:])
+
+
+def parse_where_needed(texts: list[str]) -> list["Doc | None"]:
+    """The spaCy parse of each text that `needs_parse`, None for the others.
+
+    The entity recogniser, the costliest part of the parse, is left out where `names_nothing`.
+    """
+    from . import nlp  # loads spaCy only when something needs parsing
+
+    keep = [i for i, t in enumerate(texts) if needs_parse(t)]
+    out: list["Doc | None"] = [None] * len(texts)
+    for plain in (False, True):
+        group = [i for i in keep if names_nothing(texts[i]) == plain]
+        for i, doc in zip(group, nlp.parse([texts[i] for i in group], entities=not plain) if group else []):
+            out[i] = doc
+    return out
 
 
 @dataclass
@@ -196,8 +294,8 @@ def _noun_agent(noun: "Token") -> "Token | None":
     for c in noun.children:
         if c.dep_ == "prep" and c.lower_ in ("from", "by"):
             return next((g for g in c.children if g.dep_ == "pobj"), None)
-        if c.dep_ == "poss":
-            return c
+        if c.dep_ == "poss" or (c.dep_ == "nsubj" and c.i < noun.i and any(g.tag_ == "POS" for g in c.children)):
+            return c  # "The ministry’s claim", where the parser hangs "ministry" on the noun as a subject
     return None
 
 
@@ -206,6 +304,8 @@ def _subject(verb: "Token", inherit: bool) -> "Token | None":
     if verb.pos_ != "VERB":  # a misread "records show": the compound in front
         return next((c for c in reversed(list(verb.lefts)) if c.dep_ == "compound"), None)
     deps = {c.dep_: c for c in reversed(list(verb.children))}
+    if _aside_relative(verb):
+        return verb.head  # "Nordvind, which said ...": the antecedent speaks
     if "nsubj" in deps:
         return deps["nsubj"]
     if "agent" in deps:
@@ -230,13 +330,23 @@ def _skip_verb(verb: "Token") -> bool:
     subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
     if verb.dep_ in ("amod", "xcomp", "csubj", "pcomp") or (verb.dep_ == "acl" and verb.tag_ != "VBG"):
         return True
-    if verb.dep_ == "relcl" and (subj is None or subj.tag_ in ("WDT", "WP")):
-        return True  # "the company, which said ..." (but "buses, which the town says will cut costs" is speech)
+    if verb.dep_ == "relcl" and (subj is None or subj.tag_ in ("WDT", "WP")) and not _aside_relative(verb):
+        return True  # "the man who told police ..." (but "buses, which the town says will cut costs" is speech)
     return any(
         c.dep_ == "neg"
         or (c.dep_ == "mark" and c.lower_ in CONDITIONS)
         or (c.dep_ == "aux" and (c.lower_ in HEDGES or (subj is not None and c.i < subj.i)))
         for c in verb.children)
+
+
+def _aside_relative(verb: "Token") -> bool:
+    """A relative clause set off by a comma whose pronoun is the speaker: "Nordvind, which said ..."."""
+    subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    doc = verb.doc
+    return (verb.dep_ == "relcl" and subj is not None and subj.lower_ in ("which", "who")
+            and verb.lemma_.lower() in lexicon().verbs  # not "who asked not to be named"
+            and subj.i == verb.left_edge.i and subj.i > 0 and doc[subj.i - 1].text == ","
+            and verb.head.pos_ in ("PROPN", "NOUN") and verb.head.i < subj.i)
 
 
 def _finite(clause: "Token") -> bool:
@@ -293,16 +403,21 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
     inside = [q for q in s.spans for e in extents if q[0] < e[0] and e[-1] < q[1]]
     owned = sorted(set(inside)) if len(inside) >= len(comps) else []
     takes_infinitive = lem in lex.object_verbs | lex.infinitive_verbs
-    if lem in lex.verbs and comps and not owned and (_finite(comps[0]) or takes_infinitive):
+    before = bool(comps) and comps[0].i < v.i and comps[0].right_edge.i + 1 < v.i and \
+        doc[comps[0].right_edge.i + 1].text == ","  # "..., the opinion noted"; "..., filings show"
+    if lem in lex.verbs and comps and not owned and (_finite(comps[0]) or takes_infinitive or before):
         c = comps[0]  # reported speech: the complement clause, without "that"
         i = max(c.left_edge.i, v.i + 1) if c.i > v.i else c.left_edge.i
         i += doc[i].lower_ == "that" and doc[i].tag_ == "IN"
         j = max(e[-1] for e in extents) + 1
         j = max(j, _right_end(s, v, j, SPILLOVER, merged)) if c.i > v.i else c.right_edge.i + 1
         return _content(s, (i, j))
-    if lem in lex.verbs:  # direct speech: quotations holding the complement, or next to the verb and its subject
+    if lem in lex.verbs or lem in lex.quote_verbs:  # direct speech: quotations holding the complement, or next to
+        # the verb and its subject
         near = {k for c in v.children if c.dep_ in ("nsubj", "aux", "advmod", "dobj", "dative", "npadvmod", "prep")
                 for k in range(c.left_edge.i, c.right_edge.i + 1)}
+        if lem not in lex.verbs:  # "asked: “...”", "“...?” she asked"; but "asked the same question: “...”"
+            near, owned = set(), []
         for q in s.spans:
             gap = range(q[1] + 1, v.i) if q[1] < v.i else range(v.i + 1, q[0])
             if q not in owned and not _nominal_quote(doc, q) and all(
@@ -313,8 +428,11 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
     objects = [c for c in v.rights if c.dep_ in ("dobj", "xcomp", "ccomp", "oprd")]
     infinitive = any(t.tag_ == "TO" for c in objects for t in c.subtree) or any(  # "asked anyone with information to"
         t.tag_ == "TO" for c in v.rights if c.dep_ == "prep" for t in c.subtree)
+    estimate = lem == "put" and any(  # "put the figure at $12 billion", whoever puts it
+        c.dep_ in ("prep", "advmod") and c.lower_ in ESTIMATE_PREPS
+        and any(t.like_num or t.tag_ == "$" for t in c.subtree) for c in v.rights)
     if objects and not any(s.in_quote[c.i] for c in objects) and (
-            lem in lex.object_verbs or (lem in lex.infinitive_verbs and infinitive)
+            lem in lex.object_verbs or (lem in lex.infinitive_verbs and infinitive) or estimate
             or (lem in lex.document_verbs and source_type == "document")):
         start = objects[0].left_edge.i  # "put Ruiz at 46 percent and Lopez at 43 percent, within the margin"
         return _content(s, (start, _right_end(s, v, start, None, merged)))
@@ -325,6 +443,12 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
         after = next((t for t in doc[v.right_edge.i + 1:anchor.right_edge.i + 1] if not t.is_punct), None)
         end = v.right_edge.i + 1 if after is None or after.dep_ == "mark" else anchor.right_edge.i + 1
         return _content(s, (anchor.left_edge.i, v.left_edge.i), (v.right_edge.i + 1, end))
+    hearer = next((c for c in v.rights if c.dep_ in ("dobj", "dative")), None)
+    if lem in HEARER_VERBS and hearer is not None and not comps:  # "told reporters outside the court that ..."
+        that = next((t for t in doc[hearer.right_edge.i + 1:v.right_edge.i + 1]
+                     if t.lower_ == "that" and not s.in_quote[t.i]), None)
+        if that is not None and that.i + 1 < v.right_edge.i and that.i - hearer.right_edge.i <= 6:
+            return _content(s, (that.i + 1, v.right_edge.i + 1))
     subj = next((c for c in v.lefts if c.dep_ == "nsubj"), None)
     answer = subj is not None and subj.left_edge.i > 0 and doc[subj.left_edge.i - 1].text == ","  # "No, Achebe said."
     if lem in lex.verbs and v.dep_ == "ROOT" and answer and not comps:
@@ -355,9 +479,15 @@ def _verb_attributions(s: _Sent) -> list[_Found]:
         tail = _trailing_source(s, v) if lem in s.lex.verbs and not any(c.dep_ == "ccomp" for c in v.children) else None
         if tail is not None and (subj is None or subj.i < tail.i < subj.right_edge.i + 1 or subj.dep_ != "nsubj"):
             subj, result = tail, _content(s, (0, tail.left_edge.i - 1))
+        surface = None
+        if subj is None and lem in s.lex.verbs and any(c.dep_ == "ccomp" and c.i > v.i for c in v.children):
+            surface = _surface_subject(s, v)
+            subj = surface[1] if surface else None
         if subj is None or s.in_quote[subj.i]:
             continue
         f = _Found(_np_range(subj), _np_range(subj, core=True), subj, v.text, v.i, "", "")
+        if surface is not None or _aside_relative(v):
+            f.source = f.core = surface[0] if surface else _np_range(subj, core=True)
         if v.pos_ != "VERB":  # "The data show": the misread verb's own modifiers in front of it
             left = subj.left_edge.i
             for c in reversed([c for c in v.lefts if c.i < left]):
@@ -375,6 +505,26 @@ def _verb_attributions(s: _Sent) -> list[_Found]:
             f.content, f.quote = result
             found.append(f)
     return found
+
+
+def _surface_subject(s: _Sent, v: "Token") -> "tuple[tuple[int, int], Token] | None":
+    """A name right before the verb (past auxiliaries and adverbs) that the parser did not make its subject.
+
+    Only a capitalised run at the start of the sentence or after a comma counts: "Tolliver has claimed ...".
+    """
+    doc, k = s.doc, v.i - 1
+    if any(c.dep_ in ("auxpass", "nsubjpass", "expl") for c in v.children):
+        return None  # "It was announced that ..."
+    while k >= 0 and doc[k].is_lower and (doc[k].tag_ in ("MD", "RB") or doc[k].lemma_ in ("have", "be", "do")):
+        k -= 1
+    end = k + 1
+    while k >= 0 and doc[k].is_title and doc[k].is_alpha and not s.in_quote[k] and doc[k].lower_ not in ("the", "a"):
+        k -= 1
+    start = k + 1
+    if start == end or (start > 0 and doc[start - 1].text != ",") or doc[start].ent_type_ not in ("", "PERSON", "ORG") \
+            or any(doc[i].pos_ == "PRON" or doc[i].tag_ in ("PRP", "DT", "EX") for i in range(start, end)):
+        return None
+    return (start, end), doc[end - 1]
 
 
 def _clause_without(anchor: "Token", cut: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -429,8 +579,11 @@ def _noun_attributions(s: _Sent, verb_cues: set[int], taken: set[int]) -> list[_
         else:
             continue
         content, quote = _content(s, *ranges)
+        source, core = _np_range(agent), _np_range(agent, True)
+        while source[1] > source[0] + 1 and doc[source[1] - 1].tag_ == "POS":  # "The ministry’s" -> "The ministry"
+            source = core = (source[0], source[1] - 1)
         if content:
-            found.append(_Found(_np_range(agent), _np_range(agent, True), agent, t.text, t.i, content, quote))
+            found.append(_Found(source, core, agent, t.text, t.i, content, quote))
     return found
 
 
@@ -439,13 +592,17 @@ def _colon_attribution(s: _Sent) -> list[_Found]:
     doc = s.doc
     colon = next((t.i for t in doc if t.text == ":"), None)
     quote = next((q for q in s.spans if colon is not None and q[0] == colon + 1), None)
-    if quote is None or not 1 <= colon <= 8:
+    if quote is None or colon is None or colon < 1:
         return []
     end = 0  # the name at the start, without the phrase about the occasion
     while end < colon and (doc[end].is_title or doc[end].lower_ in TITLES) and doc[end].pos_ not in ("VERB", "AUX"):
         end += 1
     content = _quote_text(s, quote)
     if end == 0 or not content or any(t.pos_ in ("VERB", "AUX") and t.dep_ == "ROOT" and t.i < end for t in doc):
+        return []
+    # beyond a short phrase, only a name set off by a comma or followed by "on": "Borg, on whether ...:"
+    if colon > 8 and not ((doc[end].text == "," or doc[end].lower_ == "on") and any(
+            doc[k].pos_ == "PROPN" or doc[k].ent_type_ == "PERSON" for k in range(end))):
         return []
     return [_Found((0, end), (0, end), doc[end - 1], ":", colon, content, "direct")]
 
@@ -621,9 +778,12 @@ class _Article:
         core = doc[f.core[0]:f.core[1]]
         if f.source_type == "pronoun":
             gender = PRONOUN_GENDER.get(low)
+            known = {}  # a person's gender as learnt from any mention of the same name ("Ms. Kim", an earlier "she")
+            for m in cands:
+                known[m.name] = m.gender or known.get(m.name, "")
             for m in reversed(cands if gender is not None else []):
                 person = m.kind == "person" or (m.kind == "anonymous" and not m.plural)  # "A nurse ..." -> "she"
-                if gender and person and m.gender in ("", gender):
+                if gender and person and known.get(m.name, "") in ("", gender):
                     m.gender = gender
                     return m.name, m
                 speaker = m.spoke or not m.entity
@@ -632,7 +792,7 @@ class _Article:
                     return (_proper(m.name) if m.name[4:5].isupper() else m.name), m
             return "", None
         names = [w for w in core if w.is_alpha and w.is_title and w.lower_ not in TITLES and w.lower_ not in lex.roles]
-        if len(names) == 1 and head.is_title and head.pos_ in ("PROPN", "NOUN", "ADJ"):
+        if len(names) == 1 and head.is_title and head.pos_ not in ("PRON", "DET", "VERB", "AUX"):
             # A lone surname ("Kim", "Mr. Hale"). The tagger sometimes calls a surname ORG or nothing, so
             # a match with an earlier full name also settles that it is a person.
             full = self.full_name(names[0].text, cands)
@@ -643,6 +803,8 @@ class _Article:
         if not any((c.dep_ == "det" and c.lower_ in ("the", "this", "that")) or c.dep_ == "poss"
                    for c in head.children):
             return "", None  # "a spokesperson", "Critics": a first mention
+        if any(c.dep_ == "appos" and (c.ent_type_ == "PERSON" or c.pos_ == "PROPN") for c in head.children):
+            return "", None  # "Norland’s prime minister, Henrik Aalto": named here, no back-reference
         if lem in lex.roles:  # "the mayor", "The owner"
             m = next((m for m in reversed(cands) if m.kind == "person" and lem in m.roles), None)
             return (m.name, m) if m else ("", None)
@@ -677,7 +839,8 @@ class _Article:
             return antecedent
         core, head = doc[f.core[0]:f.core[1]], f.head
         if f.source_type == "person":  # "Norland’s foreign minister, Erik Sandvik": the name is in the apposition
-            name, roles = self.person(list(core))
+            cut = next((c.i for c in head.rights if c.dep_ == "prep" and c.i < f.core[1]), f.core[1])
+            name, roles = self.person(list(doc[f.core[0]:cut]))  # "Sen. Marcus Delgado" of Arizona
             if not name:
                 name = self.person(list(doc[f.source[0]:f.source[1]]))[0]
             roles |= {head.lemma_.lower()} | {c.lemma_.lower() for c in head.children if c.dep_ == "appos"}
@@ -691,16 +854,20 @@ class _Article:
         return None
 
 
-def attribute(sentences: list[Sentence], docs: list["Doc"]) -> list[tuple[Attribution, ...]]:
+def attribute(sentences: list[Sentence], docs: list["Doc | None"]) -> list[tuple[Attribution, ...]]:
     """Attributions for each sentence of one article; docs[i] is the spaCy parse of sentences[i].text.
 
     Sentences must be in article order: pronouns and short names are resolved against what earlier
-    sentences named. Within a sentence, attributions come in the order of their cues.
+    sentences named. Within a sentence, attributions come in the order of their cues. docs[i] is None
+    for a sentence left unparsed (see `parse_where_needed`): it has no attributions and names no one.
     """
     if len(sentences) != len(docs):
         raise ValueError(f"got {len(sentences)} sentences but {len(docs)} parsed docs")
     article, out = _Article(lexicon()), []
     for doc in docs:
+        if doc is None:
+            out.append(())
+            continue
         here, result = sorted(article.mentions_in(doc), key=lambda e: e[0]), []
         for f in _find_attributions(doc):
             cands = article.mentions + [m for end, m in here if end <= f.source[0]]

@@ -41,10 +41,11 @@ home_option = click.option("--home", "home", metavar="DIR", default=None,
                            help="Folder for the default database and index files (default: $CLAIMS_HOME or .claims).")
 
 
-def _bar(total: int, label: str):
+def _bar(total: int | None, label: str, unit: str = "doc"):
+    """A progress bar on stderr when it is a terminal (tqdm's disable=None), nothing otherwise."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=label, unit="doc", file=sys.stderr, disable=None, leave=False)
+    return tqdm(total=total, desc=label, unit=unit, file=sys.stderr, disable=None, leave=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,7 +91,7 @@ def ingest(targets, db, home):
     """Store articles (files, folders, JSONL feeds, URLs, - for stdin) and everything derived from them.
 
     Every input is read and checked first: if one is bad, nothing is stored. The same content twice is
-    stored once.
+    stored once. The new claims are then compared with the fact-check archive (the Inbox's "has a match").
 
     Example: claims ingest samples/articles https://example.org/story.html
     """
@@ -99,6 +100,19 @@ def ingest(targets, db, home):
     with _bar(len(articles), "ingest") as bar:
         report = bench.ingest_articles(articles, progress=bar.update)
     click.echo(report.summary())
+    if report.document_ids and report.claims:
+        _match(bench, report.claims, document_ids=report.document_ids)
+
+
+def _match(bench, total: int, **which) -> None:
+    """Record the best archived fact-check of the claims (the inbox's "has a match"), with a progress bar."""
+    if not total:
+        return
+    with _bar(total, "match", unit="claim") as bar:
+        n = bench.refresh_matches(progress=bar.update, **which)
+    if n:
+        found = bench.count_claims({"has_match": True, "document_ids": which.get("document_ids")})
+        click.echo(f"compared {n} claim(s) with the fact-check archive; {found} have a match in it")
 
 
 @main.command("import-factchecks")
@@ -108,18 +122,19 @@ def ingest(targets, db, home):
 @handles_errors
 def import_factchecks(file, db, home):
     """Import an archive of past fact-checks: CSV (header with `claim`; optional verdict, url, date,
-    speaker, title), JSONL, or ClaimReview JSON-LD. Re-importing updates, never duplicates.
+    speaker, title), JSONL, or ClaimReview JSON-LD. Re-importing updates, never duplicates; only new or
+    changed claims are embedded. Every stored claim is then compared with the archive again.
 
     Example: claims import-factchecks samples/factchecks.csv
     """
     bench = _bench(db, home)
-    from tqdm import tqdm
-
-    with tqdm(desc="import", unit="check", file=sys.stderr, disable=None, leave=False) as bar:
-        report = bench.import_factchecks(file, progress=bar.update)
+    with _bar(None, "import", unit="check") as bar:
+        report = bench.import_factchecks(file, progress=bar.update, on_start=lambda n: bar.reset(total=n))
     for problem in report.problems:
         click.echo(f"skipped: {problem}", err=True)
     click.echo(report.summary())
+    if report.created or report.updated:
+        _match(bench, bench.pending_matches())  # a changed archive: every claim is compared again
 
 
 @main.command()
@@ -160,6 +175,28 @@ def export(fmt, out, reviewed_only, db, home):
     Example: claims export --format claimreview --reviewed-only --out reviews.json
     """
     text = _bench(db, home).export(fmt, reviewed_only=reviewed_only)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("--claim", "claim_id", type=int, default=None, help="Only this claim's history.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+@db_option
+@home_option
+@handles_errors
+def history(fmt, claim_id, out, db, home):
+    """Export the review history: every saved change, who made it, when, and the old and new values.
+
+    CSV has one row per changed field (cells safe to open in a spreadsheet); JSONL one event per line.
+
+    Example: claims history --format jsonl --out history.jsonl
+    """
+    text = _bench(db, home).export_history(fmt, claim_id=claim_id)
     if out:
         Path(out).write_text(text, encoding="utf-8")
         click.echo(f"wrote {out}", err=True)
@@ -224,6 +261,81 @@ def restore(file, db, home):
     click.echo(f"restored {file}: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
 
 
+@main.group("queue")
+def queue_group():
+    """A work queue for ingesting many files and URLs with several workers (on one PostgreSQL database)."""
+
+
+@queue_group.command("add")
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--max-attempts", default=3, show_default=True, help="Tries before a job is marked failed.")
+@db_option
+@home_option
+@handles_errors
+def queue_add(targets, max_attempts, db, home):
+    """Queue ingest jobs: one per file (folders are walked), URL, or line of a JSONL feed (an article with
+    "text", or a URL with "url"). Work already queued is not queued twice; if a target is bad, nothing is queued.
+
+    Example: claims queue add samples/articles feed.jsonl https://example.org/story.html
+    """
+    out = _bench(db, home).enqueue(targets, max_attempts=max_attempts)
+    click.echo(f"queued {out['added']} job(s); {out['already_queued']} already queued")
+
+
+@queue_group.command("work")
+@click.option("--once", "mode", flag_value="once", help="Do one job, then stop.")
+@click.option("--until-empty", "mode", flag_value="until-empty", default=True,
+              help="Do jobs until none is left to take (the default).")
+@click.option("--forever", "mode", flag_value="forever", help="Keep polling the queue for new jobs.")
+@click.option("--worker", "worker", default=None, help="This worker's name in the queue (default: host:pid).")
+@click.option("--poll", default=2.0, show_default=True, help="Seconds between polls with --forever.")
+@click.option("--lease", default=600.0, show_default=True,
+              help="Seconds a job stays this worker's; after that, a worker that died loses it to another.")
+@click.option("--retry-delay", default=30.0, show_default=True,
+              help="Seconds before a job that failed (a fetch, say) is tried again, times its attempts so far.")
+@db_option
+@home_option
+@handles_errors
+def queue_work(mode, worker, poll, lease, retry_delay, db, home):
+    """Take jobs from the queue and ingest them. Start as many workers as you like, on any machine that
+    reaches the database; each job is done by one of them.
+
+    Example: claims queue work --until-empty --worker ingest-1
+    """
+    def show(outcome):
+        line = f"job {outcome['id']} {outcome['status']}: {outcome['target']}"
+        if outcome.get("error"):
+            line += f" ({outcome['error']})"
+        click.echo(line, err=True)
+
+    report = _bench(db, home).work(worker=worker or "", once=mode == "once", forever=mode == "forever",
+                                   poll=poll, lease_seconds=lease, retry_delay=retry_delay, on_job=show)
+    click.echo(report.summary())
+
+
+@queue_group.command("status")
+@click.option("--limit", default=10, show_default=True, help="How many failed and running jobs to list.")
+@db_option
+@home_option
+@handles_errors
+def queue_status(limit, db, home):
+    """Jobs queued, running, done and failed, with the latest failures and who is running what.
+
+    Example: claims queue status
+    """
+    out = _bench(db, home).queue_status(limit=limit)
+    for name, n in out["counts"].items():
+        click.echo(f"{name:<8} {n}")
+    for job in out["running"]:
+        click.echo(f"running: {job['target']} on {job['worker']} (attempt {job['attempts']}, lease until "
+                   f"{job['lease_until']:%Y-%m-%d %H:%M:%S})")
+    for job in out["waiting"]:
+        click.echo(f"to retry: {job['target']} after {job['attempts']} attempt(s), from "
+                   f"{job['lease_until']:%Y-%m-%d %H:%M:%S}: {job['error']}")
+    for job in out["failed"]:
+        click.echo(f"failed: {job['target']} after {job['attempts']} attempt(s): {job['error']}")
+
+
 @main.group("eval")
 def eval_group():
     """Measure the pipeline on labelled data (precision, recall, F1 and friends)."""
@@ -233,7 +345,8 @@ def eval_group():
 @click.option("--data", "data", type=click.Path(exists=True), default=None,
               help="CT24-style TSV, a gold .jsonl file or a folder of them (default: samples/gold).")
 @click.option("--split", "split", default=None,
-              help="A TSV: only the rows of this split (e.g. dev-test). A gold folder: dev (01-12), heldout (13-20) or all.")
+              help="A TSV: only the rows of this split (e.g. dev-test). A gold folder: dev (01-12), heldout (13-20), "
+                   "fresh (21-25) or all.")
 @click.option("--articles", "articles", type=click.Path(exists=True, file_okay=False), default=None,
               help="With gold files: the folder of <name>.txt articles (default: articles/ next to the gold folder).")
 @click.option("--json-out", "json_out", type=click.Path(dir_okay=False), default=None,
@@ -261,8 +374,8 @@ def eval_detect(data, split, articles, json_out):
               help="A gold .jsonl file or a folder of them (default: samples/gold).")
 @click.option("--articles", "articles", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder with the article of each gold file, same name with .txt (default: samples/articles).")
-@click.option("--split", type=click.Choice(["dev", "heldout", "all"]), default="all", show_default=True,
-              help="dev: articles 01-12, used to tune attribution; heldout: 13-20, not used for tuning.")
+@click.option("--split", type=click.Choice(["dev", "heldout", "fresh", "all"]), default="all", show_default=True,
+              help="dev: articles 01-12, used to tune attribution; heldout (13-20) and fresh (21-25): not tuned on.")
 @click.option("--json-out", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write every figure, and the sentences where prediction and gold differ, as JSON.")
 @handles_errors

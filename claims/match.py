@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from .lexical import BM25, clean_text, top_k
-from .rerank import Candidate, parse_date
+from .rerank import Candidate, compare_numbers, negations, parse_date
 
 #: How many candidates each retriever hands to the reranker.
 DEPTH = 50
@@ -32,6 +32,16 @@ def lexical_text(claim: str, title: str = "") -> str:
 def query_text(text: str) -> str:
     """What gets embedded for a query: the text without tweet furniture (URLs, handles, signature)."""
     return clean_text(text) or text
+
+
+def same_claim(text: str, other: str, cosine: float, threshold: float) -> bool:
+    """Whether two stored claims say the same thing: close in meaning (`cosine` at or above `threshold`), no
+    figure of one kind that differs ("22 percent" against "12 percent"), and not negated on one side only."""
+    if cosine < threshold:
+        return False
+    if compare_numbers(text, other)[1]:
+        return False
+    return bool(negations(text)) == bool(negations(other))
 
 
 def pool(dense: np.ndarray, lexical: np.ndarray, depth: int = DEPTH) -> list[int]:

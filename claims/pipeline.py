@@ -72,15 +72,19 @@ class Pipeline:
         per_doc = [sents for sents, _ in split]
         flat = [(d, s) for d, sents in enumerate(per_doc) for s in sents if s.kind != "furniture"]
         texts = [s.text for _, s in flat]
-        vectors = self.embedder.encode(texts, batch_size=self.batch_size) if texts else np.zeros(
-            (0, self.embedder.dim), dtype=np.float32)
-        scores = self.detector.score(texts, vectors) if texts else []
+        if texts and getattr(self.detector, "wants_states", False) and hasattr(self.embedder, "encode_with_states"):
+            # one forward pass: the search vectors and the hidden states the fine-tuned detector starts from
+            vectors, states = self.embedder.encode_with_states(texts, batch_size=self.batch_size)
+            scores = self.detector.score(texts, vectors, states=states)
+        else:
+            vectors = self.embedder.encode(texts, batch_size=self.batch_size) if texts else np.zeros(
+                (0, self.embedder.dim), dtype=np.float32)
+            scores = self.detector.score(texts, vectors) if texts else []
         attributions: dict[tuple[int, int], tuple[Attribution, ...]] = {}
         if self.attribution and texts:
             from . import attribute as attribute_mod
-            from . import nlp
 
-            parsed = nlp.parse(texts)
+            parsed = attribute_mod.parse_where_needed(texts)  # None where no cue, quote or name
             groups: dict[int, list[int]] = {}
             for i, (d, _) in enumerate(flat):
                 groups.setdefault(d, []).append(i)

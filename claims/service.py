@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable, Iterator, Sequence
@@ -45,11 +46,36 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     problems: list[str] = field(default_factory=list)
+    #: where the time went: parse, embed, store, index (seconds)
+    seconds: dict = field(default_factory=lambda: {"parse": 0.0, "embed": 0.0, "store": 0.0, "index": 0.0})
 
     def summary(self) -> str:
         s = f"imported {self.created} new fact-check(s), updated {self.updated}"
         if self.problems:
             s += f"; {len(self.problems)} row(s) skipped"
+        return s
+
+
+@dataclass
+class WorkReport:
+    """What one `Workbench.work` run did."""
+
+    worker: str = ""
+    done: int = 0
+    failed: int = 0
+    retried: int = 0
+    #: jobs this worker's lease ran out on and another worker took over before it finished
+    lost: int = 0
+    documents: int = 0
+    duplicates: int = 0
+    done_ids: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        s = (f"{self.worker}: {self.done} job(s) done, {self.failed} failed, {self.retried} to retry; "
+             f"stored {self.documents} new document(s), {self.duplicates} already stored")
+        if self.lost:
+            s += f"; {self.lost} taken over by another worker"
         return s
 
 
@@ -91,10 +117,10 @@ class Workbench:
     def detector(self):
         with self._lock:
             if self._detector is None:
-                from .detect import Detector
+                from .detect import load_detector
 
                 try:
-                    self._detector = Detector.load()
+                    self._detector = load_detector()  # the fine-tuned one when shipped
                 except (OSError, ValueError) as exc:
                     raise ModelMissing(f"cannot load the check-worthiness detector: {exc}") from None
             return self._detector
@@ -133,7 +159,7 @@ class Workbench:
             idx = self._indexes.get(kind)
             if idx is None:
                 idx = open_index(s, self.settings.index_dir, self._index_name(kind), kind,
-                                 self.embedder.name, self.embedder.dim)
+                                 self.embedder.name, self.embedder.dim, hnsw_min=self.settings.hnsw_min)
                 self._indexes[kind] = idx
             else:
                 idx.sync(s)
@@ -230,25 +256,70 @@ class Workbench:
             report.duplicates += 1
 
     # -- archive of fact-checks ---------------------------------------------------------------------
-    def import_factchecks(self, path, *, progress: Progress | None = None, batch_size: int = 500) -> ImportReport:
-        """Import (or update) past fact-checks; bad rows are reported and skipped, one transaction per batch."""
+    def import_factchecks(self, path, *, progress: Progress | None = None, batch_size: int = 2000,
+                          on_start: Callable[[int], None] | None = None) -> ImportReport:
+        """Import (or update) past fact-checks; bad rows are reported and skipped, one transaction per batch.
+
+        `on_start` is told how many good records were read, `progress` how many are done as it goes. Only new
+        claims and changed ones are embedded, shortest first (a batch of similar lengths pads least); each
+        batch is stored with one read of the rows it may update; the FAISS index takes the new vectors once, at
+        the end (rebuilt when a stored claim's text changed). `report.seconds` splits the time: parse, embed,
+        store, index."""
+        clock = time.perf_counter()
         read = archive_mod.read_archive(path)
         report = ImportReport(problems=list(read.problems))
+        report.seconds["parse"] = time.perf_counter() - clock
+        if on_start:
+            on_start(len(read.records))
+        replaced = 0  # stored claims whose text changed: their old vectors leave the index
+        name = self.embedder.name
         for batch in _batches(read.records, batch_size):
-            vecs = self.embedder.encode([r["claim"] for r in batch])
+            clock = time.perf_counter()
+            with self.session() as s:
+                before = {k: f.claim for k, f in
+                          repo.factchecks_by_keys(s, (repo.factcheck_key(r) for r in batch)).items()}
+            todo, seen = [], {}
+            for i, rec in enumerate(batch):
+                key = repo.factcheck_key(rec)
+                if seen.get(key, before.get(key)) != rec["claim"]:
+                    todo.append(i)
+                    replaced += key in before
+                seen[key] = rec["claim"]
+            report.seconds["store"] += time.perf_counter() - clock
+            clock = time.perf_counter()
+            vecs = self._encode_sorted([batch[i]["claim"] for i in todo], progress)
+            report.seconds["embed"] += time.perf_counter() - clock
+            clock = time.perf_counter()
             with atomic(self.engine) as s:
-                items = []
-                for rec, vec in zip(batch, vecs):
-                    row, created = repo.upsert_factcheck(s, rec)
-                    report.created += created
-                    report.updated += not created
-                    items.append((row.id, vec))
-                repo.put_vectors(s, "factcheck", self.embedder.name, items)
-            if progress:
-                progress(len(batch))
+                rows = repo.upsert_factchecks(s, batch)
+                report.created += sum(created for _, created in rows)
+                report.updated += sum(not created for _, created in rows)
+                latest = {rows[i][0].id: v for i, v in zip(todo, vecs)}  # a key twice: its last claim
+                repo.put_vectors(s, "factcheck", name, list(latest.items()))
+            report.seconds["store"] += time.perf_counter() - clock
+            if progress and len(batch) > len(todo):
+                progress(len(batch) - len(todo))  # nothing to embed for these
+        clock = time.perf_counter()
         with self._lock:
             self._indexes.pop("factcheck", None)
+            if read.records:
+                index = self.index("factcheck")  # loads the saved index and adds the new vectors
+                if replaced:
+                    with self.session() as s:
+                        index.rebuild(s)
+        report.seconds["index"] = time.perf_counter() - clock
         return report
+
+    def _encode_sorted(self, texts: Sequence[str], progress: Progress | None = None,
+                       chunk: int = 256) -> np.ndarray:
+        """`embedder.encode(texts)`, shortest first in chunks (reporting each to `progress`), in the given order."""
+        out = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for part in _batches(order, chunk):
+            out[part] = self.embedder.encode([texts[i] for i in part], batch_size=64)
+            if progress:
+                progress(len(part))
+        return out
 
     # -- search --------------------------------------------------------------------------------------
     def search(self, queries: Sequence[str], *, k: int = 5, kinds=("factcheck", "claim")) -> list[dict]:
@@ -377,7 +448,7 @@ class Workbench:
         with self.session() as s:
             for kind in ("claim", "factcheck"):
                 idx = VectorIndex(self.settings.index_dir, self._index_name(kind), kind, self.embedder.name,
-                                  self.embedder.dim)
+                                  self.embedder.dim, hnsw_min=self.settings.hnsw_min)
                 out[kind] = idx.rebuild(s)
                 self._indexes[kind] = idx
         return out
@@ -460,6 +531,105 @@ class Workbench:
             self._indexes.clear()
         return counts
 
+    # -- work queue ----------------------------------------------------------------------------------
+    def enqueue(self, targets: Sequence[str], *, max_attempts: int = 3) -> dict:
+        """Queue ingest jobs: one per file (folders are walked), URL, or line of a JSONL feed (an article or a
+        URL). Work already queued or running is not queued twice. Every target is checked first: if one is
+        bad, nothing is queued. Returns `{"added", "already_queued"}`."""
+        from store import jobs
+
+        from .queue import plan
+
+        if max_attempts < 1:
+            raise InputError(f"max attempts must be 1 or more, not {max_attempts}")
+        specs = [jobs.JobSpec(*p) for p in plan(targets, self.settings)]
+        if not specs:
+            raise InputError("nothing to queue: name files, folders, JSONL feeds or URLs")
+        with atomic(self.engine) as s:
+            added, skipped = jobs.enqueue(s, specs, max_attempts=max_attempts)
+        return {"added": added, "already_queued": skipped}
+
+    def work(self, *, worker: str = "", once: bool = False, forever: bool = False, poll: float = 2.0,
+             lease_seconds: float = 600.0, retry_delay: float = 0.0, stop: threading.Event | None = None,
+             on_job: Callable[[dict], None] | None = None) -> WorkReport:
+        """Take jobs from the queue and ingest them, until none is left to take (or one job with `once`, or
+        until `stop` is set with `forever`, polling every `poll` seconds). A job's input error fails it at once
+        with that error; other errors send it back to the queue, to be tried again after `retry_delay` x the
+        attempts made, until its attempts run out. A job whose worker died is taken over when its lease
+        (`lease_seconds`) runs out."""
+        import os
+        import socket
+        import time
+
+        from store import jobs
+
+        from .errors import FetchError
+        from .queue import job_articles
+
+        report = WorkReport(worker=worker or f"{socket.gethostname()}:{os.getpid()}")
+        while not (stop is not None and stop.is_set()):
+            with atomic(self.engine) as s:
+                jobs.expire_abandoned(s)
+            with atomic(self.engine) as s:
+                job = jobs.claim(s, report.worker, lease_seconds)
+            if job is None:
+                if forever:
+                    if stop is not None:
+                        stop.wait(poll)
+                    else:
+                        time.sleep(poll)
+                    continue
+                break
+            outcome = {"id": job.id, "target": job.target, "attempt": job.attempt}
+            try:
+                articles = [self._as_text(a) for a in job_articles(job.kind, job.target, job.payload, self.settings)]
+                got = self.ingest_articles(articles)
+            except BaseException as exc:
+                # Input that cannot be read will not read better next time; anything else (a fetch, the
+                # database, an interrupted worker) may.
+                retry = not isinstance(exc, InputError) or isinstance(exc, FetchError)
+                message = str(exc) if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"
+                with atomic(self.engine) as s:
+                    status = jobs.fail(s, job, report.worker, message, retry=retry,
+                                       retry_after=retry_delay * job.attempt)
+                if not isinstance(exc, Exception):
+                    raise
+                outcome.update(status=status or "lost", error=" ".join(message.split()))
+                if status == "failed":
+                    report.failed += 1
+                    report.errors.append(f"{job.target}: {outcome['error']}")
+                elif status == "queued":
+                    report.retried += 1
+                else:
+                    report.lost += 1
+            else:
+                with atomic(self.engine) as s:
+                    held = jobs.finish(s, job, report.worker, documents=got.documents, duplicates=got.duplicates)
+                report.documents += got.documents
+                report.duplicates += got.duplicates
+                if held:
+                    report.done += 1
+                    report.done_ids.append(job.id)
+                else:
+                    report.lost += 1
+                outcome.update(status="done" if held else "lost", documents=got.documents,
+                               duplicates=got.duplicates)
+            if on_job:
+                on_job(outcome)
+            if once:
+                break
+        return report
+
+    def queue_status(self, *, limit: int = 10) -> dict:
+        """Jobs per status, and the latest running, waiting to be retried and failed jobs (`limit` of each)."""
+        from store import jobs
+
+        with self.session() as s:
+            return {"counts": jobs.status_counts(s),
+                    "running": jobs.list_jobs(s, status="running", limit=limit),
+                    "waiting": jobs.list_jobs(s, status="queued", retried=True, limit=limit),
+                    "failed": jobs.list_jobs(s, status="failed", limit=limit)}
+
     # -- export --------------------------------------------------------------------------------------
     def export_rows(self, *, reviewed_only: bool = False, status: str | None = None,
                     document_id: int | None = None) -> list[dict]:
@@ -475,6 +645,26 @@ class Workbench:
             return export_mod.to_claimreview(rows)
         raise WorkbenchError(f"unknown export format {fmt!r}; use csv or claimreview")
 
+    def history_events(self, *, claim_id: int | None = None) -> list[dict]:
+        """The append-only review history, oldest first (or one claim's): who changed which field, when,
+        from what to what, with the claim's text and document."""
+        with self.session() as s:
+            if claim_id is not None:
+                repo.get_claim(s, claim_id)  # NotFound for an unknown claim
+            return list(repo.review_events(s, claim_id=claim_id))
+
+    def history_count(self) -> int:
+        """How many review events are recorded."""
+        with self.session() as s:
+            return repo.count_review_events(s)
+
+    def export_history(self, fmt: str = "csv", *, claim_id: int | None = None) -> str:
+        """The review history as CSV (a row per changed field, formula-safe) or JSON lines (an event a line)."""
+        if fmt not in ("csv", "jsonl"):
+            raise WorkbenchError(f"unknown history format {fmt!r}; use csv or jsonl")
+        events = self.history_events(claim_id=claim_id)
+        return export_mod.history_to_csv(events) if fmt == "csv" else export_mod.history_to_jsonl(events)
+
     # -- the review workbench: inbox, claim detail, filtered export, dashboard, uploads -------------------
     def inbox(self, filters: dict | None = None, *, order: str = "score", limit: int = 50,
               offset: int = 0) -> dict:
@@ -482,6 +672,8 @@ class Workbench:
         of `store.repo.CLAIM_FILTERS`; filtering, sorting and paging happen in the database."""
         with self.session() as s:
             rows, total = repo.query_claims(s, filters, order, limit, offset)
+        for r in rows:  # the recorded score is the reranker's probability: the same bands as the Claim page
+            r["match_band"] = None if r["match_score"] is None else self.reranker.band(r["match_score"])
         return {"rows": rows, "total": total, "limit": limit, "offset": offset}
 
     def claim_facets(self) -> dict:
@@ -504,14 +696,80 @@ class Workbench:
         ids = list(dict.fromkeys(int(i) for i in claim_ids))
         if not ids:
             raise InputError("no claims selected: tick the claims to change first")
+        return self._review_many(ids, changes, reviewer)
+
+    def _review_many(self, ids: list[int], changes: dict, reviewer: str,
+                     expected_versions: dict[int, int] | None = None) -> dict:
+        """Apply the same review changes to many claims in one transaction, each with its own new version and
+        history entry; a missing claim, or one saved since its `expected_versions` entry, undoes them all."""
         reviewer = reviewer or self.settings.reviewer or "anonymous"
+        expected_versions = expected_versions or {}
         changed = 0
         with atomic(self.engine) as s:
             before = {cid: c.version for cid, c in repo.claims_by_ids(s, ids).items()}
             for cid in ids:
-                claim = repo.update_review(s, cid, changes, reviewer=reviewer)
+                claim = repo.update_review(s, cid, changes, reviewer=reviewer,
+                                           expected_version=expected_versions.get(cid))
                 changed += claim.version != before.get(cid)
         return {"changed": changed, "unchanged": len(ids) - changed}
+
+    # -- the same claim in several articles ------------------------------------------------------------
+    def claim_group(self, claim_id: int, *, limit: int = 500) -> dict:
+        """The stored claims that say what this one says, in any article: MiniLM cosine at or above
+        `settings.group_threshold` with this claim, and no figure or negation that disagrees
+        (`claims.match.same_claim`). Read from the claim index (the `limit` closest at most), nothing stored.
+
+        Returns `{"claim_id", "members", "articles", "first_seen", "first_claim_id", "threshold"}`: `members`
+        (this claim among them) oldest first, each with `claim_id`, `document_id`, `document`, `title`, `date`
+        (the article's publication date, else the day it was stored; `dated_by` says which), `status`,
+        `verdict`, `version`, `text` and `similarity`; `articles` counts distinct articles."""
+        from .match import same_claim
+
+        threshold = self.settings.group_threshold
+        with self.session() as s:
+            text = repo.get_claim(s, claim_id).text
+            vec = repo.get_vector(s, "claim", claim_id, self.embedder.name)
+        if vec is None:
+            vec = self.embedder.encode([text])[0]
+        index = self.index("claim")
+        k = 32
+        while True:  # widen the search while its last hit is still close enough
+            hits = index.search(vec[None, :], k)[0]
+            if len(hits) < k or hits[-1][1] < threshold or k >= limit:
+                break
+            k = min(2 * k, limit)
+        close = {ref: cos for ref, cos in hits if cos >= threshold and ref != claim_id}
+        with self.session() as s:
+            rows = repo.claims_by_ids(s, [claim_id, *close])
+            members = [_group_member(c, 1.0 if cid == claim_id else close[cid]) for cid, c in rows.items()
+                       if cid == claim_id or same_claim(text, c.text, close[cid], threshold)]
+        members.sort(key=lambda m: (m["date"], m["claim_id"]))
+        first = members[0] if members else None
+        return {"claim_id": claim_id, "members": members,
+                "articles": len({m["document_id"] for m in members}),
+                "first_seen": first["date"] if first else "", "first_claim_id": first["claim_id"] if first else None,
+                "threshold": threshold}
+
+    def apply_verdict_to_group(self, claim_id: int, changes: dict | None = None, *, reviewer: str = "",
+                               expected_versions: dict[int, int] | None = None) -> dict:
+        """Save one verdict on every claim of `claim_group(claim_id)`; by default this claim's verdict,
+        rationale and evidence. Each claim gets its own new version and history entry naming the reviewer, in
+        one transaction: if any of them was saved since the version in `expected_versions` ({claim id:
+        version}, what the reviewer was shown), nothing is saved and ReviewConflict says which. Returns
+        `{"changed", "unchanged", "claim_ids"}`."""
+        group_fields = ("status", "verdict", "rationale", "evidence")
+        if changes is None:
+            own = self.claim(claim_id)
+            changes = {f: own[f] for f in ("verdict", "rationale", "evidence")}
+        if set(changes) - set(group_fields):
+            raise InputError(f"only {', '.join(group_fields)} are applied to a group; assign claims on the Inbox")
+        if not changes.get("verdict"):
+            raise InputError(f"claim {claim_id} has no verdict yet: save one first, then apply it to the group")
+        if changes["verdict"] not in self.settings.verdicts:
+            raise InputError(f"unknown verdict {changes['verdict']!r}; use one of: {', '.join(self.settings.verdicts)}")
+        ids = [m["claim_id"] for m in self.claim_group(claim_id)["members"]]
+        result = self._review_many(ids, changes, reviewer, expected_versions)
+        return {**result, "claim_ids": ids}
 
     def claim_context(self, claim_id: int, *, before: int = 2, after: int = 2) -> list[dict]:
         """The claim's sentence with its neighbours, in document order (`is_target` marks the claim)."""
@@ -523,37 +781,52 @@ class Workbench:
         # the name without loading the model: the inbox must not wait for MiniLM to load
         return self._embedder.name if self._embedder is not None else self.settings.model
 
+    def _match_tag(self) -> str:
+        """What recorded matches are computed with: the embedding model and the reranker (so a match recorded
+        some other way, by raw cosine say, counts as out of date)."""
+        return f"{self._model_name()}|rerank"
+
     def pending_matches(self) -> int:
         """How many claims have no up-to-date best match recorded (none yet, or the archive changed since)."""
         with self.session() as s:
-            return len(repo.claims_needing_match(s, self._model_name()))
+            return len(repo.claims_needing_match(s, self._match_tag()))
 
-    def refresh_matches(self, claim_ids: Iterable[int] | None = None, *, batch_size: int = 1000,
-                        progress: Progress | None = None) -> int:
-        """Record each claim's closest archived fact-check (cosine over the stored vectors) and whether it is at
-        or above the match threshold: what the inbox's "has a match" filter reads. Without `claim_ids`, does
-        the claims that need it. Returns how many claims were matched."""
+    def refresh_matches(self, claim_ids: Iterable[int] | None = None, *, document_ids: Iterable[int] | None = None,
+                        batch_size: int = 100, progress: Progress | None = None) -> int:
+        """Record each claim's best archived fact-check, decided as the Claim page decides it (hybrid retrieval,
+        re-ranked, with the article's date): `score` is the reranker's probability, `is_match` its match band
+        (the possible band is `score` at or above `reranker.possible_threshold`). What the inbox's "has a match"
+        filter reads. Does the claims given (`claim_ids`, or every claim of `document_ids`), else those whose
+        record is missing or older than the archive. Returns how many claims were matched."""
+        from .rerank import parse_date
+
         with self.session() as s:
-            ids = (list(claim_ids) if claim_ids is not None
-                   else repo.claims_needing_match(s, self.embedder.name))
+            if not repo.factcheck_stamp(s)[0]:
+                return 0  # no archive: nothing to match against
+            if document_ids is not None:
+                ids = [c.id for c in repo.claims_matching(s, {"document_ids": list(document_ids)}, "oldest")]
+            elif claim_ids is not None:
+                ids = list(dict.fromkeys(int(i) for i in claim_ids))
+            else:
+                ids = repo.claims_needing_match(s, self._match_tag())
         if not ids:
             return 0
-        index = self.index("factcheck")
-        threshold = self.settings.match_threshold
         done = 0
         for batch in _batches(ids, batch_size):
             with self.session() as s:
+                rows = repo.claims_by_ids(s, batch)
                 vecs = repo.vectors_by_refs(s, "claim", self.embedder.name, batch)
-                lacking = repo.claims_by_ids(s, [i for i in batch if i not in vecs])
-                if lacking:
-                    ordered = list(lacking)
-                    vecs.update(zip(ordered, self.embedder.encode([lacking[i].text for i in ordered])))
-            found = [i for i in batch if i in vecs]
-            hits = index.search(np.vstack([vecs[i] for i in found]), 1) if found else []
-            items = [(cid, row[0][0] if row else None, row[0][1] if row else 0.0, bool(row) and row[0][1] >= threshold)
-                     for cid, row in zip(found, hits)]
+                found = [i for i in batch if i in rows]
+                texts = [rows[i].text for i in found]
+                dates = [parse_date(rows[i].document.published if rows[i].document else "") for i in found]
+            lacking = [i for i in found if i not in vecs]
+            if lacking:
+                vecs.update(zip(lacking, self.embedder.encode([rows[i].text for i in lacking])))
+            best = self._factcheck_matches(np.vstack([vecs[i] for i in found]), texts, 1, dates) if found else []
+            items = [(cid, top[0]["id"] if top else None, top[0]["score"] if top else 0.0,
+                      bool(top) and top[0]["band"] == "match") for cid, top in zip(found, best)]
             with atomic(self.engine) as s:
-                repo.put_matches(s, items, self.embedder.name)
+                repo.put_matches(s, items, self._match_tag())
             done += len(items)
             if progress:
                 progress(len(items))
@@ -651,6 +924,19 @@ def _result(kind: str, row, score: float, threshold: float) -> dict:
     return {"kind": "claim", "id": row.id, "text": row.text, "score": round(score, 4), "verdict": row.verdict,
             "url": row.document.origin if row.document else "", "document": row.document.name if row.document else "",
             "match": score >= threshold}
+
+
+def _group_member(c, similarity: float) -> dict:
+    """A claim as a member of a group (see `Workbench.claim_group`)."""
+    from .rerank import parse_date
+
+    doc = c.document
+    published = parse_date(doc.published) if doc is not None and doc.published else None
+    day = published.isoformat() if published else (c.created_at.date().isoformat() if c.created_at else "")
+    return {"claim_id": c.id, "document_id": c.document_id, "document": doc.name if doc else "",
+            "title": doc.title if doc else "", "date": day, "dated_by": "published" if published else "stored",
+            "status": c.status, "verdict": c.verdict, "version": c.version, "text": c.text,
+            "similarity": round(float(similarity), 4)}
 
 
 def _attr_view(a) -> dict:

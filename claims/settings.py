@@ -46,6 +46,10 @@ class Settings:
     #: Header set by a trusted proxy that names the reviewer (e.g. X-Forwarded-User); empty: not trusted.
     reviewer_header: str = ""
     verdicts: tuple[str, ...] = DEFAULT_VERDICTS
+    #: Vector collections of at least this many get an HNSW graph instead of exact search (store/index.py).
+    hnsw_min: int = 20_000
+    #: Cosine at or above which two stored claims (with compatible figures) count as the same claim.
+    group_threshold: float = 0.80
 
     @property
     def database_url(self) -> str:
@@ -81,5 +85,7 @@ def load_settings(**options) -> Settings:
         reviewer=env.get("CLAIMS_REVIEWER", "") or env.get("USER", ""),
         reviewer_header=env.get("CLAIMS_REVIEWER_HEADER", ""),
         verdicts=verdicts or DEFAULT_VERDICTS,
+        hnsw_min=_env_int("CLAIMS_HNSW_MIN", 20_000),
+        group_threshold=_env_float("CLAIMS_GROUP_THRESHOLD", 0.80),
     )
     return base.with_options(**options)

@@ -1,7 +1,13 @@
-"""Train the check-worthiness detector, compare it with simpler recipes, and write `claims/data/detector.npz`.
+"""Train the check-worthiness detector, compare it with simpler recipes, and write its weights.
 
-    python -m claims.train_detect --data ../shared/data/ct24/ct24_english.tsv --extra samples/gold \\
-        --out claims/data/detector.npz
+    python -m claims.train_detect --data ../shared/data/ct24 --extra samples/gold
+    python -m claims.train_detect --recipe frozen --data ../shared/data/ct24/ct24_english.tsv \\
+        --extra samples/gold --out claims/data/detector.npz
+
+`--recipe tuned` (the default) fine-tunes a copy of MiniLM's top two layers on the cached layer-4 states and
+writes `claims/data/detector_tuned.npz`: see `claims.train_tuned` for its method; it also prints a TF-IDF +
+logistic regression baseline under the same folds. `--recipe frozen` is the detector over the frozen
+embedding, described below, written to `claims/data/detector.npz`.
 
 Data
     CT24 (CLEF 2024 CheckThat! task 1, English): train and dev are ClaimBuster (Arslan, Hassan, Li and
@@ -257,7 +263,7 @@ def metrics(y, p, t) -> dict:
 class Data:
     """Everything the recipes share: CT24 splits, news rows and articles, embeddings, features, folds."""
 
-    def __init__(self, data_path, extra, articles, folds: int, cache_dir: Path, log):
+    def __init__(self, data_path, extra, articles, folds: int, cache_dir: Path, log, embed_fn=None):
         t0 = time.perf_counter()
         ct = read_ct24(data_path)
         for split in ("train", "dev", "dev-test"):
@@ -267,7 +273,10 @@ class Data:
         self._model: list = []
         getter = self.model
         self.embedder = CachedEmbedder(getter, cache_dir)
-        self.E = {s: embed(ct[s][0], getter, cache_dir).astype(np.float64) for s in ("train", "dev", "dev-test")}
+        if embed_fn is None:
+            def embed_fn(texts):
+                return embed(texts, getter, cache_dir)
+        self.E = {s: embed_fn(ct[s][0]).astype(np.float64) for s in ("train", "dev", "dev-test")}
         self.y = {s: ct[s][1] for s in ("train", "dev", "dev-test")}
         self.texts = {s: ct[s][0] for s in ("train", "dev", "dev-test")}
 
@@ -288,7 +297,7 @@ class Data:
         self.texts["news"] = news_texts
         self.y["news"] = np.asarray(news_y, dtype=np.int64)
         self.news_doc = np.asarray(news_doc, dtype=np.int64)
-        self.E["news"] = (embed(news_texts, getter, cache_dir).astype(np.float64) if news_texts
+        self.E["news"] = (embed_fn(news_texts).astype(np.float64) if news_texts
                           else np.zeros((0, 384)))
         self.embed_seconds = time.perf_counter() - t0
         log(f"data: CT24 train {len(self.y['train'])}, dev {len(self.y['dev'])}, dev-test {len(self.y['dev-test'])}; "
@@ -538,15 +547,23 @@ def format_table(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m claims.train_detect", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", required=True, help="CT24 English TSV (split, sentence_id, text, label)")
+    ap.add_argument("--data", required=True,
+                    help="CT24 English TSV (split, sentence_id, text, label), or the folder holding ct24_english.tsv")
+    ap.add_argument("--recipe", choices=("tuned", "frozen"), default="tuned",
+                    help="tuned (default): fine-tune MiniLM's top two layers (claims/data/detector_tuned.npz); "
+                         "frozen: LR + MLP over the frozen embedding (claims/data/detector.npz)")
     ap.add_argument("--extra", default=None, help="the samples' gold folder (samples/gold): dev articles train, held-back ones test")
     ap.add_argument("--articles", default=None, help="folder of the articles (default: articles/ next to --extra)")
-    ap.add_argument("--out", default="claims/data/detector.npz", help="where to write the weights")
+    ap.add_argument("--out", default=None,
+                    help="where to write the weights (default: claims/data/detector_tuned.npz, or detector.npz for frozen)")
     ap.add_argument("--news-weight", type=float, default=10.0, help="sample weight of a news row (a CT24 row weighs 1)")
     ap.add_argument("--folds", type=int, default=4)
-    ap.add_argument("--seeds", type=int, default=2, help="MLP seeds per fold; all fold models are bagged")
+    ap.add_argument("--seeds", type=int, default=None,
+                    help="seeds per fold (default: 1 tuned, 2 frozen MLP); all fold models are averaged")
+    ap.add_argument("--train-folds", type=int, default=None,
+                    help="tuned: train only the first N of the folds (less CPU; the shipped model averages those)")
     ap.add_argument("--hidden", type=int, default=128, help="hidden units per MLP")
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--epochs", type=int, default=None, help="default: 1 tuned, 10 frozen")
     ap.add_argument("--threshold-rule", choices=THRESHOLD_RULES, default="cv-balanced",
                     help="how the threshold is picked (see the module docstring); default cv-balanced")
     ap.add_argument("--no-compare", action="store_true", help="train the shipped recipe only, without the comparison")
@@ -555,9 +572,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache-dir", default=str(CACHE_DIR), help="embedding cache (outside the repo)")
     ap.add_argument("--json-out", default=None, help="also write every figure as JSON here")
     args = ap.parse_args(argv)
+    data_path = Path(args.data)
+    if data_path.is_dir():  # the data folder: its ct24_english.tsv
+        data_path = data_path / "ct24_english.tsv"
+    if not data_path.is_file():
+        ap.error(f"{data_path} is not a file: give the CT24 TSV (ct24_english.tsv) or the folder holding it")
+    if args.recipe == "tuned":
+        from claims import train_tuned
+
+        result = train_tuned.train(
+            data_path, args.out or "claims/data/detector_tuned.npz", extra=args.extra, articles=args.articles,
+            news_weight=args.news_weight, folds=args.folds, seeds=args.seeds or 1, epochs=args.epochs or 1,
+            threshold_rule=args.threshold_rule, compare=not args.no_compare, heldout=not args.no_heldout,
+            cache_dir=args.cache_dir, max_folds=args.train_folds,
+        )
+        if args.json_out:
+            Path(args.json_out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        return 0
     result = train(
-        args.data, args.out, extra=args.extra, articles=args.articles, news_weight=args.news_weight,
-        folds=args.folds, seeds=args.seeds, hidden=args.hidden, epochs=args.epochs,
+        data_path, args.out or "claims/data/detector.npz", extra=args.extra, articles=args.articles,
+        news_weight=args.news_weight, folds=args.folds, seeds=args.seeds or 2, hidden=args.hidden,
+        epochs=args.epochs or 10,
         threshold_rule=args.threshold_rule, compare=not args.no_compare, heldout=not args.no_heldout,
         cache_dir=args.cache_dir,
     )

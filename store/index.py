@@ -1,8 +1,15 @@
 """The FAISS index: derived from `Vector` rows, saved beside the database, rebuilt at will.
 
 Files: `<dir>/<name>.faiss` and `<dir>/<name>.json`; the JSON records the model, the dimension, how many
-vectors it holds and the largest vector row id it has seen. Opening an index made with another model or
-dimension raises IndexMismatch; `sync()` adds rows stored since (by another process, say) without a rebuild.
+vectors it holds, the largest vector row id it has seen and the kind of index with its parameters. Opening an
+index made with another model or dimension raises IndexMismatch; `sync()` adds rows stored since (by another
+process, say) without a rebuild.
+
+Small collections are searched exactly (a flat inner-product index). From `hnsw_min` vectors on, the index is
+an HNSW graph (M=`HNSW_M`, efConstruction=`HNSW_EF_CONSTRUCTION`) whose efSearch is the smallest of
+`EF_SEARCH_CHOICES` that finds at least `TARGET_RECALL` of the exact top 10 for a sample of the stored
+vectors, measured when the graph is built and again each time it has doubled. New vectors are added to the
+graph; a vector replaced or removed means a rebuild, since an HNSW graph cannot drop a node.
 """
 from __future__ import annotations
 
@@ -23,17 +30,38 @@ except ImportError as exc:  # pragma: no cover - faiss-cpu is a hard dependency
     raise ImportError("faiss is missing: pip install faiss-cpu") from exc
 
 
-class VectorIndex:
-    """Inner-product search over normalised vectors of one kind ("claim" or "factcheck") and one model."""
+#: Collections of at least this many vectors get an HNSW graph; smaller ones exact search. bench/scale.py
+#: measured HNSW faster from 10,000 vectors, exact search at 1 ms there and over 20 ms at 30,000 on 2 busy
+#: cores: exact up to here keeps an archive the size of CheckThat's (14,231) exact (see the README).
+DEFAULT_HNSW_MIN = 20_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 64
+EF_SEARCH_CHOICES = (16, 32, 64, 128, 256, 512, 1024, 2048)
+TARGET_RECALL = 0.98
+#: What efSearch must reach on stored vectors for new queries to reach TARGET_RECALL (see choose_ef_search).
+SELF_RECALL_TARGET = 0.995
+#: How many stored vectors stand in as queries when efSearch is chosen.
+CALIBRATION_QUERIES = 200
 
-    def __init__(self, directory: Path | str, name: str, kind: str, model: str, dim: int):
+
+class VectorIndex:
+    """Inner-product search over normalised vectors of one kind ("claim" or "factcheck") and one model:
+    exact below `hnsw_min` vectors, HNSW from there on."""
+
+    def __init__(self, directory: Path | str, name: str, kind: str, model: str, dim: int, *,
+                 hnsw_min: int | None = None):
         self.directory = Path(directory)
         self.name = name
         self.kind = kind
         self.model = model
         self.dim = dim
+        self.hnsw_min = DEFAULT_HNSW_MIN if hnsw_min is None else max(1, int(hnsw_min))
         self.count = 0
         self.max_row_id = 0
+        self.structure = "flat"
+        self.ef_search = 0
+        self.recall = None  # recall@10 of the HNSW graph at `ef_search`, stored vectors as queries
+        self.calibrated_at = 0  # how many vectors the graph held when efSearch was chosen
         self.index = self._empty()
 
     # -- files ---------------------------------------------------------------------------------------
@@ -45,12 +73,37 @@ class VectorIndex:
     def meta_path(self) -> Path:
         return self.directory / f"{self.name}.json"
 
-    def _empty(self):
+    def _empty(self, structure: str = "flat"):
+        self.structure = structure
+        if structure == "hnsw":
+            graph = faiss.IndexHNSWFlat(self.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            graph.hnsw.efSearch = self.ef_search or 64
+            return faiss.IndexIDMap2(graph)
         return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
 
     def meta(self) -> dict:
-        return {"kind": self.kind, "model": self.model, "dim": self.dim, "count": self.count,
-                "max_row_id": self.max_row_id, "index": "flat-ip"}
+        out = {"kind": self.kind, "model": self.model, "dim": self.dim, "count": self.count,
+               "max_row_id": self.max_row_id, "index": "flat-ip" if self.structure == "flat" else "hnsw-ip",
+               "hnsw_min": self.hnsw_min}
+        if self.structure == "hnsw":
+            out.update(hnsw_m=HNSW_M, ef_construction=HNSW_EF_CONSTRUCTION, ef_search=self.ef_search,
+                       self_recall_at_10=self.recall, calibrated_at=self.calibrated_at,
+                       target_recall=TARGET_RECALL, self_recall_target=SELF_RECALL_TARGET)
+        return out
+
+    def _graph(self):
+        """The HNSW graph inside the id map (None for exact search)."""
+        inner = faiss.downcast_index(self.index.index)
+        return inner if isinstance(inner, faiss.IndexHNSW) else None
+
+    def calibrate(self, *, queries: int = CALIBRATION_QUERIES, seed: int = 0) -> None:
+        """Choose efSearch for the graph (see `choose_ef_search`) and remember what it was measured on."""
+        graph = self._graph()
+        if graph is None or self.index.ntotal < 2:
+            return
+        self.ef_search, self.recall = choose_ef_search(graph, queries=queries, seed=seed)
+        self.calibrated_at = self.index.ntotal
 
     def load(self) -> bool:
         """Read the saved index; False if there is none. Raises IndexMismatch for another model or dim."""
@@ -68,6 +121,13 @@ class VectorIndex:
         self.index = index
         self.count = int(meta["count"])
         self.max_row_id = int(meta.get("max_row_id", 0))
+        graph = self._graph()
+        self.structure = "flat" if graph is None else "hnsw"
+        if graph is not None:
+            self.ef_search = int(meta.get("ef_search") or graph.hnsw.efSearch)
+            self.recall = meta.get("self_recall_at_10")
+            self.calibrated_at = int(meta.get("calibrated_at") or self.count)
+            graph.hnsw.efSearch = self.ef_search  # as chosen, whatever the file says
         return True
 
     def save(self) -> None:
@@ -95,15 +155,23 @@ class VectorIndex:
             self.max_row_id = max(self.max_row_id, row_id)
         if ids:
             id_arr = np.asarray(ids, dtype=np.int64)
-            # A ref may be re-embedded (same ref id, new row): replace rather than duplicate.
-            self.index.remove_ids(id_arr)
+            if self.structure == "hnsw":
+                # A graph cannot drop a node: a ref that is already there (re-embedded) needs a rebuild.
+                if np.isin(id_arr, faiss.vector_to_array(self.index.id_map)).any():
+                    raise _NeedsRebuild()
+            else:
+                # A ref may be re-embedded (same ref id, new row): replace rather than duplicate.
+                self.index.remove_ids(id_arr)
             self.index.add_with_ids(np.vstack(vecs).astype(np.float32), id_arr)
         self.count = self.index.ntotal
         return len(ids)
 
     def rebuild(self, session: Session) -> int:
-        """Build from every stored vector of this kind and model."""
-        self.index = self._empty()
+        """Build from every stored vector of this kind and model: exact search below `hnsw_min` vectors,
+        an HNSW graph (with efSearch calibrated) from there on."""
+        n, _ = repo.vector_stats(session, self.kind, self.model)
+        self.ef_search, self.recall, self.calibrated_at = 0, None, 0
+        self.index = self._empty("hnsw" if n >= self.hnsw_min else "flat")
         self.count = self.max_row_id = 0
         added = 0
         batch = []
@@ -113,18 +181,41 @@ class VectorIndex:
                 added += self._add_rows(batch)
                 batch = []
         added += self._add_rows(batch)
+        self.calibrate()
         self.save()
         return added
 
-    def sync(self, session: Session) -> str:
-        """Bring the index in line with the database: 'ok', 'added N' or 'rebuilt'."""
+    def holds_stored_vectors(self, session: Session, sample: int = 16) -> bool:
+        """Whether the vectors the database holds for a sample of the rows this index has seen (the first and
+        the last by row id) are in the index as stored: False for files left from another database, or
+        from this one before it was emptied and filled again."""
+        for ref, data in repo.vector_sample(session, self.kind, self.model, upto_id=self.max_row_id, n=sample):
+            try:
+                have = self.index.reconstruct(int(ref))
+            except RuntimeError:  # not in the index
+                return False
+            if not np.allclose(have, np.frombuffer(data, dtype=np.float32), atol=1e-6):
+                return False
+        return True
+
+    def sync(self, session: Session, *, verify: bool = False) -> str:
+        """Bring the index in line with the database: 'ok', 'added N' or 'rebuilt'. With `verify` (on open),
+        first check a sample of its vectors against the stored ones and rebuild if they differ."""
+        if verify and not self.holds_stored_vectors(session):
+            self.rebuild(session)
+            return "rebuilt"
         n, top = repo.vector_stats(session, self.kind, self.model)
         if n == self.count and top == self.max_row_id:
             return "ok"
-        if top > self.max_row_id and n >= self.count:
-            added = self._add_rows(list(repo.iter_vectors(session, self.kind, self.model,
-                                                          after_id=self.max_row_id)))
-            if self.count == n:
+        if top > self.max_row_id and n >= self.count and not (self.structure == "flat" and n >= self.hnsw_min):
+            try:
+                added = self._add_rows(list(repo.iter_vectors(session, self.kind, self.model,
+                                                              after_id=self.max_row_id)))
+            except _NeedsRebuild:
+                added = -1
+            if added >= 0 and self.count == n:
+                if self.structure == "hnsw" and self.count >= 2 * self.calibrated_at:
+                    self.calibrate()
                 self.save()
                 return f"added {added}"
         self.rebuild(session)
@@ -154,11 +245,70 @@ class VectorIndex:
         return out
 
 
-def open_index(session: Session, directory: Path | str, name: str, kind: str, model: str, dim: int) -> VectorIndex:
+class _NeedsRebuild(Exception):
+    """An HNSW graph was asked to replace a vector it holds."""
+
+
+def choose_ef_search(graph, *, queries: int = CALIBRATION_QUERIES, seed: int = 0,
+                     choices=EF_SEARCH_CHOICES, target: float = SELF_RECALL_TARGET) -> tuple[int, float]:
+    """The smallest efSearch in `choices` whose recall@10 against exact search reaches `target` for a sample
+    of the graph's own vectors used as queries (each one's own hit left out), and the recall measured there;
+    sets it on the graph. Without a choice that reaches the target, the largest.
+
+    A stored vector is an easier query than a new one, so the target is stricter than TARGET_RECALL: on
+    bench/scale.py's data, 0.995 on stored vectors gave at least 0.98 on fresh queries at every size."""
+    n, dim = graph.ntotal, graph.d
+    rng = np.random.default_rng(seed)
+    own = np.sort(rng.choice(n, size=min(queries, n), replace=False))
+    storage = faiss.downcast_index(graph.storage)
+    data = faiss.rev_swig_ptr(storage.get_xb(), n * dim).reshape(n, dim)
+    qs = np.ascontiguousarray(data[own])
+    k = min(11, n)
+    exact = _exact_top(data, qs, k)
+    chosen, recall = choices[-1], 0.0
+    for ef in choices:
+        graph.hnsw.efSearch = max(ef, k)
+        recall = _recall(exact, graph.search(qs, k)[1], own, k - 1)
+        chosen = ef
+        if recall >= target:
+            break
+    graph.hnsw.efSearch = max(chosen, k)
+    return chosen, round(float(recall), 4)
+
+
+def _exact_top(data: np.ndarray, queries: np.ndarray, k: int, chunk: int = 65536) -> np.ndarray:
+    """Positions of the k largest inner products of each query with `data` (rows), by exact search, a chunk of
+    rows at a time (no copy of `data`)."""
+    best_s = np.full((len(queries), 0), -np.inf, dtype=np.float32)
+    best_i = np.zeros((len(queries), 0), dtype=np.int64)
+    for start in range(0, len(data), chunk):
+        scores = queries @ data[start:start + chunk].T
+        kk = min(k, scores.shape[1])
+        part = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
+        best_s = np.hstack([best_s, np.take_along_axis(scores, part, axis=1)])
+        best_i = np.hstack([best_i, part + start])
+        keep = np.argsort(-best_s, axis=1, kind="stable")[:, :k]
+        best_s, best_i = np.take_along_axis(best_s, keep, axis=1), np.take_along_axis(best_i, keep, axis=1)
+    return best_i
+
+
+def _recall(exact: np.ndarray, found: np.ndarray, own: np.ndarray, k: int) -> float:
+    """Mean share of the exact top k (each query's own position left out) that `found` also has."""
+    hits = total = 0
+    for truth, got, me in zip(exact, found, own):
+        want = [int(i) for i in truth if i != me and i >= 0][:k]
+        have = {int(i) for i in got if i != me and i >= 0}
+        hits += sum(1 for i in want if i in have)
+        total += len(want)
+    return hits / total if total else 1.0
+
+
+def open_index(session: Session, directory: Path | str, name: str, kind: str, model: str, dim: int, *,
+               hnsw_min: int | None = None) -> VectorIndex:
     """Load the saved index (or build it) and sync it with the database."""
-    index = VectorIndex(directory, name, kind, model, dim)
+    index = VectorIndex(directory, name, kind, model, dim, hnsw_min=hnsw_min)
     if not index.load():
         index.rebuild(session)
     else:
-        index.sync(session)
+        index.sync(session, verify=True)
     return index

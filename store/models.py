@@ -185,6 +185,36 @@ class ClaimMatch(Base):
     matched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class Job(Base):
+    """One unit of queued ingest work: a file, a URL or one article of a feed.
+
+    `active_key` is the job's key while it is queued or running and NULL once it is done or failed, so the
+    same work is queued at most once at a time. A running job whose `lease_until` has passed belongs to a
+    worker that died: another worker takes it over (up to `max_attempts` tries in all)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))  # sha256 of kind, target and payload
+    active_key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    kind: Mapped[str] = mapped_column(String(20))  # path | url | article
+    target: Mapped[str] = mapped_column(String(2000))  # path, URL, or feed#line for an article
+    payload: Mapped[str] = mapped_column(Text, default="")  # an article's JSON line
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | running | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    error: Mapped[str] = mapped_column(Text, default="")
+    worker: Mapped[str] = mapped_column(String(200), default="")
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    documents: Mapped[int] = mapped_column(Integer, default=0)  # new documents the job stored
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)  # articles that were already stored
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 # Inbox paging sorts the whole claims table by score (or by last change) and filters on type, source and
 # verdict; these keep any page of 100,000 claims an index walk instead of a sort.
 Index("ix_claims_score_id", Claim.score, Claim.id)

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from .errors import InvalidValue, NotFound, ReviewConflict
@@ -169,7 +169,7 @@ def update_review(
         raise InvalidValue(f"unknown review fields {sorted(unknown)}; use {', '.join(REVIEW_FIELDS)}")
     if "status" in changes and changes["status"] not in STATUSES:
         raise InvalidValue(f"status must be one of {', '.join(STATUSES)}, not {changes['status']!r}")
-    claim = session.get(Claim, claim_id, with_for_update=True)
+    claim = _locked_claim(session, Claim.id == claim_id)
     if claim is None:
         raise NotFound(f"no claim with id {claim_id}")
     _check_version(claim, expected_version)
@@ -183,6 +183,18 @@ def update_review(
     if diff:
         _record(session, claim, diff, reviewer)
     return claim
+
+
+def _locked_claim(session: Session, where) -> Claim | None:
+    """The claim, read fresh and locked until the transaction ends, so that its version cannot change between
+    the check and the save. PostgreSQL locks the row (FOR UPDATE). SQLite has no row locks, and pysqlite only
+    opens a transaction at the first write, so a plain read may be stale by the time the save lands (two
+    reviewers would both "win"): a no-op UPDATE first takes the database's write lock, and the read after it
+    is the latest."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Claim).where(where).values(version=Claim.version)
+                        .execution_options(synchronize_session=False))
+    return session.scalar(select(Claim).where(where).with_for_update().execution_options(populate_existing=True))
 
 
 def _check_version(claim: Claim, expected_version: int | None) -> None:
@@ -218,6 +230,29 @@ def history(session: Session, claim_id: int) -> list[dict]:
             for e in rows]
 
 
+def count_review_events(session: Session) -> int:
+    return int(session.scalar(select(func.count(ReviewEvent.id))) or 0)
+
+
+def review_events(session: Session, *, claim_id: int | None = None, batch: int = 2000) -> Iterator[dict]:
+    """The whole review history (or one claim's), oldest first: every event with its claim and document."""
+    last = 0
+    while True:
+        q = (select(ReviewEvent, Claim.text, Claim.document_id, Document.name)
+             .join(Claim, Claim.id == ReviewEvent.claim_id).join(Document, Document.id == Claim.document_id)
+             .where(ReviewEvent.id > last).order_by(ReviewEvent.id).limit(batch))
+        if claim_id is not None:
+            q = q.where(ReviewEvent.claim_id == claim_id)
+        rows = session.execute(q).all()
+        if not rows:
+            return
+        for e, text, doc_id, doc_name in rows:
+            yield {"event_id": e.id, "claim_id": e.claim_id, "version": e.version, "at": as_iso(e.at),
+                   "reviewer": e.reviewer, "changes": json.loads(e.changes), "document_id": doc_id,
+                   "document": doc_name, "claim_text": text}
+        last = rows[-1][0].id
+
+
 def update_attribution(
     session: Session, sentence_id: int, values: dict, *, reviewer: str, expected_version: int | None = None
 ) -> Attribution:
@@ -227,7 +262,7 @@ def update_attribution(
     sent = session.get(Sentence, sentence_id)
     if sent is None:
         raise NotFound(f"no sentence with id {sentence_id}")
-    claim = session.scalar(select(Claim).where(Claim.sentence_id == sentence_id).with_for_update())
+    claim = _locked_claim(session, Claim.sentence_id == sentence_id)
     if claim is not None:
         _check_version(claim, expected_version)
     attr = sent.attributions[0] if sent.attributions else None
@@ -307,6 +342,41 @@ def upsert_factcheck(session: Session, record: dict) -> tuple[FactCheck, bool]:
     return row, created
 
 
+def factchecks_by_keys(session: Session, keys: Iterable[str]) -> dict[str, FactCheck]:
+    """Stored fact-checks by key (see `factcheck_key`), read in one query per thousand keys."""
+    keys = list(dict.fromkeys(keys))
+    out = {}
+    for i in range(0, len(keys), 1000):
+        out.update({f.key: f for f in session.scalars(select(FactCheck).where(FactCheck.key.in_(keys[i:i + 1000])))})
+    return out
+
+
+def upsert_factchecks(session: Session, records: Sequence[dict],
+                      existing: dict[str, FactCheck] | None = None) -> list[tuple[FactCheck, bool]]:
+    """`upsert_factcheck` for a batch with one read and one flush: (row, created) per record, in order.
+    `existing` is what `factchecks_by_keys` returned for these records, when the caller has it already."""
+    keys = [factcheck_key(r) for r in records]
+    rows = dict(existing) if existing is not None else factchecks_by_keys(session, keys)
+    out, now = [], utcnow()
+    for key, record in zip(keys, records):
+        row = rows.get(key)
+        created = row is None
+        if created:
+            row = rows[key] = FactCheck(key=key, claim=record["claim"])
+            session.add(row)
+        changed = created
+        for field in ("claim", "verdict", "url", "date", "speaker", "title"):
+            value = (record.get(field) or "").strip()
+            if (field == "claim" or value or created) and getattr(row, field) != value:
+                setattr(row, field, value)
+                changed = True
+        if changed and not created:
+            row.updated_at = now
+        out.append((row, created))  # a key seen twice in one batch: the second updates the row the first made
+    session.flush()
+    return out
+
+
 def factchecks_by_ids(session: Session, ids: Iterable[int]) -> dict[int, FactCheck]:
     ids = list(ids)
     if not ids:
@@ -344,12 +414,23 @@ def put_vectors(session: Session, kind: str, model: str, items: Sequence[tuple[i
             select(Vector).where(Vector.kind == kind, Vector.model == model, Vector.ref_id.in_(refs))
         ).all()
     }
+    replaced = False
     for ref, vec in items:
         data = np.asarray(vec, dtype=np.float32).tobytes()
-        if ref in existing:
-            existing[ref].data = data
-            existing[ref].dim = int(vec.shape[-1])
-        else:
+        old = existing.get(ref)
+        if old is not None and bytes(old.data) == data:
+            continue
+        if old is not None:
+            # A new row rather than an update in place: the FAISS index (of any process) notices rows with
+            # ids above the last it has seen, and would never notice a changed vector under an old id.
+            session.delete(old)
+            replaced = True
+    if replaced:
+        session.flush()  # the old rows go before the new ones take their (kind, ref, model)
+    for ref, vec in items:
+        data = np.asarray(vec, dtype=np.float32).tobytes()
+        old = existing.get(ref)
+        if old is None or bytes(old.data) != data:
             session.add(Vector(kind=kind, ref_id=int(ref), model=model, dim=int(vec.shape[-1]), data=data))
     session.flush()
 
@@ -366,6 +447,15 @@ def vector_stats(session: Session, kind: str, model: str) -> tuple[int, int]:
         select(func.count(Vector.id), func.max(Vector.id)).where(Vector.kind == kind, Vector.model == model)
     ).one()
     return int(n or 0), int(top or 0)
+
+
+def vector_sample(session: Session, kind: str, model: str, *, upto_id: int, n: int = 16) -> list[tuple[int, bytes]]:
+    """(ref id, float32 bytes) of the first and the last n/2 stored vectors (by row id) up to row `upto_id`."""
+    where = (Vector.kind == kind, Vector.model == model, Vector.id <= upto_id)
+    half = max(1, n // 2)
+    first = session.execute(select(Vector.ref_id, Vector.data).where(*where).order_by(Vector.id).limit(half)).all()
+    last = session.execute(select(Vector.ref_id, Vector.data).where(*where).order_by(Vector.id.desc()).limit(half)).all()
+    return [(int(r), bytes(d)) for r, d in dict(first + last).items()]
 
 
 def iter_vectors(

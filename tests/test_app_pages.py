@@ -336,7 +336,9 @@ def test_export_page_previews_what_the_filter_selects(stocked):
     assert any("31 claim(s) in the CSV; 1 with a verdict" in c.value for c in at.caption)
     preview = table(at, "claim_id").value
     assert len(preview) == 20 and list(preview.columns)[:3] == ["claim_id", "score", "claim_type"]
-    assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download ClaimReview"]
+    assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download ClaimReview",
+                                                            "Download history CSV", "Download history JSONL"]
+    assert any("Every saved change (1 so far)" in c.value for c in at.caption)
     items = json.loads(at.get("code")[0].value)
     assert items[0]["@type"] == "ClaimReview" and items[0]["reviewRating"]["alternateName"] == "Mostly false"
 
@@ -346,7 +348,9 @@ def test_export_page_previews_what_the_filter_selects(stocked):
     at.toggle(key="export_f_reviewed").set_value(False)
     at.text_input(key="export_f_text").set_value("nothing like this").run()
     assert any("0 claim(s) in the CSV" in c.value for c in at.caption)
-    assert all(b.proto.disabled for b in at.get("download_button"))
+    buttons = {b.label: b.proto.disabled for b in at.get("download_button")}
+    assert buttons["Download CSV"] and buttons["Download ClaimReview"]
+    assert not buttons["Download history CSV"]  # the history is not filtered
 
 
 def test_export_page_on_an_empty_database(home):

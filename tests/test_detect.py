@@ -347,3 +347,189 @@ def test_real_model_ranks_news_claims_above_chatter():
         assert s.is_claim and s.claim_type in CLAIM_TYPES and s.reasons
     assert not any(s.is_claim for s in out[len(claims_):])
     assert out[0].claim_type in ("comparison", "quantity")
+
+
+# ------------------------------------------------------------------------------------ fine-tuned detector
+from claims import detect_tuned as dtu  # noqa: E402
+from claims.detect import load_detector  # noqa: E402
+
+
+def tuned_layers(seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    out = {}
+    for li in range(dtu.N_LAYERS):
+        for short, _, shape in dtu.LAYER_PARAMS:
+            if short.endswith("ln_w"):
+                out[f"layer{li}.{short}"] = np.ones(shape)
+            elif short.endswith("_b"):
+                out[f"layer{li}.{short}"] = np.zeros(shape)
+            else:
+                out[f"layer{li}.{short}"] = rng.normal(0, 0.05, shape)
+    return out
+
+
+def make_tuned(threshold: float = 0.5, seed: int = 0, **kw) -> "dtu.TunedDetector":
+    rng = np.random.default_rng(seed + 1)
+    feat_w = np.zeros(K)
+    feat_w[features.FEATURE_NAMES.index("has_number")] = 1.5
+    feat_w[features.FEATURE_NAMES.index("question")] = -1.5
+    return dtu.TunedDetector(layers=tuned_layers(seed), head_w=rng.normal(0, 0.3, DIM), head_b=0.0,
+                             feat_weights=feat_w, feat_mean=np.full(K, 0.2), feat_std=np.full(K, 0.4),
+                             threshold=threshold, **kw)
+
+
+def fake_states(texts, seed: int = 2) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.normal(0, 1, (min(64, 2 + len(t.split())), DIM)).astype(np.float32) for t in texts]
+
+
+def test_tuned_scores_reasons_and_threshold():
+    det = make_tuned()
+    states = fake_states(TEXTS)
+    out = det.score(TEXTS, None, states=states)
+    assert len(out) == len(TEXTS)
+    for s in out:
+        assert isinstance(s, Score) and 0.0 <= s.score <= 1.0
+        assert s.is_claim == (s.score >= det.threshold)
+        if s.is_claim:
+            assert s.claim_type in CLAIM_TYPES and s.reasons and len(s.reasons) <= 4
+        else:
+            assert s.claim_type == NOT_A_CLAIM
+    # the lexical part enters linearly: a number pushes the score up, whatever the states
+    same = [states[0], states[0]]
+    a, b = det.probabilities(["Prices rose 5 percent.", "Prices rose sharply."], None, states=same)
+    assert a > b
+    assert make_tuned(threshold=0.0).score(TEXTS[:2], None, states=states[:2])[0].is_claim
+    assert det.score([], np.zeros((0, DIM)), states=[]) == []
+    # padding does not change a sentence's score: alone or batched with longer ones
+    alone = det.probabilities([TEXTS[1]], None, states=[states[1]])[0]
+    assert alone == pytest.approx(det.probabilities(TEXTS, None, states=states)[1], abs=2e-2)  # bf16
+
+
+def test_tuned_bad_inputs_raise():
+    det = make_tuned()
+    with pytest.raises(ValueError, match="2 texts but 3 layer-4 states"):
+        det.score(TEXTS[:2], None, states=fake_states(TEXTS[:3]))
+    with pytest.raises(ValueError, match="tokens"):
+        det.score(TEXTS[:1], None, states=[np.zeros((5, 100), np.float32)])
+    with pytest.raises(TypeError):
+        det.score("one string", None, states=fake_states(["x"]))
+
+
+def test_tuned_save_load_roundtrip_and_choice(tmp_path):
+    det = make_tuned(threshold=0.41, meta={"note": "synthetic"})
+    path = tmp_path / "t.npz"
+    det.save(path)
+    with np.load(path, allow_pickle=False) as z:  # plain arrays, layers in float16
+        assert z["layer0.q_w"].dtype == np.float16 and z["layer1.o_w"].shape == (DIM, dtu.FF)
+    back = dtu.TunedDetector.load(path)
+    assert back.threshold == pytest.approx(0.41) and back.meta == {"note": "synthetic"}
+    states = fake_states(TEXTS)
+    assert np.allclose(back.probabilities(TEXTS, None, states=states), det.probabilities(TEXTS, None, states=states),
+                       atol=2e-2)
+    assert isinstance(load_detector(path), dtu.TunedDetector)  # the file says which kind it is
+    make_detector().save(tmp_path / "frozen.npz")
+    assert isinstance(load_detector(tmp_path / "frozen.npz"), Detector)
+
+
+def test_tuned_refuses_weights_of_the_wrong_shape(tmp_path):
+    path = tmp_path / "t.npz"
+    make_tuned().save(path)
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["layer1.i_w"] = np.zeros((dtu.FF, 128), np.float16)  # a layer of another model
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match=r"layer1.i_w has shape \(1536, 128\), expected \(1536, 384\).*retrain"):
+        dtu.TunedDetector.load(path)
+    del arrays["layer1.i_w"]
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="lack layer1.i_w"):
+        dtu.TunedDetector.load(path)
+    with pytest.raises(ValueError, match="head"):
+        dtu.TunedDetector(layers=tuned_layers(), head_w=np.zeros(10), head_b=0.0, feat_weights=np.zeros(K),
+                          feat_mean=np.zeros(K), feat_std=np.ones(K), threshold=0.5)
+
+
+def test_pipeline_hands_states_from_one_pass_and_never_scores_furniture():
+    from claims.pipeline import Pipeline
+
+    class StatesEmbedder:
+        name, dim = "test/states", DIM
+        calls = []
+
+        def encode(self, texts, batch_size=32):
+            raise AssertionError("the pipeline must use the single pass that also gives states")
+
+        def encode_with_states(self, texts, batch_size=32):
+            self.calls.append(list(texts))
+            return unit(len(texts)), fake_states(texts)
+
+    emb = StatesEmbedder()
+    text = "Prices rose 5 percent in May.\n\nLoad more\n\nWhat do you think?\n"
+    doc = Pipeline(emb, make_tuned(), attribution=False).run([("a", text)])[0]
+    assert emb.calls == [["Prices rose 5 percent in May.", "What do you think?"]]
+    furniture = [r for r in doc.results if r.sentence.kind == "furniture"]
+    assert furniture and all(not r.score.is_claim and r.score.score == 0.0 for r in furniture)
+    assert doc.vectors.shape == (len(doc.results), DIM)
+
+
+def test_tuned_modules_load_no_model_at_import():
+    import subprocess
+    import sys
+
+    code = ("import sys, claims.detect_tuned, claims.train_tuned; "
+            "print(','.join(m for m in ('torch', 'sentence_transformers', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+@pytest.mark.slow
+def test_search_vector_is_the_plain_models_and_layers_start_from_it():
+    """One pass gives the detector its states and search the unmodified model's vector; the detector's
+    layers, before training, reproduce the plain model (so the shared lower layers are the right ones)."""
+    import torch
+
+    from claims.embed import MiniLMEmbedder
+
+    emb = MiniLMEmbedder()
+    texts = TEXTS[:4] + ["A long sentence, " * 40]
+    vecs, states = emb.encode_with_states(texts)
+    plain = emb.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert np.allclose(vecs, plain, atol=1e-5)
+    assert [len(s) for s in states][-1] == dtu.MAX_TOKENS and all(s.shape[1] == DIM for s in states)
+    top = dtu.build_top()
+    top.load_state_dict(dtu.top_state_dict(dtu.pretrained_layers(emb._hf)))
+    top.eval()
+    h, mask = dtu.pad_states(states[:4])
+    with torch.inference_mode():
+        pooled = top(torch.from_numpy(h), torch.from_numpy(mask)).numpy()
+    pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
+    assert np.allclose(pooled, plain[:4], atol=1e-5)
+
+
+@pytest.mark.slow
+def test_shipped_tuned_detector_ranks_news_claims_above_chatter():
+    if not dtu.default_path().is_file():
+        pytest.skip("claims/data/detector_tuned.npz is not shipped; the frozen detector is in use")
+    from claims.embed import MiniLMEmbedder
+
+    ref = dtu.default_path()
+    with ref.open("rb") as fh:
+        assert len(fh.read()) < 10_000_000  # a few layers, never a full model
+    det = load_detector()
+    assert isinstance(det, dtu.TunedDetector) and 0.0 < det.threshold < 1.0
+    claims_ = [
+        "Unemployment fell to 3.9 percent in March, the lowest level since 2001.",
+        "The government spent £37 billion on the test-and-trace programme, according to the National Audit Office.",
+        "Violent crime has doubled in the city since 2015, police figures show.",
+    ]
+    chatter = ["Thank you all for coming tonight.", "What do you think?", "Good evening, everyone."]
+    vecs, states = MiniLMEmbedder().encode_with_states(claims_ + chatter)
+    out = det.score(claims_ + chatter, vecs, states=states)
+    low = max(s.score for s in out[len(claims_):])
+    for text, s in zip(claims_, out):
+        assert s.score > low and s.is_claim and s.claim_type in CLAIM_TYPES and s.reasons, (text, s)
+    assert not any(s.is_claim for s in out[len(claims_):])
+    # without states the detector runs the lower layers itself, with the same result
+    again = det.probabilities(claims_ + chatter)
+    assert np.allclose(again, [s.score for s in out], atol=1e-3)

@@ -98,10 +98,11 @@ def test_forms_are_read_off_the_gold():
 
 
 def test_splits_pick_files_by_their_number(tmp_path):
-    dev, heldout, every = (ev.gold_files(GOLD, s) for s in ("dev", "heldout", "all"))
+    dev, heldout, fresh, every = (ev.gold_files(GOLD, s) for s in ("dev", "heldout", "fresh", "all"))
     assert [p.name[:2] for p in dev] == [f"{n:02d}" for n in range(1, 13)]
     assert [p.name[:2] for p in heldout] == [f"{n:02d}" for n in range(13, 21)]
-    assert every == dev + heldout
+    assert [p.name[:2] for p in fresh] == [f"{n:02d}" for n in range(21, 26)]
+    assert every == dev + heldout + fresh
     assert ev.gold_files(dev[0], "heldout") == [dev[0]]  # one file: the split does not apply
     with pytest.raises(NoGold, match="--gold"):
         ev.gold_files(tmp_path, "dev")
@@ -161,6 +162,7 @@ def test_the_samples_hold_enough_attributions_and_a_held_back_part():
     count = {s: sum(len(r["attributions"]) for p in ev.gold_files(GOLD, s) for r in ev.read_gold(p))
              for s in ev.SPLITS}
     assert count["dev"] == 186 and count["heldout"] >= 150 and count["dev"] + count["heldout"] >= 320
+    assert count["fresh"] >= 60  # political news, labelled before the extractor ran on it
 
 
 # ---- Measured on the real parse (floors: the figures of 2026-11-26 less a margin) -------------------------
@@ -173,6 +175,13 @@ def test_dev_split_floor():
 
 
 @pytest.mark.slow
+def test_fresh_split_floor():
+    """The issue's bar for unseen political news: lenient precision >= 0.88 and F1 >= 0.75."""
+    m = ev.evaluate_attribution(ev.gold_files(GOLD, "fresh"), ARTICLES)["metrics"]["pair_lenient"]
+    assert m["f1"] >= 0.85 and m["precision"] >= 0.92, m  # measured 2026-11-27: 0.966, precision 1.000
+
+
+@pytest.mark.slow
 def test_heldout_split_floor():
     m = ev.evaluate_attribution(ev.gold_files(GOLD, "heldout"), ARTICLES)["metrics"]["pair_lenient"]
-    assert m["f1"] >= 0.90 and m["precision"] >= 0.95, m  # measured 0.929, precision 0.986
+    assert m["f1"] >= 0.92 and m["precision"] >= 0.95, m  # measured 2026-11-27: 0.964, precision 0.987

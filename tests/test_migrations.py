@@ -22,7 +22,8 @@ def test_fresh_database_is_at_head_and_matches_the_models(db_url):
 
 def test_database_made_before_migrations_is_adopted(db_url):
     raw = create_engine(check_url(db_url))
-    Base.metadata.create_all(raw)  # how databases were made before migrations
+    # how databases were made before migrations: create_all over the models of then (the jobs queue came later)
+    Base.metadata.create_all(raw, tables=[t for t in Base.metadata.sorted_tables if t.name != "jobs"])
     from sqlalchemy.orm import Session
 
     with Session(raw) as s, s.begin():

@@ -1,0 +1,136 @@
+"""Importing the archive fast (only new and changed claims embedded, the index updated once) and keeping the
+inbox's recorded matches current: `claims ingest` matches the new claims, `claims import-factchecks` every
+claim, both with the Claim page's decision. On SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from claims.cli import main
+from claims.embed import HashingEmbedder
+
+ARCHIVE = ("claim,verdict,url\n"
+           "The city spent $4.2 million on road repairs in 2024,Half true,https://fc.example/roads\n"
+           "Unicorns live in the park,False,https://fc.example/unicorns\n"
+           "Violent crime rose 22 percent under Mayor Ruiz,Mostly true,https://fc.example/crime\n")
+
+
+class CountingEmbedder(HashingEmbedder):
+    """The hashing embedder, counting the texts it was asked to embed."""
+
+    def __init__(self):
+        super().__init__()
+        self.texts = 0
+
+    def encode(self, texts, batch_size=32):
+        self.texts += len(texts)
+        return super().encode(texts, batch_size)
+
+
+@pytest.fixture
+def counting(bench):
+    bench._embedder = CountingEmbedder()
+    return bench
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_import_reports_progress_and_where_the_time_went(counting, tmp_path):
+    seen, done = [], []
+    report = counting.import_factchecks(write(tmp_path, "fc.csv", ARCHIVE), on_start=seen.append,
+                                        progress=done.append)
+    assert (report.created, report.updated) == (3, 0) and seen == [3] and sum(done) == 3
+    assert set(report.seconds) == {"parse", "embed", "store", "index"}
+    assert all(v >= 0 for v in report.seconds.values())
+    assert counting.index("factcheck").count == 3  # indexed during the import, not on first search
+
+
+def test_reimport_embeds_only_what_changed(counting, tmp_path):
+    counting.import_factchecks(write(tmp_path, "fc.csv", ARCHIVE))
+    embedded = counting.embedder.texts
+    again = counting.import_factchecks(write(tmp_path, "fc.csv", ARCHIVE))
+    assert (again.created, again.updated) == (0, 3) and counting.embedder.texts == embedded
+    # one claim reworded: only it is embedded again, and search finds the new wording
+    changed = ARCHIVE.replace("Unicorns live in the park", "Dragons nest in the old quarry")
+    counting.import_factchecks(write(tmp_path, "fc2.csv", changed))
+    assert counting.embedder.texts == embedded + 1
+    assert counting.stats()["factchecks"] == 3 and counting.index("factcheck").count == 3
+    hit = counting.search(["dragons nest in the quarry"], k=1, kinds=("factcheck",))[0]["results"][0]
+    assert hit["url"] == "https://fc.example/unicorns" and hit["text"] == "Dragons nest in the old quarry"
+    assert hit["dense"] > 0.9  # the new vector, not the old one
+
+
+def test_a_key_twice_in_one_file_is_created_then_updated(counting, tmp_path):
+    twice = ("claim,verdict,url\nA bridge fell,False,https://fc.example/b\n"
+             "A bridge fell down,Mostly false,https://fc.example/b\n")
+    report = counting.import_factchecks(write(tmp_path, "fc.csv", twice))
+    assert (report.created, report.updated) == (1, 1)
+    row = counting.search(["a bridge fell down"], k=1, kinds=("factcheck",))[0]["results"][0]
+    assert (row["text"], row["verdict"]) == ("A bridge fell down", "Mostly false")
+    assert counting.stats()["factchecks"] == 1 and counting.index("factcheck").count == 1
+
+
+def test_refresh_matches_of_some_documents_only(bench, tmp_path):
+    bench.import_factchecks(write(tmp_path, "fc.csv", ARCHIVE))
+    first = bench.ingest_text("Riverton\n\nThe city spent $4.2 million on road repairs in 2024.", "a.txt")
+    bench.ingest_text("Lakeside\n\nThe new library cost 12 million dollars.", "b.txt")
+    assert bench.refresh_matches(document_ids=first.document_ids) == 1
+    assert bench.pending_matches() == 1  # the other article's claim is still to do
+    rows = {r["document"]: r for r in bench.inbox(limit=10)["rows"]}
+    assert rows["a.txt"]["has_match"] and rows["a.txt"]["match_band"] == "match"
+    assert rows["b.txt"]["match_score"] is None
+
+
+def test_refresh_matches_without_an_archive_records_nothing(bench):
+    bench.ingest_text("Riverton\n\nThe city spent $4.2 million on road repairs in 2024.", "a.txt")
+    assert bench.refresh_matches() == 0 and bench.refresh_matches([1]) == 0
+    assert bench.inbox()["rows"][0]["match_score"] is None
+
+
+# --- the command line -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLAIMS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CLAIMS_MODEL", "test/hashing")
+    monkeypatch.delenv("CLAIMS_DB", raising=False)
+    return tmp_path
+
+
+def run(*args):
+    res = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def claims_stored(db_url) -> int:
+    line = next(l for l in run("stats", "--db", db_url).splitlines() if l.startswith("claims "))
+    return int(line.split()[1])
+
+
+def test_cli_ingest_and_import_keep_the_matches_current(env, db_url):
+    article = write(env, "a.txt", "Riverton\n\nThe city spent $4.2 million on road repairs in 2024.\n")
+    out = run("ingest", article, "--db", db_url)
+    assert "stored 1 new document" in out and "compared" not in out  # no archive yet: nothing to compare
+    first = claims_stored(db_url)
+    out = run("import-factchecks", write(env, "fc.csv", ARCHIVE), "--db", db_url).splitlines()
+    assert out[0] == "imported 3 new fact-check(s), updated 0"
+    assert out[1].startswith(f"compared {first} claim(s) with the fact-check archive; ")
+    assert int(out[1].split("; ")[1].split()[0]) >= 1  # the road repairs claim
+    later = write(env, "b.txt", "Lakeside\n\nUnicorns live in the park, 3 witnesses say.\n"
+                                "The new library cost 12 million dollars.\n")
+    out = run("ingest", later, "--db", db_url).splitlines()
+    assert out[-1].startswith(f"compared {claims_stored(db_url) - first} claim(s) with the fact-check archive; ")
+    from claims.service import Workbench
+    from claims.settings import load_settings
+
+    wb = Workbench(load_settings(db_url=db_url, model="test/hashing"))
+    try:
+        assert wb.pending_matches() == 0  # the command line left nothing for the inbox to do
+    finally:
+        wb.engine.dispose()

@@ -1,0 +1,229 @@
+"""The ingest work queue: enqueue without duplicates, workers that drain it each job once, leases that hand a
+dead worker's job to another, and failures that are recorded and not retried forever."""
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from claims.cli import main
+from claims.embed import HashingEmbedder
+from claims.errors import InputError
+from claims.service import Workbench
+from conftest import ROOT, FakeDetector
+from store import jobs
+from store.db import atomic
+from store.models import Document, Job, Sentence
+
+
+def _articles(folder, n, start=0):
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(start, start + n):
+        (folder / f"a{i:03}.txt").write_text(
+            f"Article {i}: the county spent ${i}.5 million on roads in 2024, officials said.\n\n"
+            f"The council meets again on {i % 28 + 1} March.\n", encoding="utf-8")
+    return folder
+
+
+def _fast(settings):
+    return Workbench(settings, embedder=HashingEmbedder(), detector=FakeDetector(), attribution=False)
+
+
+def _jobs(bench):
+    with bench.session() as s:
+        return {j.id: j for j in s.scalars(select(Job))}
+
+
+def test_enqueue_expands_targets_and_does_not_queue_twice(bench, tmp_path):
+    folder = _articles(tmp_path / "arts", 3)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join([
+        json.dumps({"id": "wire-1", "text": "Fares rose 4 percent in 2025."}),
+        json.dumps("https://news.example/story-1"),
+        json.dumps({"url": "https://news.example/story-2"}),
+        "",
+    ]), encoding="utf-8")
+    out = bench.enqueue([str(folder), str(feed), "https://news.example/story-3"])
+    assert out == {"added": 7, "already_queued": 0}
+    kinds = sorted(j.kind for j in _jobs(bench).values())
+    assert kinds == ["article", "path", "path", "path", "url", "url", "url"]
+    # the same work again, in any spelling of the folder, while it is queued: nothing new
+    again = bench.enqueue([str(folder / "."), "https://news.example/story-1", str(feed)])
+    assert again == {"added": 0, "already_queued": 7}
+    assert bench.queue_status()["counts"] == {"queued": 7, "running": 0, "done": 0, "failed": 0}
+
+
+@pytest.mark.parametrize("target, word", [
+    ("ftp://files.example/a.txt", "only http"),
+    ("missing.txt", "does not exist"),
+    ("-", "standard input"),
+    ("badfeed", "not valid JSON"),
+    ("emptydir", "no articles"),
+])
+def test_bad_target_queues_nothing(bench, tmp_path, target, word):
+    good = _articles(tmp_path / "arts", 1)
+    (tmp_path / "badfeed.jsonl").write_text('{"text": "Taxes rose 3 percent."}\n{not json\n')
+    (tmp_path / "emptydir").mkdir()
+    (tmp_path / "emptydir" / "x.pdf").write_bytes(b"%PDF")
+    target = {"badfeed": str(tmp_path / "badfeed.jsonl"), "emptydir": str(tmp_path / "emptydir"),
+              "missing.txt": str(tmp_path / "missing.txt")}.get(target, target)
+    with pytest.raises(InputError, match=word):
+        bench.enqueue([str(good), target])
+    assert bench.queue_status()["counts"]["queued"] == 0
+
+
+def test_worker_drains_the_queue_and_records_failures(bench, tmp_path):
+    folder = _articles(tmp_path / "arts", 4)
+    (folder / "dup.txt").write_text((folder / "a000.txt").read_text())  # same content as a000
+    gone = folder / "a003.txt"
+    bench.enqueue([str(folder)])
+    gone.unlink()  # the file disappears before a worker gets to it
+    report = bench.work(worker="w1")
+    assert report.done == 4 and report.failed == 1 and report.documents == 3 and report.duplicates == 1
+    by_target = {j.target: j for j in _jobs(bench).values()}
+    failed = by_target[str(gone.resolve())]
+    assert failed.status == "failed" and failed.attempts == 1  # an input error is not retried
+    assert "does not exist" in failed.error and "\n" not in failed.error
+    assert failed.active_key is None
+    assert {j.status for t, j in by_target.items() if t != str(gone.resolve())} == {"done"}
+    assert bench.stats()["documents"] == 3
+    # the same folder can be queued again once done (and ingests nothing new)
+    assert bench.enqueue([str(folder)])["added"] == 4
+    assert bench.work(worker="w2").documents == 0
+
+
+def test_transient_errors_are_retried_then_fail_for_good(bench, tmp_path, monkeypatch):
+    _articles(tmp_path / "arts", 1)
+    bench.enqueue([str(tmp_path / "arts")], max_attempts=3)
+    import claims.queue
+
+    def broken(*_args, **_kw):
+        raise RuntimeError("the database went away\nmid-job")
+
+    monkeypatch.setattr(claims.queue, "job_articles", broken)
+    report = bench.work(worker="w1")
+    assert (report.done, report.failed, report.retried) == (0, 1, 2)
+    (job,) = _jobs(bench).values()
+    assert job.status == "failed" and job.attempts == 3
+    assert job.error == "RuntimeError: the database went away mid-job"
+    assert bench.work(worker="w1").failed == 0  # not picked up again
+
+
+def test_retry_waits_for_its_delay(bench, tmp_path, monkeypatch):
+    _articles(tmp_path / "arts", 1)
+    bench.enqueue([str(tmp_path / "arts")])
+    import claims.queue
+
+    real = claims.queue.job_articles
+    monkeypatch.setattr(claims.queue, "job_articles", lambda *a, **k: (_ for _ in ()).throw(OSError("flaky")))
+    assert bench.work(worker="w1", retry_delay=3600).retried == 1
+    monkeypatch.setattr(claims.queue, "job_articles", real)
+    assert bench.work(worker="w1").done == 0  # still waiting for its retry time
+    assert bench.queue_status()["waiting"][0]["error"] == "OSError: flaky"
+
+
+def test_a_dead_workers_job_is_taken_over_when_its_lease_runs_out(bench, tmp_path):
+    _articles(tmp_path / "arts", 2)
+    bench.enqueue([str(tmp_path / "arts")])
+    with atomic(bench.engine) as s:
+        dead = jobs.claim(s, "dead-worker", lease_seconds=3600)
+    with atomic(bench.engine) as s:
+        expired = jobs.claim(s, "dying-worker", lease_seconds=-1)  # its lease has already run out
+    assert bench.queue_status()["counts"]["running"] == 2
+    report = bench.work(worker="alive")
+    assert report.done == 1 and report.done_ids == [expired.id]  # the live lease is left alone
+    with atomic(bench.engine) as s:  # the dying worker wakes up: too late, the job is someone else's
+        assert not jobs.finish(s, expired, "dying-worker", documents=1, duplicates=0)
+    state = _jobs(bench)
+    assert state[expired.id].worker == "alive" and state[expired.id].attempts == 2
+    assert state[dead.id].status == "running" and state[dead.id].worker == "dead-worker"
+    assert bench.stats()["documents"] == 1
+
+
+def test_a_job_whose_worker_dies_every_time_fails(bench, tmp_path):
+    _articles(tmp_path / "arts", 1)
+    bench.enqueue([str(tmp_path / "arts")], max_attempts=2)
+    for name in ("w1", "w2"):
+        with atomic(bench.engine) as s:
+            assert jobs.claim(s, name, lease_seconds=-1) is not None
+    report = bench.work(worker="w3")
+    assert report.done == 0
+    (job,) = _jobs(bench).values()
+    assert job.status == "failed" and "lease expired" in job.error
+    assert bench.stats()["documents"] == 0
+
+
+def test_worker_threads_drain_a_queue_each_job_once(settings, tmp_path):
+    n = 40
+    folder = _articles(tmp_path / "arts", n)
+    workers = [_fast(settings) for _ in range(4)]
+    assert workers[0].enqueue([str(folder)])["added"] == n
+    barrier = threading.Barrier(len(workers))
+    reports, errors = [], []
+
+    def run(wb, name):
+        try:
+            barrier.wait()
+            reports.append(wb.work(worker=name))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(wb, f"w{i}")) for i, wb in enumerate(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    done = [i for r in reports for i in r.done_ids]
+    assert len(done) == n and len(set(done)) == n  # every job done, by exactly one worker
+    assert sum(r.documents for r in reports) == n and sum(r.duplicates for r in reports) == 0
+    state = _jobs(workers[0])
+    assert {(j.status, j.attempts) for j in state.values()} == {("done", 1)}
+    with workers[0].session() as s:
+        assert s.scalar(select(func.count(Document.id))) == n
+        per_doc = s.execute(select(Sentence.document_id, func.count()).group_by(Sentence.document_id)).all()
+        assert len(per_doc) == n and {c for _, c in per_doc} == {2}
+    for wb in workers:
+        wb.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_worker_processes_drain_a_queue_on_postgresql(pg_base_url, tmp_path):
+    from conftest import _pg_drop, _pg_schema_url
+
+    url, schema, plain = _pg_schema_url(pg_base_url)
+    try:
+        n = 30
+        folder = _articles(tmp_path / "arts", n)
+        env = dict(os.environ, CLAIMS_HOME=str(tmp_path / "home"), CLAIMS_MODEL="test/hashing",
+                   HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+        cli = [sys.executable, "-m", "claims.cli"]
+        added = subprocess.run(cli + ["queue", "add", str(folder), "--db", url], cwd=ROOT, env=env,
+                               capture_output=True, text=True, timeout=300)
+        assert added.returncode == 0 and f"queued {n} job(s)" in added.stdout, added.stderr
+        procs = [subprocess.Popen(cli + ["queue", "work", "--until-empty", "--worker", f"p{i}", "--db", url],
+                                  cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for i in range(3)]
+        outs = [p.communicate(timeout=600) for p in procs]
+        assert all(p.returncode == 0 for p in procs), [err[-2000:] for _, err in outs]
+        done_lines = [line for _, err in outs for line in err.splitlines() if " done: " in line]
+        assert len(done_lines) == n and len(set(done_lines)) == n, done_lines
+        res = CliRunner().invoke(main, ["queue", "status", "--db", url], env=env)
+        assert res.exit_code == 0 and f"done     {n}" in res.output and "queued   0" in res.output
+        res = CliRunner().invoke(main, ["stats", "--db", url], env=env)
+        assert f"documents     {n}" in res.output
+    finally:
+        _pg_drop(plain, schema)
+
+
+def test_enqueue_in_batches_counts_what_was_already_queued(bench):
+    specs = [jobs.JobSpec("url", f"https://news.example/{i}") for i in range(7)]
+    with atomic(bench.engine) as s:
+        assert jobs.enqueue(s, specs[:4], batch=3) == (4, 0)
+    with atomic(bench.engine) as s:
+        assert jobs.enqueue(s, specs + specs[:1], batch=3) == (3, 5)
+    assert bench.queue_status()["counts"]["queued"] == 7

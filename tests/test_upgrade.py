@@ -1,0 +1,139 @@
+"""Upgrading a database made by the first released schema (revision 0001) to the newest: nothing is lost and
+the service works on the result. The old database is filled through its own tables, as read from it, not
+through today's models."""
+import json
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+from alembic import command
+from sqlalchemy import MetaData, create_engine, func, select
+
+from claims.embed import HashingEmbedder
+from claims.service import Workbench
+from conftest import FakeDetector
+from store.db import _alembic_config, check_url, head_revision, make_engine, schema_revision
+
+T0 = datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc)
+EMB = HashingEmbedder()
+
+SENTENCES = [
+    "Harbour fees rose 9 percent in 2024, the port authority said.",
+    "Ships waited longer.",
+    "The authority expects 3 new berths by 2027.",
+]
+
+
+def _old_database(url: str) -> None:
+    engine = create_engine(check_url(url))
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), "0001")
+    with engine.begin() as conn:
+        md = MetaData()
+        md.reflect(conn)
+        t = md.tables
+        assert "jobs" not in t  # this is the schema as first released
+        text = "\n\n".join(SENTENCES)
+        for d in (1, 2):
+            conn.execute(t["documents"].insert(), [dict(
+                id=d, content_hash=f"{d:064x}", name=f"harbour-{d}.txt", origin=f"/news/harbour-{d}.txt",
+                title=f"Harbour {d}", text=text, published="2026-02-28", created_at=T0)])
+            start = 0
+            for i, s in enumerate(SENTENCES):
+                sid = d * 10 + i
+                is_claim = any(ch.isdigit() for ch in s)
+                conn.execute(t["sentences"].insert(), [dict(
+                    id=sid, document_id=d, idx=i, text=s, start=start, end=start + len(s), kind="body",
+                    score=0.9 if is_claim else 0.1, is_claim=is_claim,
+                    claim_type="quantity" if is_claim else "not a claim", reasons="number" if is_claim else "")])
+                start += len(s) + 2
+                if i == 0:
+                    conn.execute(t["attributions"].insert(), [dict(
+                        id=sid, sentence_id=sid, ord=0, source="the port authority", cue="said",
+                        content=s.split(",")[0], quote="reported", source_type="organization", resolved="",
+                        edited=False)])
+                if is_claim:
+                    conn.execute(t["claims"].insert(), [dict(
+                        id=sid, sentence_id=sid, document_id=d, text=s, score=0.9, claim_type="quantity",
+                        origin="detector", status="new", verdict="", rationale="", evidence="", reviewer="",
+                        assignee="", version=1, created_at=T0, updated_at=T0)])
+                    conn.execute(t["vectors"].insert(), [dict(
+                        kind="claim", ref_id=sid, model=EMB.name, dim=EMB.dim,
+                        data=EMB.encode([s])[0].astype(np.float32).tobytes())])
+        conn.execute(t["factchecks"].insert(), [dict(
+            id=1, key="https://fc.example/harbour", claim="Harbour fees went up 9 percent last year.",
+            verdict="True", url="https://fc.example/harbour", date="2025-01-10", speaker="Port authority",
+            title="Did harbour fees rise?", created_at=T0, updated_at=T0)])
+        conn.execute(t["vectors"].insert(), [dict(
+            kind="factcheck", ref_id=1, model=EMB.name, dim=EMB.dim,
+            data=EMB.encode(["Harbour fees went up 9 percent last year."])[0].astype(np.float32).tobytes())])
+        # claim 10's review, saved three times by two reviewers: the history the newsroom keeps
+        changes = [({"status": ["new", "accepted"]}, "alice"),
+                   ({"verdict": ["", "Mostly true"], "rationale": ["", "Port records."]}, "bob"),
+                   ({"verdict": ["Mostly true", "True"]}, "alice")]
+        for v, (diff, who) in enumerate(changes, start=2):
+            conn.execute(t["review_events"].insert(), [dict(
+                id=v - 1, claim_id=10, reviewer=who, at=T0 + timedelta(minutes=v), version=v,
+                changes=json.dumps(diff))])
+        conn.execute(t["claims"].update().where(t["claims"].c.id == 10).values(
+            status="accepted", verdict="True", rationale="Port records.", reviewer="alice", version=4,
+            updated_at=T0 + timedelta(minutes=4)))
+        conn.execute(t["claim_matches"].insert(), [dict(
+            claim_id=10, factcheck_id=1, score=0.91, is_match=True, model=EMB.name, matched_at=T0)])
+        if conn.dialect.name == "postgresql":  # ids were given here: move the sequences past them, as use would
+            for name in ("documents", "sentences", "attributions", "claims", "vectors", "factchecks",
+                         "review_events"):
+                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), MAX(id)) FROM {name}")
+    engine.dispose()
+
+
+def _snapshot(engine) -> dict:
+    md = MetaData()
+    md.reflect(engine)
+    out = {}
+    with engine.connect() as conn:
+        for name in ("documents", "sentences", "attributions", "claims", "vectors", "factchecks", "review_events",
+                     "claim_matches"):
+            table = md.tables[name]
+            pk = list(table.primary_key.columns)
+            rows = conn.execute(select(table).order_by(*pk)).mappings().all()
+            out[name] = [{k: (bytes(v) if isinstance(v, memoryview) else v) for k, v in r.items()} for r in rows]
+    return out
+
+
+def test_upgrade_from_the_first_released_schema_keeps_everything(db_url, tmp_path):
+    _old_database(db_url)
+    raw = create_engine(check_url(db_url))
+    assert schema_revision(raw) == "0001"
+    before = _snapshot(raw)
+    raw.dispose()
+    assert {k: len(v) for k, v in before.items()} == {
+        "documents": 2, "sentences": 6, "attributions": 2, "claims": 4, "vectors": 5, "factchecks": 1,
+        "review_events": 3, "claim_matches": 1}
+
+    engine = make_engine(db_url)  # what any command does on start: migrate to head
+    assert schema_revision(engine) == head_revision() != "0001"
+    after = _snapshot(engine)
+    assert after == before  # every row and every value, bytes and times included
+    engine.dispose()
+
+    from claims.settings import load_settings
+
+    wb = Workbench(load_settings(home=str(tmp_path / "home"), db_url=db_url), embedder=EMB,
+                   detector=FakeDetector(), attribution=False)
+    claim = wb.claim(10)
+    assert (claim["verdict"], claim["version"], claim["reviewer"]) == ("True", 4, "alice")
+    assert [h["reviewer"] for h in claim["history"]] == ["alice", "bob", "alice"]
+    assert claim["attributions"][0]["source"] == "the port authority"
+    # the service works on the upgraded database: review with versions, search, ingest, queue, export
+    state = wb.review(10, {"verdict": "Mostly true"}, reviewer="carol", expected_version=4)
+    assert state["version"] == 5
+    assert len(wb.history_events(claim_id=10)) == 4
+    hit = wb.search(["harbour fees rose 9 percent"], k=1)[0]["results"]
+    assert {r["kind"] for r in hit} == {"factcheck", "claim"}
+    assert wb.ingest_text("Rents rose 5 percent in 2025.", "rents.txt").documents == 1
+    (tmp_path / "feed").mkdir()
+    (tmp_path / "feed" / "a.txt").write_text("Bus fares rose 8 percent in 2025.")
+    assert wb.enqueue([str(tmp_path / "feed")])["added"] == 1 and wb.work(worker="w").done == 1
+    assert wb.stats()["documents"] == 4
+    assert wb.inbox({"has_match": True})["total"] >= 1
+    wb.engine.dispose()
