@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -59,16 +60,29 @@ def fetch(url: str, *, timeout: float = 15.0, max_bytes: int = 5 * 1024 * 1024, 
     opener = urllib.request.build_opener(_CheckedRedirects(allow_private))
     _CheckedRedirects.max_redirections = MAX_REDIRECTS
     req = urllib.request.Request(url, headers={"User-Agent": "claim-workbench/0.1 (+fact-checking)"})
+    # `timeout` bounds each socket read; the deadline bounds the whole fetch, so a server that drips bytes
+    # just faster than the timeout cannot hold a worker for long.
+    deadline = time.monotonic() + timeout
     try:
         with opener.open(req, timeout=timeout) as resp:
             length = resp.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
                 raise TooLarge(f"{url} is {int(length):,} bytes, over the {max_bytes:,}-byte limit; "
                                "raise CLAIMS_FETCH_MAX_BYTES or save the article and ingest the file")
-            body = resp.read(max_bytes + 1)
-            if len(body) > max_bytes:
-                raise TooLarge(f"{url} is over the {max_bytes:,}-byte limit; "
-                               "raise CLAIMS_FETCH_MAX_BYTES or save the article and ingest the file")
+            chunks, size = [], 0
+            while True:
+                chunk = resp.read1(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TooLarge(f"{url} is over the {max_bytes:,}-byte limit; "
+                                   "raise CLAIMS_FETCH_MAX_BYTES or save the article and ingest the file")
+                if time.monotonic() > deadline:
+                    raise FetchError(f"cannot fetch {url}: it took longer than {timeout:g} s in all; try again "
+                                     "later, or save the article and ingest the file")
+            body = b"".join(chunks)
             return Fetched(url=resp.geturl(), body=body,
                            content_type=resp.headers.get_content_type() or "",
                            charset=resp.headers.get_content_charset())

@@ -30,6 +30,7 @@ class Handler(BaseHTTPRequestHandler):
             "/huge": lambda: self._send(b"x" * 200_000, length=False),
             "/huge-declared": lambda: self._send(b"x" * 10, length=200_000),
             "/slow": self._slow,
+            "/drip": self._drip,
         }
         routes.get(self.path, lambda: self.send_error(404))()
 
@@ -55,6 +56,19 @@ class Handler(BaseHTTPRequestHandler):
     def _slow(self):
         time.sleep(3)
         self._send(PAGE)
+
+    def _drip(self):
+        """A byte every 0.1 s for 4 s: each read answers well within the timeout, the whole never does."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        try:
+            for _ in range(40):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.1)
+        except OSError:
+            pass
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +148,8 @@ def test_size_is_bounded_with_or_without_a_declared_length(public_server, path):
 def test_time_is_bounded(public_server):
     with pytest.raises(FetchError, match="no answer within 0.5 s"):
         fetch(public_server + "/slow", timeout=0.5)
+
+
+def test_a_server_that_drips_bytes_is_cut_off_by_the_deadline(public_server):
+    with pytest.raises(FetchError, match="longer than 1 s in all"):
+        fetch(public_server + "/drip", timeout=1)
