@@ -159,7 +159,8 @@ class Workbench:
             idx = self._indexes.get(kind)
             if idx is None:
                 idx = open_index(s, self.settings.index_dir, self._index_name(kind), kind,
-                                 self.embedder.name, self.embedder.dim, hnsw_min=self.settings.hnsw_min)
+                                 self.embedder.name, self.embedder.dim, hnsw_min=self.settings.hnsw_min,
+                                 ivf_min=self.settings.ivf_min)
                 self._indexes[kind] = idx
             else:
                 idx.sync(s)
@@ -448,7 +449,8 @@ class Workbench:
         with self.session() as s:
             for kind in ("claim", "factcheck"):
                 idx = VectorIndex(self.settings.index_dir, self._index_name(kind), kind, self.embedder.name,
-                                  self.embedder.dim, hnsw_min=self.settings.hnsw_min)
+                                  self.embedder.dim, hnsw_min=self.settings.hnsw_min,
+                                 ivf_min=self.settings.ivf_min)
                 out[kind] = idx.rebuild(s)
                 self._indexes[kind] = idx
         return out

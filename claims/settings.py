@@ -48,6 +48,7 @@ class Settings:
     verdicts: tuple[str, ...] = DEFAULT_VERDICTS
     #: Vector collections of at least this many get an HNSW graph instead of exact search (store/index.py).
     hnsw_min: int = 20_000
+    ivf_min: int = 500_000
     #: Cosine at or above which two stored claims (with compatible figures) count as the same claim.
     group_threshold: float = 0.80
 
@@ -86,6 +87,7 @@ def load_settings(**options) -> Settings:
         reviewer_header=env.get("CLAIMS_REVIEWER_HEADER", ""),
         verdicts=verdicts or DEFAULT_VERDICTS,
         hnsw_min=_env_int("CLAIMS_HNSW_MIN", 20_000),
+        ivf_min=_env_int("CLAIMS_IVF_MIN", 500_000),
         group_threshold=_env_float("CLAIMS_GROUP_THRESHOLD", 0.80),
     )
     return base.with_options(**options)

@@ -10,6 +10,12 @@ an HNSW graph (M=`HNSW_M`, efConstruction=`HNSW_EF_CONSTRUCTION`) whose efSearch
 `EF_SEARCH_CHOICES` that finds at least `TARGET_RECALL` of the exact top 10 for a sample of the stored
 vectors, measured when the graph is built and again each time it has doubled. New vectors are added to the
 graph; a vector replaced or removed means a rebuild, since an HNSW graph cannot drop a node.
+
+From `ivf_min` vectors on, the index is an inverted file (IVF, flat lists over k-means cells): HNSW held
+recall@10 0.99 up to 300,000 vectors in bench/scale.py but not at 1,000,000 (0.97 at efSearch 2048), where
+IVF4096 reached 1.00 at under 1 ms a query (bench/scale_ivf.py). Its nprobe is chosen as efSearch is, on a
+sample of the stored vectors; new vectors go into the trained cells without a rebuild, and the cells are
+trained again (a rebuild) when the collection has doubled.
 """
 from __future__ import annotations
 
@@ -34,6 +40,10 @@ except ImportError as exc:  # pragma: no cover - faiss-cpu is a hard dependency
 #: measured HNSW faster from 10,000 vectors, exact search at 1 ms there and over 20 ms at 30,000 on 2 busy
 #: cores: exact up to here keeps an archive the size of CheckThat's (14,231) exact (see the README).
 DEFAULT_HNSW_MIN = 20_000
+#: Collections of at least this many vectors get an IVF index (between the 300,000 where HNSW was measured
+#: good enough and the 1,000,000 where it was not).
+DEFAULT_IVF_MIN = 500_000
+NPROBE_CHOICES = (8, 16, 32, 64, 128, 256, 512)
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 64
 EF_SEARCH_CHOICES = (16, 32, 64, 128, 256, 512, 1024, 2048)
@@ -46,21 +56,23 @@ CALIBRATION_QUERIES = 200
 
 class VectorIndex:
     """Inner-product search over normalised vectors of one kind ("claim" or "factcheck") and one model:
-    exact below `hnsw_min` vectors, HNSW from there on."""
+    exact below `hnsw_min` vectors, HNSW from there on, IVF from `ivf_min`."""
 
     def __init__(self, directory: Path | str, name: str, kind: str, model: str, dim: int, *,
-                 hnsw_min: int | None = None):
+                 hnsw_min: int | None = None, ivf_min: int | None = None):
         self.directory = Path(directory)
         self.name = name
         self.kind = kind
         self.model = model
         self.dim = dim
         self.hnsw_min = DEFAULT_HNSW_MIN if hnsw_min is None else max(1, int(hnsw_min))
+        self.ivf_min = DEFAULT_IVF_MIN if ivf_min is None else max(2, int(ivf_min))
         self.count = 0
         self.max_row_id = 0
         self.structure = "flat"
         self.ef_search = 0
-        self.recall = None  # recall@10 of the HNSW graph at `ef_search`, stored vectors as queries
+        self.nprobe = 0
+        self.recall = None  # recall@10 of the graph (or IVF) as set, stored vectors as queries
         self.calibrated_at = 0  # how many vectors the graph held when efSearch was chosen
         self.index = self._empty()
 
@@ -82,18 +94,32 @@ class VectorIndex:
             return faiss.IndexIDMap2(graph)
         return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
 
+    def _structure_for(self, n: int) -> str:
+        return "ivf" if n >= self.ivf_min else "hnsw" if n >= self.hnsw_min else "flat"
+
+    def _ivf(self):
+        """The IVF index (None for the other structures); it keeps the ref ids itself."""
+        inner = faiss.downcast_index(self.index)
+        return inner if isinstance(inner, faiss.IndexIVF) else None
+
     def meta(self) -> dict:
         out = {"kind": self.kind, "model": self.model, "dim": self.dim, "count": self.count,
-               "max_row_id": self.max_row_id, "index": "flat-ip" if self.structure == "flat" else "hnsw-ip",
-               "hnsw_min": self.hnsw_min}
+               "max_row_id": self.max_row_id, "index": f"{self.structure}-ip",
+               "hnsw_min": self.hnsw_min, "ivf_min": self.ivf_min}
         if self.structure == "hnsw":
             out.update(hnsw_m=HNSW_M, ef_construction=HNSW_EF_CONSTRUCTION, ef_search=self.ef_search,
                        self_recall_at_10=self.recall, calibrated_at=self.calibrated_at,
                        target_recall=TARGET_RECALL, self_recall_target=SELF_RECALL_TARGET)
+        if self.structure == "ivf":
+            out.update(nlist=self._ivf().nlist, nprobe=self.nprobe, self_recall_at_10=self.recall,
+                       calibrated_at=self.calibrated_at, target_recall=TARGET_RECALL,
+                       self_recall_target=SELF_RECALL_TARGET)
         return out
 
     def _graph(self):
-        """The HNSW graph inside the id map (None for exact search)."""
+        """The HNSW graph inside the id map (None for exact search and IVF)."""
+        if self._ivf() is not None:
+            return None
         inner = faiss.downcast_index(self.index.index)
         return inner if isinstance(inner, faiss.IndexHNSW) else None
 
@@ -121,6 +147,17 @@ class VectorIndex:
         self.index = index
         self.count = int(meta["count"])
         self.max_row_id = int(meta.get("max_row_id", 0))
+        ivf = self._ivf()
+        if ivf is not None:
+            self._owner = index  # the wrapper read_index returned owns the C++ object: keep it alive
+            self.index = ivf
+            self.structure = "ivf"
+            ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+            self.nprobe = int(meta.get("nprobe") or ivf.nprobe)
+            ivf.nprobe = self.nprobe
+            self.recall = meta.get("self_recall_at_10")
+            self.calibrated_at = int(meta.get("calibrated_at") or self.count)
+            return True
         graph = self._graph()
         self.structure = "flat" if graph is None else "hnsw"
         if graph is not None:
@@ -155,7 +192,9 @@ class VectorIndex:
             self.max_row_id = max(self.max_row_id, row_id)
         if ids:
             id_arr = np.asarray(ids, dtype=np.int64)
-            if self.structure == "hnsw":
+            if self.structure == "ivf":
+                self.index.remove_ids(id_arr)  # a re-embedded ref: the IVF drops the old vector by id
+            elif self.structure == "hnsw":
                 # A graph cannot drop a node: a ref that is already there (re-embedded) needs a rebuild.
                 if np.isin(id_arr, faiss.vector_to_array(self.index.id_map)).any():
                     raise _NeedsRebuild()
@@ -170,8 +209,10 @@ class VectorIndex:
         """Build from every stored vector of this kind and model: exact search below `hnsw_min` vectors,
         an HNSW graph (with efSearch calibrated) from there on."""
         n, _ = repo.vector_stats(session, self.kind, self.model)
-        self.ef_search, self.recall, self.calibrated_at = 0, None, 0
-        self.index = self._empty("hnsw" if n >= self.hnsw_min else "flat")
+        self.ef_search, self.nprobe, self.recall, self.calibrated_at = 0, 0, None, 0
+        if self._structure_for(n) == "ivf":
+            return self._rebuild_ivf(session)
+        self.index = self._empty(self._structure_for(n))
         self.count = self.max_row_id = 0
         added = 0
         batch = []
@@ -182,6 +223,29 @@ class VectorIndex:
                 batch = []
         added += self._add_rows(batch)
         self.calibrate()
+        self.save()
+        return added
+
+    def _rebuild_ivf(self, session: Session) -> int:
+        """Train k-means cells on a sample of every stored vector, add them all, choose nprobe, save."""
+        rows = list(repo.iter_vectors(session, self.kind, self.model))
+        data = (np.vstack([np.frombuffer(r[2], dtype=np.float32) for r in rows]) if rows
+                else np.zeros((0, self.dim), dtype=np.float32))
+        n = len(rows)
+        nlist = int(min(16384, max(16, 2 ** round(np.log2(4 * np.sqrt(max(n, 1)))))))
+        nlist = min(nlist, max(1, n // 39))  # faiss wants about 39 training points a cell
+        quantizer = faiss.IndexFlatIP(self.dim)
+        ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(0)
+        sample = data[np.sort(rng.choice(n, size=min(n, 50 * nlist), replace=False))]
+        ivf.train(np.ascontiguousarray(sample, dtype=np.float32))
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+        self.index, self.structure, self.count, self.max_row_id = ivf, "ivf", 0, 0
+        added = 0
+        for start in range(0, n, 20000):
+            added += self._add_rows(rows[start:start + 20000])
+        self.nprobe, self.recall = choose_nprobe(ivf, data, np.asarray([r[1] for r in rows], dtype=np.int64))
+        self.calibrated_at = self.count
         self.save()
         return added
 
@@ -207,7 +271,8 @@ class VectorIndex:
         n, top = repo.vector_stats(session, self.kind, self.model)
         if n == self.count and top == self.max_row_id:
             return "ok"
-        if top > self.max_row_id and n >= self.count and not (self.structure == "flat" and n >= self.hnsw_min):
+        if (top > self.max_row_id and n >= self.count and self._structure_for(n) == self.structure
+                and not (self.structure == "ivf" and n >= 2 * self.calibrated_at)):
             try:
                 added = self._add_rows(list(repo.iter_vectors(session, self.kind, self.model,
                                                               after_id=self.max_row_id)))
@@ -247,6 +312,31 @@ class VectorIndex:
 
 class _NeedsRebuild(Exception):
     """An HNSW graph was asked to replace a vector it holds."""
+
+
+def choose_nprobe(ivf, data: np.ndarray, refs: np.ndarray, *, queries: int = CALIBRATION_QUERIES, seed: int = 0,
+                  choices=NPROBE_CHOICES, target: float = SELF_RECALL_TARGET) -> tuple[int, float | None]:
+    """The smallest nprobe in `choices` (or nlist, which is exact) whose recall@10 against exact search over
+    `data` (the stored vectors; `refs` their ids) reaches `target` for a sample of them used as queries, and
+    the recall measured there; sets it on the index. As in `choose_ef_search`, each query's own hit is left
+    out."""
+    n = len(data)
+    if n < 2:
+        return ivf.nprobe, None
+    rng = np.random.default_rng(seed)
+    own = np.sort(rng.choice(n, size=min(queries, n), replace=False))
+    qs = np.ascontiguousarray(data[own], dtype=np.float32)
+    k = min(11, n)
+    exact = refs[_exact_top(data, qs, k)]
+    chosen, recall = ivf.nlist, 0.0
+    for nprobe in [c for c in choices if c < ivf.nlist] + [ivf.nlist]:
+        ivf.nprobe = nprobe
+        recall = _recall(exact, ivf.search(qs, k)[1], refs[own], k - 1)
+        chosen = nprobe
+        if recall >= target:
+            break
+    ivf.nprobe = chosen
+    return chosen, round(float(recall), 4)
 
 
 def choose_ef_search(graph, *, queries: int = CALIBRATION_QUERIES, seed: int = 0,
@@ -304,9 +394,9 @@ def _recall(exact: np.ndarray, found: np.ndarray, own: np.ndarray, k: int) -> fl
 
 
 def open_index(session: Session, directory: Path | str, name: str, kind: str, model: str, dim: int, *,
-               hnsw_min: int | None = None) -> VectorIndex:
+               hnsw_min: int | None = None, ivf_min: int | None = None) -> VectorIndex:
     """Load the saved index (or build it) and sync it with the database."""
-    index = VectorIndex(directory, name, kind, model, dim, hnsw_min=hnsw_min)
+    index = VectorIndex(directory, name, kind, model, dim, hnsw_min=hnsw_min, ivf_min=ivf_min)
     if not index.load():
         index.rebuild(session)
     else:

@@ -128,3 +128,38 @@ def test_the_workbench_takes_the_threshold_from_its_settings(bench, monkeypatch)
     idx = bench.index("claim")
     assert idx.structure == "hnsw" and idx.count == 3
     assert bench.search(["fares rose 3 percent"], k=1, kinds=("claim",))[0]["results"][0]["text"].startswith("Fares")
+
+
+def test_very_large_collections_get_an_ivf_index_with_a_calibrated_nprobe(engine, tmp_path):
+    vecs, queries = np.split(clustered(3100, seed=3), [3000])
+    store(engine, 1, vecs)
+    with session_factory(engine)() as s:
+        idx = open_index(s, tmp_path, "claim-x", "claim", "m", DIM, hnsw_min=1000, ivf_min=2000)
+    meta = json.loads((tmp_path / "claim-x.json").read_text())
+    assert idx.structure == "ivf" and meta["index"] == "ivf-ip" and meta["count"] == 3000
+    assert 1 <= meta["nprobe"] <= meta["nlist"] and meta["self_recall_at_10"] >= meta["self_recall_target"]
+    found = idx.search(queries, 10)
+    recall = np.mean([len({i for i, _ in f} & set(exact_top(vecs, q, 10))) / 10 for q, f in zip(queries, found)])
+    assert recall >= 0.95
+    assert [i for i, _ in idx.search(vecs[3], 1)[0]] == [4]
+    assert np.allclose(idx.vectors([4])[4], vecs[3])
+    again = VectorIndex(tmp_path, "claim-x", "claim", "m", DIM, hnsw_min=1000, ivf_min=2000)
+    assert again.load() and again.structure == "ivf" and again.nprobe == meta["nprobe"]
+    with session_factory(engine)() as s:
+        assert again.sync(s, verify=True) == "ok"
+
+
+def test_ivf_takes_new_and_replaced_vectors_and_retrains_when_doubled(engine, tmp_path):
+    vecs = clustered(4400, seed=4)
+    store(engine, 1, vecs[:2100])
+    with session_factory(engine)() as s:
+        idx = open_index(s, tmp_path, "claim-x", "claim", "m", DIM, hnsw_min=1000, ivf_min=2000)
+        assert idx.structure == "ivf"
+        store(engine, 2101, vecs[2100:2200])
+        assert idx.sync(s) == "added 100" and idx.count == 2200
+        assert idx.search(vecs[2150], 1)[0][0][0] == 2151
+        store(engine, 5, vecs[4000:4001])  # ref 5 re-embedded: the old vector goes, the new one is found
+        assert idx.sync(s) == "added 1" and idx.count == 2200
+        assert idx.search(vecs[4000], 1)[0][0][0] == 5 and np.allclose(idx.vectors([5])[5], vecs[4000])
+        store(engine, 2201, vecs[2200:4300])  # past twice the trained size: cells trained again
+        assert idx.sync(s) == "rebuilt" and idx.structure == "ivf" and idx.count == 4300
