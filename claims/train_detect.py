@@ -254,6 +254,25 @@ def pick_threshold(rule: str, oof: dict, dev: tuple[np.ndarray, np.ndarray]) -> 
     return float(GRID[best[len(best) // 2]])  # the middle of a plateau, not its edge
 
 
+def threshold_alternatives(result: dict, data) -> dict:
+    """What each threshold rule would have picked for a trained model (its out-of-fold and dev/dev-test
+    probabilities in `result`), with the figures at that threshold; rules that need news rows are left out
+    when there are none."""
+    out = {}
+    has_news = bool(len(result["_oof"]["news"][0]))
+    for rule in THRESHOLD_RULES:
+        if rule.startswith("cv-") and rule != "cv-ct24" and not has_news:
+            continue
+        t = pick_threshold(rule, result["_oof"], (data.y["dev"], result["_probs"]["dev"]))
+        out[rule] = {
+            "threshold": t,
+            "ct24_cv": metrics(*result["_oof"]["ct24"], t),
+            "dev-test": metrics(data.y["dev-test"], result["_probs"]["dev-test"], t),
+            "news_cv": metrics(*result["_oof"]["news"], t) if has_news else None,
+        }
+    return out
+
+
 def metrics(y, p, t) -> dict:
     m = binary_metrics(y, p, np.asarray(p) >= t)
     return {k: m[k] for k in ("precision", "recall", "f1", "average_precision", "positive_rate", "label_rate", "n")}
@@ -456,17 +475,7 @@ def train(
             [r["label"] for r in held_rows], [r["score"] for r in held_rows], shipped.threshold)
         shipped_result["news_heldout_furniture_claims"] = sum(
             1 for r in held_rows if r["furniture"] and r["score"] >= shipped.threshold)
-    alternatives = {}
-    for rule in THRESHOLD_RULES:  # what the other rules would have picked for the shipped model
-        if rule.startswith("cv-") and rule != "cv-ct24" and not len(shipped_result["_oof"]["news"][0]):
-            continue
-        t = pick_threshold(rule, shipped_result["_oof"], (data.y["dev"], shipped_result["_probs"]["dev"]))
-        alternatives[rule] = {
-            "threshold": t,
-            "ct24_cv": metrics(*shipped_result["_oof"]["ct24"], t),
-            "dev-test": metrics(data.y["dev-test"], shipped_result["_probs"]["dev-test"], t),
-            "news_cv": metrics(*shipped_result["_oof"]["news"], t) if len(shipped_result["_oof"]["news"][0]) else None,
-        }
+    alternatives = threshold_alternatives(shipped_result, data)
 
     shipped.meta = {
         "trained_on": "CT24 English train (ClaimBuster, US presidential debates 1960-2016)"

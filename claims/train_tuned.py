@@ -318,7 +318,7 @@ def train(data_path, out_path, extra=None, articles=None, news_weight: float = 1
           heldout: bool = True, cache_dir=None, verbose: bool = True, max_folds: int | None = None) -> dict:
     """Cross-validate the fine-tuned recipe, write the shipped model to `out_path`; returns every figure."""
     from claims.embed import get_embedder
-    from claims.train_detect import CACHE_DIR, THRESHOLD_RULES, Data, metrics, pick_threshold
+    from claims.train_detect import CACHE_DIR, THRESHOLD_RULES, Data, metrics, pick_threshold, threshold_alternatives
 
     if threshold_rule not in THRESHOLD_RULES:
         raise ValueError(f"threshold_rule must be one of {THRESHOLD_RULES}, got {threshold_rule!r}")
@@ -356,15 +356,7 @@ def train(data_path, out_path, extra=None, articles=None, news_weight: float = 1
                                       shipped.threshold)
         res["news_heldout_furniture_claims"] = sum(1 for r in held_rows if r["furniture"]
                                                    and r["score"] >= shipped.threshold)
-    alternatives = {}
-    for rule in THRESHOLD_RULES:
-        t = pick_threshold(rule, res["_oof"], (data.y["dev"], res["_probs"]["dev"]))
-        alternatives[rule] = {
-            "threshold": t,
-            "ct24_cv": metrics(*res["_oof"]["ct24"], t),
-            "dev-test": metrics(data.y["dev-test"], res["_probs"]["dev-test"], t),
-            "news_cv": metrics(*res["_oof"]["news"], t) if len(res["_oof"]["news"][0]) else None,
-        }
+    alternatives = threshold_alternatives(res, data)
     shipped.meta = {
         "trained_on": "CT24 English train (ClaimBuster, US presidential debates 1960-2016)"
                       + (f" + {len(data.y['news'])} news rows (weight {news_weight:g})" if len(data.y["news"]) else ""),

@@ -533,3 +533,29 @@ def test_shipped_tuned_detector_ranks_news_claims_above_chatter():
     # without states the detector runs the lower layers itself, with the same result
     again = det.probabilities(claims_ + chatter)
     assert np.allclose(again, [s.score for s in out], atol=1e-3)
+
+
+def test_threshold_alternatives_cover_every_rule_and_leave_out_news_rules_without_news():
+    from types import SimpleNamespace
+
+    from claims.train_detect import THRESHOLD_RULES, threshold_alternatives
+
+    rng = np.random.default_rng(0)
+
+    def labelled(n):
+        y = rng.integers(0, 2, size=n)
+        return y, np.clip(0.6 * y + 0.4 * rng.random(n), 0, 1)
+
+    dev, devtest = labelled(200), labelled(200)
+    data = SimpleNamespace(y={"dev": dev[0], "dev-test": devtest[0]})
+    result = {"_oof": {"ct24": labelled(400), "news": labelled(100)},
+              "_probs": {"dev": dev[1], "dev-test": devtest[1]}}
+    alts = threshold_alternatives(result, data)
+    assert set(alts) == set(THRESHOLD_RULES)
+    for figures in alts.values():
+        assert 0.0 <= figures["threshold"] <= 1.0 and figures["news_cv"] is not None
+        assert figures["dev-test"]["f1"] > 0.5  # scores that separate the classes give a useful threshold
+    result["_oof"]["news"] = (np.array([], dtype=int), np.array([]))
+    without = threshold_alternatives(result, data)
+    assert "cv-ct24" in without and all(not r.startswith("cv-") or r == "cv-ct24" for r in without)
+    assert all(f["news_cv"] is None for f in without.values())
