@@ -57,16 +57,33 @@ def make_engine(url: str, *, create: bool = True, **kwargs) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
-        with engine.connect():
-            pass
-        if create:
-            init_schema(engine)
+        _open(engine, create, sqlite=parsed.get_backend_name() == "sqlite")
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseUnavailable(
             f"cannot open database {parsed.render_as_string(hide_password=True)}: {reason}; check that it is running and the URL is right"
         ) from None
     return engine
+
+
+def _open(engine: Engine, create: bool, *, sqlite: bool, patience: float = 60.0) -> None:
+    """Connect and migrate. SQLite can answer "database is locked" at once, without waiting out busy_timeout,
+    while another connection switches a new file to WAL or checkpoints it on close: retry those for a while."""
+    deadline = time.monotonic() + patience
+    delay = 0.05
+    while True:
+        try:
+            with engine.connect():
+                pass
+            if create:
+                init_schema(engine)
+            return
+        except OperationalError as exc:
+            transient = sqlite and any(w in str(exc.orig or exc).lower() for w in ("locked", "busy"))
+            if not transient or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -128,8 +145,11 @@ def _init_schema(engine: Engine) -> None:
         # wait for it to reach head rather than fail.
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if schema_revision(engine) == head:
-                return
+            try:
+                if schema_revision(engine) == head:
+                    return
+            except OperationalError:
+                pass  # the other migrator holds the lock: ask again
             time.sleep(0.2)
         raise
 
