@@ -135,10 +135,54 @@ def may_attribute(text: str) -> bool:
     so a sentence without them is not parsed (the parse is most of attribution's cost).
     """
     low = text.lower()
-    if QUOTE_MARKS.search(text) or _preposition_re().search(low):
+    if _preposition_re().search(low):
         return True
+    if QUOTE_MARKS.search(text) and (":" in text or SINGLE_QUOTES.search(text) or _has_words(outside_quotes(text))):
+        return True  # a quote with something around it (a colon form, a speaker); a piece of quote alone has no source
+    low = NO_COMMENT.sub(" ", low)
     words = _trigger_words()
-    return any(w in words for w in WORD.findall(low))
+    return any(w in words and not (w in NOUN_READINGS and NOUN_READINGS[w].search(low)) for w in WORD.findall(low))
+
+
+#: "Declined to comment", "did not respond to a request for comment": cue words that report no speech.
+NO_COMMENT = re.compile(r"\b(?:declined|refused|declining|(?:did not|didn’t|didn't) (?:immediately )?(?:respond|reply)"
+                        r"|could not be reached)\b[^.;]*\b(?:comment|question|request)s?\b|\brequests? for comment\b")
+#: Quotation marks that may be apostrophes too, or that come in pairs of two characters: not worth pairing by hand.
+SINGLE_QUOTES = re.compile(r"‘|``|''")
+#: Trigger forms that are nearly always the noun in news ("the state said" has its own cue): not a cue after these.
+NOUN_READINGS = {w: re.compile(r"\b(?:the|a|this|that|each|every|of|per|in|across|whose|its|their|our|his|her)\s+"
+                                + w + r"\b") for w in ("state", "states")}
+
+
+def _has_words(text: str) -> bool:
+    return re.search(r"[^\W\d_]", text) is not None
+
+
+def outside_quotes(text: str) -> str:
+    """The text of a sentence outside its double quotation marks. A closing mark with no opening one before it
+    means the sentence began inside a quote (a quote that runs over several sentences), an opening mark with no
+    closing one that it ends inside one."""
+    out: list[str] = []
+    pos, inside = 0, False
+    for m in re.finditer(r"[“”\"«»„]", text):
+        ch, i = m.group(), m.start()
+        if ch in "“«„":
+            opening = True
+        elif ch in "”»":
+            opening = False
+        else:  # straight: it opens when it sticks to the word after it and not to the one before
+            opening = (i == 0 or not text[i - 1].isalnum() and text[i - 1] not in ".,!?;:") and (
+                i + 1 < len(text) and not text[i + 1].isspace())
+        if opening and not inside:
+            out.append(text[pos:i])
+            inside = True
+        elif not opening:
+            if not inside:
+                out = []  # everything so far was quoted
+            inside, pos = False, i + 1
+    if not inside:
+        out.append(text[pos:])
+    return "".join(out)
 
 
 #: Two capitalised words in a row ("Jasmine Patel", "Information Commissioner’s Office", "Mr. Hale").
@@ -156,10 +200,18 @@ PLAIN_OPENERS = frozenset("the a an it he she they we i but and in on at for thi
                           "many most if when while as".split())
 
 
+#: Capitalised words that are never a person or an organisation: attribution reads no other entity type.
+NEVER_NAMES = frozenset("i i’m i'm i’ve i've i’d i'd i’ll i'll monday tuesday wednesday thursday friday saturday "
+                        "sunday january february march april may june july august september october november "
+                        "december".split())
+
+
 def names_nothing(text: str) -> bool:
-    """No capitalised word but a plain first one ("The figures, he said, were wrong."): no entity to recognise."""
-    words = re.findall(r"[^\W\d_][\w’'.-]*", text)
-    return bool(words) and words[0].lower() in PLAIN_OPENERS and not any(w[0].isupper() for w in words[1:])
+    """No capitalised word outside quotation marks but a plain first one or a day, a month or "I" ("The figures,
+    he said, were wrong in May."; "“We will win,” she said."): no person or organisation to recognise."""
+    words = re.findall(r"[^\W\d_][\w’'.-]*", outside_quotes(text))
+    return not words or (words[0].lower() in PLAIN_OPENERS | NEVER_NAMES and not any(
+        w[0].isupper() and w.lower().rstrip(".") not in NEVER_NAMES for w in words[1:]))
 
 
 def parse_where_needed(texts: list[str]) -> list["Doc | None"]:

@@ -97,6 +97,15 @@ def _list_number(text: str, start: int, j: int) -> bool:
     return k == start or text[k - 1] in ":;"
 
 
+_CLOSE_QUOTES = "\"'\u201d\u2019\u00bb\u203a"
+_SPEECH_VERBS = ("said|says|asked|asks|told|tells|added|adds|replied|replies|answered|wrote|writes|shouted|cried|"
+                 "insisted|wondered|demanded|explained|recalled|exclaimed|continued|countered|joked|warned|snapped")
+#: After a closing quote: a capitalised name of one to four words (titles included) and a speech verb, or the verb
+#: and then the name ("said Dr. Ruiz").
+_SPEAKER_AFTER_RE = re.compile(
+    r"\s+(?:(?:[A-Z][\w\u2019'.-]*\s+){1,4}(?:" + _SPEECH_VERBS + r")|(?:" + _SPEECH_VERBS + r")\s+[A-Z])\b")
+
+
 def _abbreviation_class(word: str) -> str:
     """'never', 'number', 'may' or '' for the word before a single full stop."""
     if not word:
@@ -132,6 +141,8 @@ def _is_boundary(text: str, start: int, end: int, m: re.Match) -> bool:
     first = nxt[0]
     if first.isalpha() and first.islower():
         return False  # “... actions.” she said / e.g. something / approx. five
+    if run[-1] in _CLOSE_QUOTES and any(ch in "?!\u2026" for ch in run) and _SPEAKER_AFTER_RE.match(text, run_end, min(end, run_end + 120)):
+        return False  # “Who pays for this?” Kowalski asked. — the speaker belongs to the quote's sentence
     if cjk or any(ch in _STRONG_TERM for ch in run):
         return True
     stops = sum(1 for ch in run if ch == ".")

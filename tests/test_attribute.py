@@ -440,6 +440,24 @@ def test_a_sentence_without_a_cue_is_not_parsed(monkeypatch):
     assert not attribute.names_nothing("Harlow said the vote was fair.")  # a first word may be a name
 
 
+def test_pieces_of_a_quote_and_refusals_to_comment_are_not_parsed():
+    from claims.attribute import may_attribute, names_nothing, outside_quotes
+
+    # the middle of a quote that runs over several sentences holds no source of its own
+    assert outside_quotes("“Every bed is full.") == "" and outside_quotes("That is how it works.”") == ""
+    assert outside_quotes('The money moves; it does not grow."') == ""
+    assert outside_quotes("“Every bed is full,” Okafor said.") == " Okafor said."
+    assert not may_attribute("“Every bed is full.") and not may_attribute("Rent is the biggest driver.”")
+    assert may_attribute("“Every bed is full,” Okafor said.") and may_attribute("Okafor: “Every bed is full.”")
+    assert may_attribute("“Every bed is full” — Okafor")  # a speaker after a dash, no cue verb
+    assert not may_attribute("The company did not respond to a request for comment.")
+    assert may_attribute("The company declined to comment, but its lawyer said the claim was false.")
+    assert not may_attribute("The state budget grew.") and may_attribute("Officials state that it grew.")
+    # names inside the quote, "I", days and months are no person or organisation to recognise
+    assert names_nothing("“Ask Dr. Lee in May,” she said.") and names_nothing("He said I was wrong on Monday.")
+    assert not names_nothing("“No,” said Lee.")
+
+
 @pytest.mark.slow
 def test_unparsed_sentences_still_name_people_for_later_sentences(run):
     from claims.attribute import parse_where_needed

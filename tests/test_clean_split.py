@@ -226,6 +226,13 @@ def test_split(text: str, expected: list[str]) -> None:
         ("(This was expected.) The vote passed.", ["(This was expected.)", "The vote passed."]),
         ("It was made in the U.S.\u201d She nodded.", ["It was made in the U.S.\u201d", "She nodded."]),
         ("The talks began. \u201cWe are hopeful,\u201d he said.", ["The talks began.", "\u201cWe are hopeful,\u201d he said."]),
+        # a question or an exclamation quoted, then a named speaker: one sentence
+        ("\u201cWho pays for this?\u201d Kowalski asked at a rally. He left.",
+         ["\u201cWho pays for this?\u201d Kowalski asked at a rally.", "He left."]),
+        ('"Stop!" shouted Sen. Ana Ruiz.', ['"Stop!" shouted Sen. Ana Ruiz.']),
+        # but a full stop in the quote, or no speech verb after the name, ends it
+        ("\u201cWhy?\u201d Kowalski left the room.", ["\u201cWhy?\u201d", "Kowalski left the room."]),
+        ("\u201cWe will win.\u201d Kowalski said nothing.", ["\u201cWe will win.\u201d", "Kowalski said nothing."]),
     ],
 )
 def test_quotes(text: str, expected: list[str]) -> None:
