@@ -5,8 +5,8 @@ gives them this claim's verdict), the verdict form and the full history of chang
 The claim comes from the URL (`?id=123`, so the page can be shared) or from the Inbox, Review or Search page."""
 import streamlit as st
 
-from app_pages.common import (STATUS_COLOURS, STATUSES, as_text, band, get_bench, history_rows, one_at_a_time,
-                              results_table, reviewer, safe_url, stop_on_error)
+from app_pages.common import (STATUS_COLOURS, STATUSES, as_text, band, conflict_notice, get_bench, history_rows,
+                              one_at_a_time, results_table, reviewer, safe_url, stop_on_error)
 from claims.errors import NotFound, ReviewConflict, WorkbenchError
 
 FIELDS = ("status", "verdict", "assignee", "rationale", "evidence")
@@ -49,24 +49,6 @@ def show_saved() -> None:
     saved = st.session_state.pop("claim_saved", None)
     if saved:
         st.success(saved, icon=":material/check:")
-
-
-def show_conflict(claim_id: int, exc: ReviewConflict) -> None:
-    theirs = exc.current
-    st.warning(
-        f"**Not saved:** {as_text(theirs.get('reviewer') or 'someone')} saved version {theirs.get('version')} "
-        "of this claim after you opened it. Their version:  \n"
-        f"status: {as_text(theirs.get('status'))} · verdict: {as_text(theirs.get('verdict') or '(none)')} · "
-        f"assigned to: {as_text(theirs.get('assignee') or '(nobody)')}  \n"
-        f"rationale: {as_text(theirs.get('rationale') or '(none)')}  \n"
-        f"evidence: {as_text(theirs.get('evidence') or '(none)')}",
-        icon=":material/sync_problem:",
-    )
-    with st.container(horizontal=True):
-        st.button("Discard my edits and load their version", key=key("reload", claim_id),
-                  on_click=forget_edits, args=(claim_id,))
-        st.button("Keep my edits: the next Save replaces theirs", key=key("override", claim_id),
-                  on_click=accept_version, args=(claim_id, theirs.get("version")))
 
 
 def badges(claim: dict) -> str:
@@ -132,7 +114,7 @@ def attribution_form(claim: dict, seen: int) -> None:
     try:
         state = bench.edit_attribution(claim["sentence_id"], values, reviewer=reviewer(), expected_version=seen)
     except ReviewConflict as exc:
-        show_conflict(cid, exc)
+        conflict_notice(cid, exc, what="claim", key_of=key, forget=forget_edits, accept=accept_version)
         return
     except WorkbenchError as exc:
         st.error(str(exc))
@@ -235,7 +217,7 @@ def review_form(claim: dict, seen: int) -> None:
     try:
         saved = bench.review(cid, changes, reviewer=reviewer(), expected_version=seen)
     except ReviewConflict as exc:
-        show_conflict(cid, exc)
+        conflict_notice(cid, exc, what="claim", key_of=key, forget=forget_edits, accept=accept_version)
         return
     except WorkbenchError as exc:
         st.error(str(exc))

@@ -236,3 +236,25 @@ def history_rows(events: list[dict]) -> list[dict]:
         "what": "; ".join(f"{field}: {old or '(empty)'} → {new or '(empty)'}"
                           for field, (old, new) in e["changes"].items()),
     } for e in events]
+
+
+def conflict_notice(claim_id: int, exc, *, what: str, key_of, forget, accept) -> None:
+    """Someone saved this claim after the tab opened it: say who and what they saved, and offer both ways on.
+
+    `exc` is the ReviewConflict; key_of(field, claim_id) names this page's widgets; forget(claim_id) drops the
+    tab's edits, accept(claim_id, version) lets the next save replace theirs."""
+    theirs = exc.current
+    st.warning(
+        f"**Not saved:** {as_text(theirs.get('reviewer') or 'someone')} saved version {theirs.get('version')} "
+        f"of this {what} after you opened it. Their version:  \n"
+        f"status: {as_text(theirs.get('status'))} · verdict: {as_text(theirs.get('verdict') or '(none)')} · "
+        f"assigned to: {as_text(theirs.get('assignee') or '(nobody)')}  \n"
+        f"rationale: {as_text(theirs.get('rationale') or '(none)')}  \n"
+        f"evidence: {as_text(theirs.get('evidence') or '(none)')}",
+        icon=":material/sync_problem:",
+    )
+    with st.container(horizontal=True):
+        st.button("Discard my edits and load their version", key=key_of("reload", claim_id),
+                  on_click=forget, args=(claim_id,))
+        st.button("Keep my edits: the next Save replaces theirs", key=key_of("override", claim_id),
+                  on_click=accept, args=(claim_id, theirs.get("version")))

@@ -2,7 +2,8 @@
 and, on request, similar past fact-checks. Article text is always shown as plain text, never as Markdown or HTML."""
 import streamlit as st
 
-from app_pages.common import as_text, get_bench, history_rows, one_at_a_time, open_claim, reviewer, safe_url, stop_on_error
+from app_pages.common import (as_text, conflict_notice, get_bench, history_rows, one_at_a_time, open_claim, reviewer,
+                              safe_url, stop_on_error)
 from claims.errors import ReviewConflict, WorkbenchError
 
 STATUSES = ("new", "accepted", "dismissed")
@@ -92,23 +93,6 @@ def attribution_lines(sentence: dict) -> str:
     return "  \n".join(lines)
 
 
-def show_conflict(claim_id: int, exc: ReviewConflict) -> None:
-    theirs = exc.current
-    st.warning(
-        f"**Not saved:** {as_text(theirs.get('reviewer') or 'someone')} saved version {theirs.get('version')} "
-        "of this review after you opened it. Their version:  \n"
-        f"status: {as_text(theirs.get('status'))} · verdict: {as_text(theirs.get('verdict') or '(none)')}  \n"
-        f"rationale: {as_text(theirs.get('rationale') or '(none)')}  \n"
-        f"evidence: {as_text(theirs.get('evidence') or '(none)')}",
-        icon=":material/sync_problem:",
-    )
-    with st.container(horizontal=True):
-        st.button("Discard my edits and load their version", key=widget_key("reload", claim_id),
-                  on_click=forget_edits, args=(claim_id,))
-        st.button("Keep my edits: the next Save replaces theirs", key=widget_key("override", claim_id),
-                  on_click=accept_version, args=(claim_id, theirs.get("version")))
-
-
 def review_form(claim: dict) -> None:
     cid = claim["id"]
     # The version this tab showed when the reviewer started; a save from an older version is a conflict.
@@ -132,7 +116,7 @@ def review_form(claim: dict) -> None:
     try:
         saved = bench.review(cid, changes, reviewer=reviewer(), expected_version=seen)
     except ReviewConflict as exc:
-        show_conflict(cid, exc)
+        conflict_notice(cid, exc, what="review", key_of=widget_key, forget=forget_edits, accept=accept_version)
         return
     except WorkbenchError as exc:
         st.error(str(exc))
