@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BadArchive
+from .jsonl import json_lines
 from .readers import decode
 
 FIELDS = ("claim", "verdict", "url", "date", "speaker", "title")
@@ -118,13 +119,9 @@ def read_claimreview(text: str, name: str) -> ArchiveRead:
 
 def read_jsonl(text: str, name: str) -> ArchiveRead:
     out = ArchiveRead()
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            out.problems.append(f"{name} line {lineno}: not valid JSON ({exc.msg}); skipped")
+    for lineno, item, bad in json_lines(text.splitlines()):
+        if bad:
+            out.problems.append(f"{name} line {lineno}: not valid JSON ({bad}); skipped")
             continue
         if isinstance(item, dict) and ("claimReviewed" in item or item.get("@type") == "ClaimReview"):
             rec = claimreview_record(item)

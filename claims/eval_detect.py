@@ -20,7 +20,6 @@ positive rates, the confusion counts, and for gold files how the sentences align
 from __future__ import annotations
 
 import csv
-import json
 import re
 from pathlib import Path
 from typing import Sequence
@@ -28,6 +27,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import BadGold, NoGold
+from .jsonl import json_lines
 
 #: Where `claims eval detect` looks when no --data is given.
 DEFAULT_GOLD = Path(__file__).resolve().parent.parent / "samples" / "gold"
@@ -130,13 +130,9 @@ def read_gold(path: str | Path, split: str | None = None) -> dict[str, list[dict
     for f in files:
         rows = []
         with open(f, encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise BadGold(f"{f}:{n}: not JSON ({exc.msg}); one object per line") from None
+            for n, rec, bad in json_lines(fh):
+                if bad:
+                    raise BadGold(f"{f}:{n}: not JSON ({bad}); one object per line")
                 if not isinstance(rec, dict) or "text" not in rec or "is_claim" not in rec:
                     raise BadGold(f"{f}:{n}: a gold row needs 'text' and 'is_claim'")
                 furniture = rec.get("furniture") in _TRUE

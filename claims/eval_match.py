@@ -13,7 +13,6 @@ and the reranker. Metrics: MAP@5 (AP@5 divided by min(relevant, 5)), recall@1 an
 """
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .errors import InputError
+from .jsonl import json_lines
 from .match import CACHE_DIR, DEPTH, MemoryArchive, encode_cached, query_text
 from .rerank import fuse
 
@@ -80,13 +80,9 @@ def read_vclaims(path: Path | str) -> list[dict]:
         raise InputError(f"{path} does not exist: give the archive as JSONL (vclaim_id, vclaim, title, ...)")
     out = []
     with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path} line {n}: not valid JSON ({exc.msg})") from None
+        for n, rec, bad in json_lines(fh):
+            if bad:
+                raise InputError(f"{path} line {n}: not valid JSON ({bad})")
             ref = rec.get("vclaim_id", rec.get("id"))
             claim = rec.get("vclaim", rec.get("claim"))
             if ref is None or not claim:

@@ -13,6 +13,7 @@ from typing import Iterable
 from urllib.parse import urlsplit
 
 from .errors import InputError, NoArticles
+from .jsonl import json_lines
 from .readers import ARTICLE_SUFFIXES, Article, decode, is_url, read_feed, read_path, read_url
 from .settings import Settings
 
@@ -65,14 +66,12 @@ def feed_jobs(path: Path, settings: Settings) -> list[tuple[str, str, str]]:
     text = decode(path.read_bytes(), str(path))
     origin = str(path.resolve())
     out = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
+    lines = text.splitlines()
+    for lineno, item, bad in json_lines(lines):
         where = f"{path} line {lineno}: "
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path} line {lineno} is not valid JSON ({exc.msg}): fix or remove that line") from None
+        if bad:
+            raise InputError(f"{path} line {lineno} is not valid JSON ({bad}): fix or remove that line")
+        line = lines[lineno - 1]
         if isinstance(item, str) and is_url(item):
             out.append(("url", _check_url(item, where), ""))
             continue

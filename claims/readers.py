@@ -4,13 +4,13 @@ Every check happens here, before anything is stored: empty, binary, non-UTF-8 an
 refused with a message that names the file and says what to do."""
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from .errors import BinaryInput, EmptyInput, InputError, NoArticles, NotUtf8, TooLarge
+from .jsonl import json_lines
 from .settings import Settings
 
 ARTICLE_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"}
@@ -64,13 +64,9 @@ def _check_size(size: int, name: str, limit: int) -> None:
 def read_feed(text: str, name: str, origin: str) -> list[Article]:
     """A JSONL feed: one article per line with `text` (or `content`/`body`/`html`), optional title/url/id/date."""
     out = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{name} line {lineno} is not valid JSON ({exc.msg}): fix or remove that line") from None
+    for lineno, item, bad in json_lines(text.splitlines()):
+        if bad:
+            raise InputError(f"{name} line {lineno} is not valid JSON ({bad}): fix or remove that line")
         if not isinstance(item, dict):
             raise InputError(f"{name} line {lineno} is not a JSON object: each line needs {{\"text\": ...}}")
         body = item.get("text") or item.get("content") or item.get("body")

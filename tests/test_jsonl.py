@@ -1,0 +1,17 @@
+"""The shared JSON Lines loop: line numbers as an editor shows them, blank lines skipped, bad lines reported."""
+from claims.jsonl import json_lines
+
+
+def test_values_and_reasons_come_with_their_line_numbers():
+    lines = ['{"a": 1}', "", "   ", "[1, 2]", "{oops", '"text"']
+    out = list(json_lines(lines))
+    assert [(n, v) for n, v, bad in out if not bad] == [(1, {"a": 1}), (4, [1, 2]), (6, "text")]
+    (n, v, bad), = [row for row in out if row[2]]
+    assert n == 5 and v is None and bad  # the decoder's reason, for the one-line error the caller writes
+
+
+def test_a_file_handle_works_like_a_list_of_lines(tmp_path):
+    p = tmp_path / "feed.jsonl"
+    p.write_text('{"text": "one"}\n\n{"text": "two"}\n', encoding="utf-8")
+    with open(p, encoding="utf-8") as fh:
+        assert [(n, v["text"]) for n, v, _ in json_lines(fh)] == [(1, "one"), (3, "two")]
