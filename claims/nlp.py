@@ -1,8 +1,11 @@
 """The one place that loads spaCy. Nothing is loaded at import time; `get_nlp()` loads once per process."""
 from __future__ import annotations
 
+import atexit
 import functools
 import importlib.util
+import os
+import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # spaCy is imported lazily so that importing claims stays cheap
@@ -98,7 +101,181 @@ def _fast_attribute_rules(ruler) -> None:
 
 
 def parse(texts: list[str], n_process: int = 1, batch_size: int = 256, entities: bool = True) -> list["Doc"]:
-    """Parse each text on its own (one Doc per text, in order); entities=False skips the entity recogniser."""
+    """Parse each text on its own (one Doc per text, in order); entities=False skips the entity recogniser.
+
+    A large batch is shared with the helper process (`helper_share`): it parses the first part while this
+    process parses the rest, so a parse that is single-threaded uses a second core."""
     nlp = get_nlp()
     skip = [] if entities or "ner" not in nlp.pipe_names else ["ner"]  # per call: the shared pipeline is not changed
-    return list(nlp.pipe(texts, n_process=n_process, batch_size=batch_size, disable=skip))
+    cut = helper_share(len(texts)) if n_process == 1 else 0
+    pending = _helper_submit(texts[:cut], entities) if cut else None
+    if pending is None:
+        cut = 0
+    try:
+        local = list(nlp.pipe(texts[cut:], n_process=n_process, batch_size=batch_size, disable=skip))
+    except BaseException:
+        if pending is not None:
+            _helper_stop()  # its answer would be read by nobody: start afresh next time
+        raise
+    if pending is None:
+        return local
+    try:
+        from spacy.tokens import DocBin
+
+        remote = list(DocBin().from_bytes(pending.result()).get_docs(nlp.vocab))
+    except Exception:  # the helper died or was stopped: parse its part here, nothing is lost
+        _helper_stop()
+        remote = list(nlp.pipe(texts[:cut], batch_size=batch_size, disable=skip))
+    return remote + local
+
+
+# --------------------------------------------------------------------------------------- helper process
+#: Below this many texts the helper is not worth the round trip. CLAIMS_PARSE_HELPER=0 switches it off.
+HELPER_MIN = 120
+#: The helper's part of a batch: a little under half, since it also serialises what it parsed.
+HELPER_FRACTION = 0.45
+#: What a parsed Doc carries back from the helper: everything attribution reads.
+DOC_ATTRS = ["ORTH", "NORM", "TAG", "POS", "MORPH", "LEMMA", "HEAD", "DEP", "SENT_START", "ENT_IOB", "ENT_TYPE",
+             "SPACY"]
+
+
+class _Helper:
+    """A second Python process (`python -m claims.nlp`) with its own spaCy, fed over a pipe.
+
+    Plain subprocess and pickle, not multiprocessing: a forked child would inherit torch's threads (or a
+    Streamlit server's), a spawned one would import the caller's main module again."""
+
+    def __init__(self):
+        import subprocess
+        import sys
+
+        self.proc = subprocess.Popen([sys.executable, "-m", "claims.nlp"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.lock = threading.Lock()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def send(self, texts: list[str], entities: bool) -> None:
+        _write(self.proc.stdin, (texts, entities))
+
+    def receive(self) -> bytes:
+        return _read(self.proc.stdout)
+
+    def stop(self) -> None:
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except Exception:
+            self.proc.kill()
+
+
+_helper: _Helper | None = None
+_helper_lock = threading.Lock()
+
+
+def helper_share(n_texts: int) -> int:
+    """How many of `n_texts` the helper process parses: none for small batches, on one core, or when
+    CLAIMS_PARSE_HELPER=0; else a little under half."""
+    if os.environ.get("CLAIMS_PARSE_HELPER", "1").strip().lower() in ("0", "false", "no", "off"):
+        return 0
+    if n_texts < HELPER_MIN or (os.cpu_count() or 1) < 2:
+        return 0
+    return int(n_texts * HELPER_FRACTION)
+
+
+def start_helper(n_texts: int = HELPER_MIN) -> None:
+    """Start the helper now if a batch of `n_texts` would use it: it loads spaCy (a second or two) while this
+    process does other work. Cheap when it is running already."""
+    if helper_share(n_texts):
+        _get_helper()
+
+
+def _get_helper() -> _Helper | None:
+    global _helper
+    with _helper_lock:
+        if _helper is not None and not _helper.alive():
+            _helper = None
+        if _helper is None:
+            try:
+                _helper = _Helper()
+            except OSError:  # no process could be started: everything is parsed here
+                return None
+            atexit.register(_helper.stop)
+        return _helper
+
+
+def _helper_submit(texts: list[str], entities: bool):
+    """Send texts to the helper; returns something with .result() -> DocBin bytes, or None (then parse here)."""
+    helper = _get_helper()
+    if helper is None or not helper.lock.acquire(blocking=False):  # busy with another thread's batch
+        return None
+    try:
+        helper.send(texts, entities)
+    except Exception:
+        helper.lock.release()
+        _helper_stop()
+        return None
+
+    class Pending:
+        def result(self) -> bytes:
+            try:
+                return helper.receive()
+            finally:
+                helper.lock.release()
+
+    return Pending()
+
+
+def _helper_stop() -> None:
+    global _helper
+    with _helper_lock:
+        helper, _helper = _helper, None
+    if helper is not None:
+        helper.proc.kill()
+
+
+def _write(stream, obj) -> None:
+    import pickle
+
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(len(data).to_bytes(8, "little") + data)
+    stream.flush()
+
+
+def _read(stream):
+    import pickle
+
+    head = stream.read(8)
+    if len(head) < 8:
+        raise EOFError("the parse helper closed its pipe")
+    size = int.from_bytes(head, "little")
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("the parse helper closed its pipe")
+    return pickle.loads(data)
+
+
+def _serve() -> None:
+    """The helper's loop: (texts, entities) in, DocBin bytes out, until stdin closes."""
+    import sys
+
+    from spacy.tokens import DocBin
+
+    stdin = sys.stdin.buffer
+    stdout = os.fdopen(os.dup(1), "wb")  # the answers' own copy of stdout; a stray print goes to stderr instead
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    nlp = get_nlp()
+    while True:
+        try:
+            texts, entities = _read(stdin)
+        except EOFError:
+            return
+        skip = [] if entities or "ner" not in nlp.pipe_names else ["ner"]
+        docs = nlp.pipe(texts, batch_size=256, disable=skip)
+        _write(stdout, DocBin(attrs=DOC_ATTRS, docs=docs).to_bytes())
+
+
+if __name__ == "__main__":
+    _serve()

@@ -72,6 +72,10 @@ class Pipeline:
         per_doc = [sents for sents, _ in split]
         flat = [(d, s) for d, sents in enumerate(per_doc) for s in sents if s.kind != "furniture"]
         texts = [s.text for _, s in flat]
+        if self.attribution and texts:
+            from . import nlp as nlp_mod
+
+            nlp_mod.start_helper(len(texts))  # a large batch: the parse helper loads spaCy while we embed
         if texts and getattr(self.detector, "wants_states", False) and hasattr(self.embedder, "encode_with_states"):
             # one forward pass: the search vectors and the hidden states the fine-tuned detector starts from
             vectors, states = self.embedder.encode_with_states(texts, batch_size=self.batch_size)

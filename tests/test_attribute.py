@@ -497,3 +497,56 @@ def test_the_faster_attribute_ruler_sets_what_spacys_own_sets():
         return [(t.text, t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_, t.head.i, t.ent_type_) for t in doc]
 
     assert [attrs(d) for d in nlp_module.parse(texts)] == [attrs(d) for d in stock.pipe(texts)]
+
+
+# ---- The parse helper: a second process parses part of a large batch ---------------------------------
+
+
+def _doc_view(doc):
+    return (doc.text, [(t.tag_, t.pos_, t.dep_, t.head.i, t.lemma_, t.ent_type_, t.is_sent_start, t.whitespace_)
+                       for t in doc], [(e.text, e.label_) for e in doc.ents])
+
+
+HELPER_TEXTS = [f"Mayor Ana Ruiz said on day {i} that the bridge would reopen." if i % 3 == 0 else
+                f"“Every bed is full,” Dr. Okafor told {i} reporters." if i % 3 == 1 else
+                f"According to the U.S. Department of Justice, {i} people were charged." for i in range(150)]
+
+
+@pytest.mark.slow
+def test_the_helper_parses_exactly_what_this_process_would(monkeypatch):
+    monkeypatch.setenv("CLAIMS_PARSE_HELPER", "1")
+    assert nlp_module.helper_share(len(HELPER_TEXTS)) > 0
+    here = [_doc_view(d) for d in nlp_module.get_nlp().pipe(HELPER_TEXTS)]
+    shared = nlp_module.parse(HELPER_TEXTS)
+    assert nlp_module._helper is not None and nlp_module._helper.alive()  # it did take part
+    assert [_doc_view(d) for d in shared] == here
+    plain = nlp_module.parse(HELPER_TEXTS, entities=False)
+    assert all(not d.ents for d in plain) and [len(d) for d in plain] == [len(d) for d in shared]
+
+
+@pytest.mark.slow
+def test_a_helper_that_died_costs_nothing_but_time(monkeypatch):
+    monkeypatch.setenv("CLAIMS_PARSE_HELPER", "1")
+    expected = [_doc_view(d) for d in nlp_module.parse(HELPER_TEXTS)]
+    nlp_module._helper.proc.kill()  # killed between batches
+    nlp_module._helper.proc.wait()
+    assert [_doc_view(d) for d in nlp_module.parse(HELPER_TEXTS)] == expected  # a new one is started
+    helper = nlp_module._get_helper()
+    pending = nlp_module._helper_submit(HELPER_TEXTS[:10], True)
+    helper.proc.kill()  # killed while it holds a batch: that part is parsed here instead
+    helper.proc.wait()
+    assert pending is not None
+    with pytest.raises(Exception):
+        pending.result()
+    assert [_doc_view(d) for d in nlp_module.parse(HELPER_TEXTS)] == expected
+
+
+def test_small_batches_one_core_or_the_setting_keep_the_parse_here(monkeypatch):
+    monkeypatch.setenv("CLAIMS_PARSE_HELPER", "1")
+    assert nlp_module.helper_share(nlp_module.HELPER_MIN - 1) == 0
+    assert 0 < nlp_module.helper_share(1000) < 500
+    monkeypatch.setenv("CLAIMS_PARSE_HELPER", "0")
+    assert nlp_module.helper_share(1000) == 0
+    monkeypatch.setenv("CLAIMS_PARSE_HELPER", "1")
+    monkeypatch.setattr(nlp_module.os, "cpu_count", lambda: 1)
+    assert nlp_module.helper_share(1000) == 0
