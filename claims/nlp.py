@@ -172,6 +172,8 @@ class _Helper:
 
 _helper: _Helper | None = None
 _helper_lock = threading.Lock()
+_helper_failures = 0
+MAX_HELPER_FAILURES = 3
 
 
 def helper_share(n_texts: int) -> int:
@@ -179,7 +181,7 @@ def helper_share(n_texts: int) -> int:
     CLAIMS_PARSE_HELPER=0; else a little under half."""
     if os.environ.get("CLAIMS_PARSE_HELPER", "1").strip().lower() in ("0", "false", "no", "off"):
         return 0
-    if n_texts < HELPER_MIN or (os.cpu_count() or 1) < 2:
+    if n_texts < HELPER_MIN or (os.cpu_count() or 1) < 2 or _helper_failures >= MAX_HELPER_FAILURES:
         return 0
     return int(n_texts * HELPER_FRACTION)
 
@@ -228,9 +230,11 @@ def _helper_submit(texts: list[str], entities: bool):
 
 
 def _helper_stop() -> None:
-    global _helper
+    """Kill the helper after a failure; after three, this process parses everything itself from then on."""
+    global _helper, _helper_failures
     with _helper_lock:
         helper, _helper = _helper, None
+        _helper_failures += 1
     if helper is not None:
         helper.proc.kill()
 

@@ -541,6 +541,14 @@ def test_a_helper_that_died_costs_nothing_but_time(monkeypatch):
     assert [_doc_view(d) for d in nlp_module.parse(HELPER_TEXTS)] == expected
 
 
+def test_a_helper_that_keeps_failing_is_given_up(monkeypatch):
+    monkeypatch.setenv("CLAIMS_PARSE_HELPER", "1")
+    monkeypatch.setattr(nlp_module, "_helper_failures", nlp_module.MAX_HELPER_FAILURES - 1)
+    assert nlp_module.helper_share(1000) > 0
+    nlp_module._helper_stop()  # one more failure
+    assert nlp_module.helper_share(1000) == 0 and nlp_module._helper is None
+
+
 def test_small_batches_one_core_or_the_setting_keep_the_parse_here(monkeypatch):
     monkeypatch.setenv("CLAIMS_PARSE_HELPER", "1")
     assert nlp_module.helper_share(nlp_module.HELPER_MIN - 1) == 0
