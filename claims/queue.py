@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from .errors import InputError, NoArticles
+from .errors import InputError
 from .jsonl import json_lines
-from .readers import ARTICLE_SUFFIXES, Article, decode, is_url, read_feed, read_path, read_url
+from .readers import Article, article_files, decode, is_url, read_feed, read_path, read_url
 from .settings import Settings
 
 KINDS = ("path", "url", "article")
@@ -36,18 +36,8 @@ def plan(targets: Iterable[str], settings: Settings) -> list[tuple[str, str, str
         if is_url(target):
             out.append(("url", _check_url(target), ""))
             continue
-        path = Path(target)
-        if not path.exists():
-            raise InputError(f"{path} does not exist: check the path")
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
-            if not files:
-                raise NoArticles(f"{path} holds no articles: put .txt, .md, .html or .jsonl files in it")
-            for f in files:
-                out.extend(_file_jobs(f, settings))
-        else:
-            out.extend(_file_jobs(path, settings))
+        for f in article_files(Path(target)):
+            out.extend(_file_jobs(f, settings))
     return out
 
 

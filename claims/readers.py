@@ -94,15 +94,24 @@ def read_bytes(data: bytes, name: str, *, origin: str = "", suffix: str = "", se
     return [Article(name=name, text=text, origin=origin, is_html=is_html)]
 
 
-def read_path(path: Path, settings: Settings) -> list[Article]:
+def article_files(path: Path) -> list[Path]:
+    """The article files a path names: itself, or every article file under a folder (hidden ones left out),
+    sorted; raises InputError when it does not exist, NoArticles for a folder without articles."""
     if not path.exists():
         raise InputError(f"{path} does not exist: check the path")
+    if not path.is_dir():
+        return [path]
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+                   and not any(part.startswith(".") for part in p.relative_to(path).parts))
+    if not files:
+        raise NoArticles(f"{path} holds no articles: put .txt, .md, .html or .jsonl files in it")
+    return files
+
+
+def read_path(path: Path, settings: Settings) -> list[Article]:
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-                       and not any(part.startswith(".") for part in p.relative_to(path).parts))
-        if not files:
-            raise NoArticles(f"{path} holds no articles: put .txt, .md, .html or .jsonl files in it")
-        return [a for f in files for a in read_path(f, settings)]
+        return [a for f in article_files(path) for a in read_path(f, settings)]
+    article_files(path)  # a clear error for a path that does not exist
     _check_size(path.stat().st_size, str(path), settings.max_bytes)
     return read_bytes(path.read_bytes(), str(path), origin=str(path.resolve()), suffix=path.suffix.lower(),
                       settings=settings)
