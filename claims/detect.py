@@ -37,6 +37,18 @@ MAX_REASONS = 3
 SEMANTIC = "semantic"
 
 
+def read_weights(path, default, reader, missing: str):
+    """reader(binary file) on `path`, or on the packaged `default` (a Traversable) when path is None; a missing
+    packaged file raises FileNotFoundError(missing), which says how to train it."""
+    if path is None:
+        if not default.is_file():
+            raise FileNotFoundError(missing)
+        with default.open("rb") as fh:
+            return reader(fh)
+    with open(path, "rb") as fh:
+        return reader(fh)
+
+
 def default_path():
     """The shipped weights, `claims/data/detector.npz` (a Traversable; use it with np.load/open)."""
     return resources.files("claims").joinpath("data", "detector.npz")
@@ -113,18 +125,10 @@ class Detector:
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Detector":
         """Load weights from an .npz file; by default the shipped `claims/data/detector.npz`."""
-        if path is None:
-            ref = default_path()
-            if not ref.is_file():
-                raise FileNotFoundError(
-                    "claims/data/detector.npz is missing; train it with "
-                    "`python -m claims.train_detect --data <ct24_english.tsv> --extra samples/gold "
-                    "--out claims/data/detector.npz`"
-                )
-            with ref.open("rb") as fh:
-                return cls._from_npz(fh)
-        with open(path, "rb") as fh:
-            return cls._from_npz(fh)
+        return read_weights(path, default_path(), cls._from_npz,
+                            "claims/data/detector.npz is missing; train it with `python -m claims.train_detect "
+                            "--data <ct24_english.tsv> --extra samples/gold --recipe frozen "
+                            "--out claims/data/detector.npz`")
 
     @classmethod
     def _from_npz(cls, fh) -> "Detector":

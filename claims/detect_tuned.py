@@ -26,7 +26,7 @@ import numpy as np
 
 from claims import features as _features
 from claims.claim_types import classify
-from claims.detect import DEFAULT_MODEL_NAME, reasons_from_terms
+from claims.detect import DEFAULT_MODEL_NAME, read_weights, reasons_from_terms
 from claims.types import NOT_A_CLAIM, Score
 
 DIM = 384
@@ -209,14 +209,8 @@ class TunedDetector:
     @classmethod
     def load(cls, path: str | Path | None = None) -> "TunedDetector":
         """Load weights from an .npz file; by default the shipped `claims/data/detector_tuned.npz`."""
-        if path is None:
-            ref = default_path()
-            if not ref.is_file():
-                raise FileNotFoundError(f"claims/data/detector_tuned.npz is missing; {RETRAIN}")
-            with ref.open("rb") as fh:
-                return cls._from_npz(fh)
-        with open(path, "rb") as fh:
-            return cls._from_npz(fh)
+        return read_weights(path, default_path(), cls._from_npz,
+                            f"claims/data/detector_tuned.npz is missing; {RETRAIN}")
 
     @classmethod
     def _from_npz(cls, fh) -> "TunedDetector":
