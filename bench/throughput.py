@@ -68,8 +68,8 @@ def main() -> None:
     parsed = parse_where_needed(texts)
     body = [s for s in sents if s.kind != "furniture"]
     t_attr = timed(lambda: attribute(body, parsed), args.runs)
-    if getattr(bench.detector, "wants_states", False):  # the fine-tuned detector reads the pass's layer-4 states
-        vecs, states = bench.embedder.encode_with_states(texts)
+    if getattr(bench.detector, "wants_states", False):  # the fine-tuned detector reads the pass's layer-2 states
+        vecs, states = bench.embedder.encode_with_states(texts, layer=getattr(bench.detector, "layer_from", 2))
         t_detect = timed(lambda: bench.detector.score(texts, vecs, states=states), args.runs)
     else:
         vecs = bench.embedder.encode(texts)

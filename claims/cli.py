@@ -58,8 +58,10 @@ def main():
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--lines", is_flag=True, help="Each non-empty line is one sentence; no cleaning or splitting.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
+@click.option("--genre", type=click.Choice(["article", "transcript"]), default="article", show_default=True,
+              help="transcript: a debate or speech, scored with the detector's transcript threshold.")
 @handles_errors
-def extract(paths, lines, fmt):
+def extract(paths, lines, fmt, genre):
     """Score every sentence of articles for check-worthiness and attribution; no database.
 
     One JSON object per sentence, in document order. PATH is a file, a folder, a URL or - for stdin.
@@ -67,7 +69,7 @@ def extract(paths, lines, fmt):
     Example: claims extract article.txt --format table
     """
     bench = _bench()
-    rows = bench.extract(paths, lines=lines)
+    rows = bench.extract(paths, lines=lines, genre=genre)
     if fmt == "jsonl":
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -84,10 +86,12 @@ def extract(paths, lines, fmt):
 
 @main.command()
 @click.argument("targets", nargs=-1, required=True)
+@click.option("--genre", type=click.Choice(["article", "transcript"]), default="article", show_default=True,
+              help="transcript: a debate or speech, scored with the detector's transcript threshold.")
 @db_option
 @home_option
 @handles_errors
-def ingest(targets, db, home):
+def ingest(targets, genre, db, home):
     """Store articles (files, folders, JSONL feeds, URLs, - for stdin) and everything derived from them.
 
     Every input is read and checked first: if one is bad, nothing is stored. The same content twice is
@@ -98,7 +102,7 @@ def ingest(targets, db, home):
     bench = _bench(db, home)
     articles = bench.read(targets)
     with _bar(len(articles), "ingest") as bar:
-        report = bench.ingest_articles(articles, progress=bar.update)
+        report = bench.ingest_articles(articles, progress=bar.update, genre=genre)
     click.echo(report.summary())
     if report.document_ids and report.claims:
         _match(bench, report.claims, document_ids=report.document_ids)
@@ -349,10 +353,12 @@ def eval_group():
                    "fresh (21-25) or all.")
 @click.option("--articles", "articles", type=click.Path(exists=True, file_okay=False), default=None,
               help="With gold files: the folder of <name>.txt articles (default: articles/ next to the gold folder).")
+@click.option("--genre", type=click.Choice(["article", "transcript"]), default=None,
+              help="Which detector threshold applies (default: transcript for a TSV, article for gold files).")
 @click.option("--json-out", "json_out", type=click.Path(dir_okay=False), default=None,
               help="Also write the full result (with the errors) as JSON here.")
 @handles_errors
-def eval_detect(data, split, articles, json_out):
+def eval_detect(data, split, articles, genre, json_out):
     """Precision, recall, F1 and average precision of the check-worthiness detector on labelled sentences.
 
     Gold articles go through the whole pipeline (furniture included); TSV rows are scored one per line.
@@ -362,7 +368,8 @@ def eval_detect(data, split, articles, json_out):
     from .eval_detect import evaluate_detect, format_report
 
     bench = _bench()
-    result = evaluate_detect(data, embedder=bench.embedder, detector=bench.detector, split=split, articles=articles)
+    result = evaluate_detect(data, embedder=bench.embedder, detector=bench.detector, split=split, articles=articles,
+                             genre=genre)
     click.echo(format_report(result))
     if json_out:
         Path(json_out).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

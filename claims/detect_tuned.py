@@ -1,19 +1,24 @@
-"""Check-worthiness detector, fine-tuned: a trained copy of MiniLM's top two layers over its shared lower layers.
+"""Check-worthiness detector, fine-tuned: a trained copy of MiniLM's top four layers over its shared lower layers.
 
-    h4      = layer-4 hidden states of the unmodified all-MiniLM-L6-v2 (the pass that also gives the
+    h2      = layer-2 hidden states of the unmodified all-MiniLM-L6-v2 (the pass that also gives the
               search embedding; `MiniLMEmbedder.encode_with_states`), first `max_tokens` tokens
-    pooled  = mean over tokens of top2(h4)       (two BERT layers, initialised from layers 5 and 6)
+    pooled  = mean over tokens of top4(h2)       (four BERT layers, initialised from layers 3 to 6)
     logit   = bias + w_sem . pooled + w_lex . (f - feat_mean) / feat_std
-    score   = sigmoid(logit);  is_claim = score >= threshold
+    score   = sigmoid(logit);  is_claim = score >= threshold_for(genre)
+
+Two thresholds, both picked from out-of-fold scores when training (never from dev-test): `threshold` for
+news articles (the default genre) and `threshold_transcript` for debate and speech transcripts, whose
+sentences are shorter and less often check-worthy than an article's, so the same score means something else.
 
 The search embedding stays the plain model's: only this detector's own copy of the top layers was
 trained. The lexical features (`claims.features`) enter linearly, so each one's share of the logit
 is exact and can be shown as a reason; "semantic" is the pooled term measured from the average
 training sentence (w_sem . pooled - sem_offset), as in `claims.detect`.
 
-Weights: plain arrays in `claims/data/detector_tuned.npz` (float16 layers, no pickle), written by
-`python -m claims.train_detect`. Nothing is loaded at import time; torch is imported on first use.
-Given no layer-4 states (an embedder other than MiniLM, say), the detector computes them itself with
+Weights: plain arrays in `claims/data/detector_tuned.npz` (no pickle), written by `python -m claims.train_detect`:
+the layers' weight matrices in int8 with one float32 scale per output row (`int8_rows`), everything else in
+float16 or float32. Training measures the model after this rounding, so the figures are the shipped file's. Nothing is loaded at import time; torch is imported on first use.
+Given no layer-2 states (an embedder other than MiniLM, say), the detector computes them itself with
 the process's shared MiniLM (`claims.embed.get_embedder`).
 """
 from __future__ import annotations
@@ -33,9 +38,10 @@ DIM = 384
 FF = 1536
 HEADS = 12
 LN_EPS = 1e-12
-LAYER_FROM = 4  # the detector starts from the output of layer 4 (of 6)
+LAYER_FROM = 2  # the detector starts from the output of layer 2 (of 6)
 MAX_TOKENS = 64
-N_LAYERS = 2
+N_LAYERS = 4
+GENRES = ("article", "transcript")
 #: one BERT layer's parameters: our short name, the Hugging Face name, the shape
 LAYER_PARAMS = (
     ("q_w", "attention.self.query.weight", (DIM, DIM)),
@@ -62,6 +68,26 @@ RETRAIN = ("retrain with `python -m claims.train_detect --data <ct24_english.tsv
 def default_path():
     """The shipped weights, `claims/data/detector_tuned.npz` (a Traversable)."""
     return resources.files("claims").joinpath("data", "detector_tuned.npz")
+
+
+def int8_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A weight matrix as int8 values and one float32 scale per row: w ~= q * scale[:, None]."""
+    w = np.asarray(w, dtype=np.float32)
+    scale = np.abs(w).max(axis=1) / 127.0
+    scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
+    return np.clip(np.rint(w / scale[:, None]), -127, 127).astype(np.int8), scale
+
+
+def as_shipped(layers: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The layers as the saved file gives them back (float32): matrices through int8, vectors through float16."""
+    out = {}
+    for k, v in layers.items():
+        if np.ndim(v) == 2:
+            q, scale = int8_rows(v)
+            out[k] = q.astype(np.float32) * scale[:, None]
+        else:
+            out[k] = np.asarray(v, dtype=np.float16).astype(np.float32)
+    return out
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -101,7 +127,7 @@ def build_top(n_layers: int = N_LAYERS, dropout: float = 0.1):
             self.layers = torch.nn.ModuleList(Layer() for _ in range(n_layers))
 
         def forward(self, h, mask):
-            """Mean-pooled output of the layers for layer-4 states `h` (b, t, DIM) and a 0/1 `mask` (b, t)."""
+            """Mean-pooled output of the layers for layer-2 states `h` (b, t, DIM) and a 0/1 `mask` (b, t)."""
             m = mask.to(h.dtype)
             bias = ((1.0 - m) * torch.finfo(h.dtype).min)[:, None, None, :]
             for layer in self.layers:
@@ -138,7 +164,7 @@ def arrays_from_top(top) -> dict[str, np.ndarray]:
 
 
 def pretrained_layers(auto_model) -> dict[str, np.ndarray]:
-    """Layers 5 and 6 of a Hugging Face MiniLM (`BertModel`) as our arrays: the starting point."""
+    """Layers 3 to 6 of a Hugging Face MiniLM (`BertModel`) as our arrays: the starting point."""
     sd = auto_model.state_dict()
     out = {}
     for li in range(N_LAYERS):
@@ -160,14 +186,15 @@ def pad_states(states: list[np.ndarray], dtype=np.float32) -> tuple[np.ndarray, 
 
 
 class TunedDetector:
-    """Scores sentences for check-worthiness from MiniLM's layer-4 states and their text."""
+    """Scores sentences for check-worthiness from MiniLM's layer-2 states and their text."""
 
     wants_states = True  # the pipeline passes `states=` from `encode_with_states`
+    layer_from = LAYER_FROM
 
     def __init__(self, layers: dict[str, np.ndarray], head_w, head_b: float, feat_weights, feat_mean, feat_std,
                  threshold: float, feat_names=_features.FEATURE_NAMES, model_name: str = DEFAULT_MODEL_NAME,
                  sem_offset: float = 0.0, max_tokens: int = MAX_TOKENS, meta: dict | None = None,
-                 bf16: bool = False) -> None:
+                 bf16: bool = False, threshold_transcript: float | None = None) -> None:
         for li in range(N_LAYERS):
             for short, _, shape in LAYER_PARAMS:
                 key = f"layer{li}.{short}"
@@ -176,7 +203,7 @@ class TunedDetector:
                 got = tuple(np.shape(layers[key]))
                 if got != shape:
                     raise ValueError(f"detector weights: {key} has shape {got}, expected {shape} "
-                                     f"(two MiniLM layers of width {DIM}); {RETRAIN}")
+                                     f"({N_LAYERS} MiniLM layers of width {DIM}); {RETRAIN}")
         self.layers = {k: np.asarray(v) for k, v in layers.items()}
         self.head_w = np.asarray(head_w, dtype=np.float64).reshape(-1)
         if self.head_w.shape != (DIM,):
@@ -195,8 +222,10 @@ class TunedDetector:
             raise ValueError("these detector weights were trained on other lexical features than claims.features "
                              f"defines now; {RETRAIN}")
         self.threshold = float(threshold)
-        if not 0.0 <= self.threshold <= 1.0:
-            raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
+        self.threshold_transcript = self.threshold if threshold_transcript is None else float(threshold_transcript)
+        for t in (self.threshold, self.threshold_transcript):
+            if not 0.0 <= t <= 1.0:
+                raise ValueError(f"threshold must be in [0, 1], got {t}")
         self.model_name = str(model_name)
         self.sem_offset = float(sem_offset)
         self.max_tokens = int(max_tokens)
@@ -224,23 +253,37 @@ class TunedDetector:
         if int(a["layer_from"]) != LAYER_FROM:
             raise ValueError(f"detector file starts from layer {int(a['layer_from'])}, this code from {LAYER_FROM}; "
                              f"{RETRAIN}")
+        layers = {}
+        for k, v in a.items():
+            if not (k.startswith("layer") and "." in k) or k.endswith(".scale"):
+                continue
+            scale = a.get(k + ".scale")
+            layers[k] = (v.astype(np.float32) * scale[:, None]) if scale is not None else v.astype(np.float32)
         return cls(
-            layers={k: v for k, v in a.items() if k.startswith("layer") and "." in k},
+            layers=layers,
             head_w=a["head_w"], head_b=float(a["head_b"]), feat_weights=a["feat_weights"],
             feat_mean=a["feat_mean"], feat_std=a["feat_std"], threshold=float(a["threshold"]),
             feat_names=[str(n) for n in a["feat_names"]], model_name=str(a["model_name"]),
             sem_offset=float(a.get("sem_offset", 0.0)), max_tokens=int(a["max_tokens"]),
             meta=json.loads(str(a["meta"])) if "meta" in a else {},
+            threshold_transcript=float(a["threshold_transcript"]) if "threshold_transcript" in a else None,
         )
 
     def save(self, path: str | Path) -> None:
-        """Write the weights as plain arrays: the layers in float16, the rest in float32/float64."""
+        """Write the weights as plain arrays: the layers' matrices in int8 with per-row scales, their vectors in
+        float16, the rest in float32/float64."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        layers = {}
+        for k, v in self.layers.items():
+            if np.ndim(v) == 2:
+                layers[k], layers[k + ".scale"] = int8_rows(v)
+            else:
+                layers[k] = np.asarray(v, dtype=np.float16)
         with open(path, "wb") as fh:
             np.savez_compressed(
                 fh,
-                **{k: np.asarray(v, dtype=np.float16) for k, v in self.layers.items()},
+                **layers, threshold_transcript=np.float64(self.threshold_transcript),
                 head_w=self.head_w.astype(np.float32), head_b=np.float64(self.head_b),
                 feat_weights=self.feat_weights.astype(np.float32), feat_mean=self.feat_mean.astype(np.float32),
                 feat_std=self.feat_std.astype(np.float32), feat_names=np.array(self.feat_names, dtype=str),
@@ -251,7 +294,7 @@ class TunedDetector:
 
     # ----------------------------------------------------------------------------------- scoring
     def top(self):
-        """The torch module of the two layers (built on first use, eval mode)."""
+        """The torch module of the top layers (built on first use, eval mode)."""
         if self._top is None:
             top = build_top()
             top.load_state_dict(top_state_dict(self.layers))
@@ -260,7 +303,7 @@ class TunedDetector:
         return self._top
 
     def pooled(self, states: list[np.ndarray], batch_size: int = 64) -> np.ndarray:
-        """(n, DIM) mean-pooled top-layer outputs for per-sentence layer-4 states (len_i, DIM)."""
+        """(n, DIM) mean-pooled top-layer outputs for per-sentence layer-2 states (len_i, DIM)."""
         import torch
 
         out = np.zeros((len(states), DIM), dtype=np.float64)
@@ -277,12 +320,13 @@ class TunedDetector:
         if states is None:
             from claims.embed import get_embedder
 
-            _, states = get_embedder(self.model_name).encode_with_states(texts, max_tokens=self.max_tokens)
+            _, states = get_embedder(self.model_name).encode_with_states(texts, layer=LAYER_FROM,
+                                                                         max_tokens=self.max_tokens)
         if len(states) != len(texts):
-            raise ValueError(f"{len(texts)} texts but {len(states)} layer-4 states")
+            raise ValueError(f"{len(texts)} texts but {len(states)} layer-{LAYER_FROM} states")
         for s in states:
             if np.ndim(s) != 2 or np.shape(s)[1] != DIM:
-                raise ValueError(f"layer-4 states must be (tokens, {DIM}) per sentence; got {np.shape(s)}")
+                raise ValueError(f"layer-{LAYER_FROM} states must be (tokens, {DIM}) per sentence; got {np.shape(s)}")
         return states
 
     def _terms(self, texts: list[str], embeddings, states):
@@ -310,15 +354,25 @@ class TunedDetector:
         """Scores in [0, 1], one per sentence."""
         return _sigmoid(self.logits(texts, embeddings, states))
 
-    def score(self, texts: list[str], embeddings=None, states=None) -> list[Score]:
-        """One `Score` per sentence. `states`: per-sentence layer-4 states from
-        `MiniLMEmbedder.encode_with_states` (computed here when not given); `embeddings` are not needed."""
+    def threshold_for(self, genre: str | None = None) -> float:
+        """The threshold for a genre: "article" (the default) or "transcript"."""
+        if genre in (None, "article"):
+            return self.threshold
+        if genre == "transcript":
+            return self.threshold_transcript
+        raise ValueError(f"unknown genre {genre!r}: use one of {', '.join(GENRES)}")
+
+    def score(self, texts: list[str], embeddings=None, states=None, genre: str | None = None) -> list[Score]:
+        """One `Score` per sentence. `states`: per-sentence layer-2 states from
+        `MiniLMEmbedder.encode_with_states` (computed here when not given); `embeddings` are not needed.
+        `genre`: "article" (default) or "transcript", which picks the threshold (`threshold_for`)."""
+        threshold = self.threshold_for(genre)
         feats, raw, sem, lex = self._terms(texts, embeddings, states)
         probs = _sigmoid(self.head_b + sem + lex.sum(axis=1))
         out = []
         for i, text in enumerate(texts):
             p = float(probs[i])
-            is_claim = p >= self.threshold
+            is_claim = p >= threshold
             out.append(Score(
                 score=p, is_claim=is_claim, claim_type=classify(text, feats[i]) if is_claim else NOT_A_CLAIM,
                 reasons=reasons_from_terms(self.feat_names, raw[i], lex[i], float(sem[i]) - self.sem_offset, is_claim),

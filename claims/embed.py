@@ -53,7 +53,7 @@ class MiniLMEmbedder:
         dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(dim_of())
         # The hidden states of every layer come back with each forward pass (no extra work): the
-        # fine-tuned detector reads layer 4 of the pass that gives the search embedding.
+        # fine-tuned detector reads layer 2 of the pass that gives the search embedding.
         self._hf = getattr(self.model[0], "model", None) or self.model[0].auto_model
         self._hf.config.output_hidden_states = True
 
@@ -70,7 +70,7 @@ class MiniLMEmbedder:
         return np.asarray(vecs, dtype=np.float32)
 
     def encode_with_states(
-        self, texts: Sequence[str], batch_size: int = 32, layer: int = 4, max_tokens: int = 64
+        self, texts: Sequence[str], batch_size: int = 32, layer: int = 2, max_tokens: int = 64
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """`encode`'s vectors and, from the same forward pass, each text's hidden states after `layer`
         (a float32 (tokens, dim) array, its first `max_tokens` tokens; [CLS] included)."""

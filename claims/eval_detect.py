@@ -180,6 +180,7 @@ def evaluate_detect(
     split: str | None = None,
     articles: str | Path | None = None,
     max_errors: int = 50,
+    genre: str | None = None,
 ) -> dict:
     """Score the labelled sentences at `path` with the product's pipeline and measure the detector.
 
@@ -187,6 +188,8 @@ def evaluate_detect(
     split: for a TSV, only the rows of this split (e.g. "dev-test"); for a gold folder dev (01-12),
         heldout (13-20), fresh (21-25) or all.
     articles: for gold files, the folder of `<name>.txt` articles (default: ../articles next to them).
+    genre: which of the detector's thresholds applies: "transcript" for a TSV (CT24 is debate transcripts)
+        and "article" for gold files, unless given.
     """
     from .pipeline import Pipeline
 
@@ -194,19 +197,23 @@ def evaluate_detect(
     if not path.exists():
         raise NoGold(f"{path} does not exist: give a CT24 TSV, a gold .jsonl file or a folder of them")
     pipeline = Pipeline(embedder=embedder, detector=detector, attribution=False)
-    if path.is_file() and path.suffix.lower() != ".jsonl":
-        result = _evaluate_tsv(path, pipeline, split, max_errors)
+    tsv = path.is_file() and path.suffix.lower() != ".jsonl"
+    genre = genre or ("transcript" if tsv else "article")
+    if tsv:
+        result = _evaluate_tsv(path, pipeline, split, max_errors, genre)
     else:
-        result = _evaluate_gold(path, pipeline, split, articles, max_errors)
-    threshold = getattr(detector, "threshold", None)
+        result = _evaluate_gold(path, pipeline, split, articles, max_errors, genre)
+    threshold_for = getattr(detector, "threshold_for", None)
+    threshold = threshold_for(genre) if threshold_for else getattr(detector, "threshold", None)
     result["threshold"] = None if threshold is None else round(float(threshold), 4)
+    result["genre"] = genre
     return result
 
 
-def _evaluate_tsv(path: Path, pipeline, split: str | None, max_errors: int) -> dict:
+def _evaluate_tsv(path: Path, pipeline, split: str | None, max_errors: int, genre: str | None = None) -> dict:
     texts, labels = read_ct24(path, split)
     # One document per row in line mode: exactly `claims extract --lines`, and alignment is trivial.
-    docs = pipeline.run([(str(i), t) for i, t in enumerate(texts)], lines=True)
+    docs = pipeline.run([(str(i), t) for i, t in enumerate(texts)], lines=True, genre=genre)
     scores, predicted, unscored = [], [], 0
     for doc in docs:
         if not doc.results:  # an empty line: nothing to score
@@ -234,11 +241,11 @@ def load_articles(gold: dict[str, list[dict]], folder: str | Path) -> list[tuple
     return docs
 
 
-def score_gold(gold: dict[str, list[dict]], docs: list[tuple[str, str]], pipeline) -> list[dict]:
+def score_gold(gold: dict[str, list[dict]], docs: list[tuple[str, str]], pipeline, genre: str | None = None) -> list[dict]:
     """One record per gold row: its label and what the pipeline made of the overlapping sentences
     (`score`: the highest, `predicted`: any is a claim, `match`: exact, split_or_merged or missing)."""
     out = []
-    for (name, text), ex in zip(docs, pipeline.run(docs)):
+    for (name, text), ex in zip(docs, pipeline.run(docs, genre=genre)):
         rows = gold[name]
         spans = gold_spans(text, rows, name)
         matched = align(spans, [(r.sentence.start, r.sentence.end) for r in ex.results])
@@ -298,10 +305,11 @@ def summarize_gold(rows: list[dict], max_errors: int = 50) -> dict:
     return result
 
 
-def _evaluate_gold(path: Path, pipeline, split: str | None, articles: str | Path | None, max_errors: int) -> dict:
+def _evaluate_gold(path: Path, pipeline, split: str | None, articles: str | Path | None, max_errors: int,
+                   genre: str | None = None) -> dict:
     gold = read_gold(path, split)
     folder = Path(articles) if articles is not None else (path if path.is_dir() else path.parent).parent / "articles"
-    rows = score_gold(gold, load_articles(gold, folder), pipeline)
+    rows = score_gold(gold, load_articles(gold, folder), pipeline, genre=genre)
     result = {"data": str(path), "format": "gold", "split": split, "documents": len(gold), "articles": list(gold)}
     summary = summarize_gold(rows, max_errors)
     errors = summary.pop("errors")
@@ -342,7 +350,8 @@ def format_report(result: dict) -> str:
     lines = [
         f"data          {what}",
         f"sentences     {result['n']} ({result['label_rate']:.1%} labelled claims, "
-        f"{result['positive_rate']:.1%} predicted) at threshold {result['threshold']}",
+        f"{result['positive_rate']:.1%} predicted) at threshold {result['threshold']}"
+        + (f" ({result['genre']})" if result.get("genre") else ""),
         f"precision     {result['precision']:.3f}",
         f"recall        {result['recall']:.3f}",
         f"F1            {result['f1']:.3f}",

@@ -65,9 +65,17 @@ class Pipeline:
         docs: Sequence[tuple[str, str]],
         *,
         lines: bool = False,
+        genre: str | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> list[Extracted]:
-        """Run every stage over (name, text) pairs, batching the models across documents."""
+        """Run every stage over (name, text) pairs, batching the models across documents.
+
+        `genre`: "article" (the default) or "transcript" (a debate or speech), for a detector with a
+        threshold per genre; a detector without one ignores it."""
+        if genre not in (None, "article", "transcript"):
+            raise ValueError(f"unknown genre {genre!r}: use article or transcript")
+        # only a detector with a threshold per genre takes one (the frozen detector has a single threshold)
+        genre_kw = {"genre": genre} if genre == "transcript" and hasattr(self.detector, "threshold_for") else {}
         split = [self.sentences(text, lines=lines) for _, text in docs]
         per_doc = [sents for sents, _ in split]
         flat = [(d, s) for d, sents in enumerate(per_doc) for s in sents if s.kind != "furniture"]
@@ -78,12 +86,13 @@ class Pipeline:
             nlp_mod.start_helper(len(texts))  # a large batch: the parse helper loads spaCy while we embed
         if texts and getattr(self.detector, "wants_states", False) and hasattr(self.embedder, "encode_with_states"):
             # one forward pass: the search vectors and the hidden states the fine-tuned detector starts from
-            vectors, states = self.embedder.encode_with_states(texts, batch_size=self.batch_size)
-            scores = self.detector.score(texts, vectors, states=states)
+            vectors, states = self.embedder.encode_with_states(texts, batch_size=self.batch_size,
+                                                               layer=getattr(self.detector, "layer_from", 2))
+            scores = self.detector.score(texts, vectors, states=states, **genre_kw)
         else:
             vectors = self.embedder.encode(texts, batch_size=self.batch_size) if texts else np.zeros(
                 (0, self.embedder.dim), dtype=np.float32)
-            scores = self.detector.score(texts, vectors) if texts else []
+            scores = self.detector.score(texts, vectors, **genre_kw) if texts else []
         attributions: dict[tuple[int, int], tuple[Attribution, ...]] = {}
         if self.attribution and texts:
             from . import attribute as attribute_mod

@@ -187,18 +187,21 @@ class Workbench:
                        published=article.published)
 
     def extract(self, targets: Sequence[str], *, lines: bool = False, stdin=None,
-                progress: Progress | None = None) -> Iterator[dict]:
-        """One record per sentence, in document order (the `claims extract` contract)."""
+                progress: Progress | None = None, genre: str | None = None) -> Iterator[dict]:
+        """One record per sentence, in document order (the `claims extract` contract). `genre`: "article"
+        (default) or "transcript", which picks the detector's threshold."""
         articles = self.read(targets, stdin=stdin)
         for batch in _batches(articles, 16):
-            for doc in self.pipeline.run([(a.name, a.text) for a in batch], lines=lines, progress=progress):
+            for doc in self.pipeline.run([(a.name, a.text) for a in batch], lines=lines, genre=genre,
+                                         progress=progress):
                 for r in doc.results:
                     yield r.to_dict()
 
     # -- ingest --------------------------------------------------------------------------------------
-    def ingest(self, targets: Sequence[str], *, stdin=None, progress: Progress | None = None) -> IngestReport:
+    def ingest(self, targets: Sequence[str], *, stdin=None, progress: Progress | None = None,
+               genre: str | None = None) -> IngestReport:
         """Store articles and everything derived; the same content twice adds nothing."""
-        return self.ingest_articles(self.read(targets, stdin=stdin), progress=progress)
+        return self.ingest_articles(self.read(targets, stdin=stdin), progress=progress, genre=genre)
 
     def ingest_text(self, text: str, name: str = "pasted text", *, progress: Progress | None = None) -> IngestReport:
         from .readers import read_bytes
@@ -206,7 +209,9 @@ class Workbench:
         articles = [self._as_text(a) for a in read_bytes(text.encode("utf-8"), name, settings=self.settings)]
         return self.ingest_articles(articles, progress=progress)
 
-    def ingest_articles(self, articles: Iterable[Article], *, progress: Progress | None = None) -> IngestReport:
+    def ingest_articles(self, articles: Iterable[Article], *, progress: Progress | None = None,
+                        genre: str | None = None) -> IngestReport:
+        """Store new articles (`genre`: "article", the default, or "transcript": which detector threshold)."""
         report = IngestReport()
         fresh: dict[str, Article] = {}
         with self.session() as s:
@@ -222,7 +227,7 @@ class Workbench:
                     continue
                 fresh[h] = a
         for batch in _batches(list(fresh.items()), 16):
-            extracted = self.pipeline.run([(a.name, a.text) for _, a in batch])
+            extracted = self.pipeline.run([(a.name, a.text) for _, a in batch], genre=genre)
             for (h, a), doc in zip(batch, extracted):
                 self._store(h, a, doc, report)
                 if progress:

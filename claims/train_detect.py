@@ -4,7 +4,7 @@
     python -m claims.train_detect --recipe frozen --data ../shared/data/ct24/ct24_english.tsv \\
         --extra samples/gold --out claims/data/detector.npz
 
-`--recipe tuned` (the default) fine-tunes a copy of MiniLM's top two layers on the cached layer-4 states and
+`--recipe tuned` (the default) fine-tunes a copy of MiniLM's top four layers on the cached layer-2 states and
 writes `claims/data/detector_tuned.npz`: see `claims.train_tuned` for its method; it also prints a TF-IDF +
 logistic regression baseline under the same folds. `--recipe frozen` is the detector over the frozen
 embedding, described below, written to `claims/data/detector.npz`.
@@ -12,10 +12,11 @@ embedding, described below, written to `claims/data/detector.npz`.
 Data
     CT24 (CLEF 2024 CheckThat! task 1, English): train and dev are ClaimBuster (Arslan, Hassan, Li and
     Tremayne, ICWSM 2020; US presidential debates 1960-2016), dev-test comes from newer debates.
-    `--extra` is the samples' gold folder (samples/GUIDELINE.md): the body and headline rows of the
-    dev articles (01-12) are training data; furniture is left out (the pipeline never scores it).
-    The held-back articles (13-20) are never trained or tuned on: they are scored once, at the end,
-    by the shipped model, through the product's pipeline.
+    `--extra` is the samples' gold folder (samples/GUIDELINE.md): the body and headline rows of its
+    articles are training data; furniture is left out (the pipeline never scores it). Which articles:
+    `--news-articles all` (the default) puts all 25 in the folds, so every news figure is out of fold;
+    `dev` trains on 01-12 only and scores the held-back articles (13-20) once, at the end, with the
+    shipped model, through the product's pipeline.
 
 Method
 1. Embeddings: all-MiniLM-L6-v2, normalised, cached under /tmp/claims-cache (never in the repository).
@@ -282,7 +283,8 @@ def metrics(y, p, t) -> dict:
 class Data:
     """Everything the recipes share: CT24 splits, news rows and articles, embeddings, features, folds."""
 
-    def __init__(self, data_path, extra, articles, folds: int, cache_dir: Path, log, embed_fn=None):
+    def __init__(self, data_path, extra, articles, folds: int, cache_dir: Path, log, embed_fn=None,
+                 news_split: str = "dev"):
         t0 = time.perf_counter()
         ct = read_ct24(data_path)
         for split in ("train", "dev", "dev-test"):
@@ -303,9 +305,10 @@ class Data:
         news_texts, news_y, news_doc = [], [], []
         if extra:
             folder = Path(articles) if articles else Path(extra).parent / "articles"
-            self.gold = read_gold(extra, "dev")
+            # "dev": articles 01-12 train, 13-20 are held back; "all": every article is in the folds
+            self.gold = read_gold(extra, news_split if Path(extra).is_dir() else None)
             self.docs = load_articles(self.gold, folder)
-            self.heldout = read_gold(extra, "heldout") if Path(extra).is_dir() else {}
+            self.heldout = read_gold(extra, "heldout") if Path(extra).is_dir() and news_split == "dev" else {}
             self.heldout_docs = load_articles(self.heldout, folder) if self.heldout else []
             for i, (name, rows) in enumerate(self.gold.items()):
                 for r in rows:
@@ -320,7 +323,7 @@ class Data:
                           else np.zeros((0, 384)))
         self.embed_seconds = time.perf_counter() - t0
         log(f"data: CT24 train {len(self.y['train'])}, dev {len(self.y['dev'])}, dev-test {len(self.y['dev-test'])}; "
-            f"news {len(news_texts)} rows from {len(self.gold)} dev articles, {len(self.heldout)} held back; "
+            f"news {len(news_texts)} rows from {len(self.gold)} articles in the folds, {len(self.heldout)} held back; "
             f"embeddings in {self.embed_seconds:.0f}s (cache {cache_dir})")
 
         t1 = time.perf_counter()
@@ -523,15 +526,22 @@ def _cell(m: dict | None) -> str:
     return f"{m['precision']:.3f} / {m['recall']:.3f} / {m['f1']:.3f} / {ap}"
 
 
+def _threshold_cell(r: dict) -> str:
+    if r.get("threshold_transcript") is not None:  # one threshold per genre: each column at its own
+        return (f"articles {r['threshold']:.3f} ({r['threshold_rule']}), "
+                f"transcripts {r['threshold_transcript']:.3f} (cv-ct24)")
+    return f"{r['threshold']:.3f} ({r['threshold_rule']})"
+
+
 def format_table(result: dict) -> str:
     """The comparison as a Markdown table (P | R | F1 | AP per column group), then the threshold rules."""
     lines = [
-        "| recipe | threshold | CT24 train CV: P / R / F1 / AP | CT24 dev | CT24 dev-test | news CV (01-12) |",
+        "| recipe | threshold | CT24 train CV: P / R / F1 / AP | CT24 dev | CT24 dev-test | news CV |",
         "|---|---|---|---|---|---|",
     ]
     for r in result["recipes"]:
         lines.append(
-            f"| {r['name']} | {r['threshold']:.3f} ({r['threshold_rule']}) | {_cell(r['ct24_cv'])} | {_cell(r['dev'])} "
+            f"| {r['name']} | {_threshold_cell(r)} | {_cell(r['ct24_cv'])} | {_cell(r['dev'])} "
             f"| {_cell(r['dev-test'])} | {_cell(r['news_cv'])} |"
         )
     shipped = result["recipes"][-1]
@@ -559,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", required=True,
                     help="CT24 English TSV (split, sentence_id, text, label), or the folder holding ct24_english.tsv")
     ap.add_argument("--recipe", choices=("tuned", "frozen"), default="tuned",
-                    help="tuned (default): fine-tune MiniLM's top two layers (claims/data/detector_tuned.npz); "
+                    help="tuned (default): fine-tune MiniLM's top four layers (claims/data/detector_tuned.npz); "
                          "frozen: LR + MLP over the frozen embedding (claims/data/detector.npz)")
     ap.add_argument("--extra", default=None, help="the samples' gold folder (samples/gold): dev articles train, held-back ones test")
     ap.add_argument("--articles", default=None, help="folder of the articles (default: articles/ next to --extra)")
@@ -573,8 +583,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="tuned: train only the first N of the folds (less CPU; the shipped model averages those)")
     ap.add_argument("--hidden", type=int, default=128, help="hidden units per MLP")
     ap.add_argument("--epochs", type=int, default=None, help="default: 1 tuned, 10 frozen")
-    ap.add_argument("--threshold-rule", choices=THRESHOLD_RULES, default="cv-balanced",
-                    help="how the threshold is picked (see the module docstring); default cv-balanced")
+    ap.add_argument("--threshold-rule", choices=THRESHOLD_RULES, default=None,
+                    help="how the (article) threshold is picked (see the module docstring); default cv-news for "
+                         "tuned, whose transcript threshold is always cv-ct24, and cv-balanced for frozen")
+    ap.add_argument("--news-articles", choices=("all", "dev"), default="all",
+                    help="tuned: which gold articles join the folds: all 25 (default) or dev 01-12, holding 13-20 back")
     ap.add_argument("--no-compare", action="store_true", help="train the shipped recipe only, without the comparison")
     ap.add_argument("--no-heldout", action="store_true",
                     help="do not score the held-back articles (while developing: looking at them makes them dev data)")
@@ -592,8 +605,9 @@ def main(argv: list[str] | None = None) -> int:
         result = train_tuned.train(
             data_path, args.out or "claims/data/detector_tuned.npz", extra=args.extra, articles=args.articles,
             news_weight=args.news_weight, folds=args.folds, seeds=args.seeds or 1, epochs=args.epochs or 1,
-            threshold_rule=args.threshold_rule, compare=not args.no_compare, heldout=not args.no_heldout,
-            cache_dir=args.cache_dir, max_folds=args.train_folds,
+            threshold_rule=args.threshold_rule or "cv-news", compare=not args.no_compare,
+            heldout=not args.no_heldout, cache_dir=args.cache_dir, max_folds=args.train_folds,
+            news_split=args.news_articles,
         )
         if args.json_out:
             Path(args.json_out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
@@ -602,7 +616,7 @@ def main(argv: list[str] | None = None) -> int:
         data_path, args.out or "claims/data/detector.npz", extra=args.extra, articles=args.articles,
         news_weight=args.news_weight, folds=args.folds, seeds=args.seeds or 2, hidden=args.hidden,
         epochs=args.epochs or 10,
-        threshold_rule=args.threshold_rule, compare=not args.no_compare, heldout=not args.no_heldout,
+        threshold_rule=args.threshold_rule or "cv-balanced", compare=not args.no_compare, heldout=not args.no_heldout,
         cache_dir=args.cache_dir,
     )
     if args.json_out:

@@ -408,7 +408,7 @@ def test_tuned_scores_reasons_and_threshold():
 
 def test_tuned_bad_inputs_raise():
     det = make_tuned()
-    with pytest.raises(ValueError, match="2 texts but 3 layer-4 states"):
+    with pytest.raises(ValueError, match=f"2 texts but 3 layer-{dtu.LAYER_FROM} states"):
         det.score(TEXTS[:2], None, states=fake_states(TEXTS[:3]))
     with pytest.raises(ValueError, match="tokens"):
         det.score(TEXTS[:1], None, states=[np.zeros((5, 100), np.float32)])
@@ -416,14 +416,42 @@ def test_tuned_bad_inputs_raise():
         det.score("one string", None, states=fake_states(["x"]))
 
 
+def test_tuned_thresholds_per_genre():
+    det = make_tuned(threshold=0.6, threshold_transcript=0.4)
+    states = fake_states(TEXTS)
+    p = det.probabilities(TEXTS, None, states=states)
+    for genre, t in (("article", 0.6), (None, 0.6), ("transcript", 0.4)):
+        assert det.threshold_for(genre) == t
+        assert [s.is_claim for s in det.score(TEXTS, None, states=states, genre=genre)] == list(p >= t)
+    with pytest.raises(ValueError, match="unknown genre 'poem'"):
+        det.score(TEXTS, None, states=states, genre="poem")
+    assert make_tuned(threshold=0.55).threshold_transcript == 0.55  # one threshold: both genres
+    with pytest.raises(ValueError, match="threshold must be in"):
+        make_tuned(threshold=0.5, threshold_transcript=1.5)
+
+
+def test_int8_rows_round_trip_within_half_a_step():
+    w = np.random.default_rng(3).normal(0, 0.05, (64, 32)).astype(np.float32)
+    w[5] = 0.0  # an all-zero row keeps a usable scale
+    q, scale = dtu.int8_rows(w)
+    assert q.dtype == np.int8 and scale.shape == (64,) and np.abs(q).max() <= 127
+    assert np.all(np.abs(q * scale[:, None] - w) <= scale[:, None] / 2 + 1e-7)
+    assert not q[5].any()
+    back = dtu.as_shipped({"m": w, "v": w[0]})
+    assert np.allclose(back["m"], q * scale[:, None]) and back["v"].dtype == np.float32
+
+
 def test_tuned_save_load_roundtrip_and_choice(tmp_path):
-    det = make_tuned(threshold=0.41, meta={"note": "synthetic"})
+    det = make_tuned(threshold=0.41, threshold_transcript=0.33, meta={"note": "synthetic"})
     path = tmp_path / "t.npz"
     det.save(path)
-    with np.load(path, allow_pickle=False) as z:  # plain arrays, layers in float16
-        assert z["layer0.q_w"].dtype == np.float16 and z["layer1.o_w"].shape == (DIM, dtu.FF)
+    with np.load(path, allow_pickle=False) as z:  # plain arrays: matrices in int8 with row scales, vectors float16
+        assert z["layer0.q_w"].dtype == np.int8 and z["layer1.o_w"].shape == (DIM, dtu.FF)
+        assert z["layer1.o_w.scale"].shape == (DIM,) and z["layer0.q_b"].dtype == np.float16
     back = dtu.TunedDetector.load(path)
     assert back.threshold == pytest.approx(0.41) and back.meta == {"note": "synthetic"}
+    assert back.threshold_transcript == pytest.approx(0.33)
+    assert np.array_equal(back.layers["layer2.i_w"], dtu.as_shipped(det.layers)["layer2.i_w"])
     states = fake_states(TEXTS)
     assert np.allclose(back.probabilities(TEXTS, None, states=states), det.probabilities(TEXTS, None, states=states),
                        atol=2e-2)
@@ -437,7 +465,7 @@ def test_tuned_refuses_weights_of_the_wrong_shape(tmp_path):
     make_tuned().save(path)
     with np.load(path, allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
-    arrays["layer1.i_w"] = np.zeros((dtu.FF, 128), np.float16)  # a layer of another model
+    arrays["layer1.i_w"] = np.zeros((dtu.FF, 128), np.int8)  # a layer of another model
     np.savez(path, **arrays)
     with pytest.raises(ValueError, match=r"layer1.i_w has shape \(1536, 128\), expected \(1536, 384\).*retrain"):
         dtu.TunedDetector.load(path)
@@ -460,7 +488,8 @@ def test_pipeline_hands_states_from_one_pass_and_never_scores_furniture():
         def encode(self, texts, batch_size=32):
             raise AssertionError("the pipeline must use the single pass that also gives states")
 
-        def encode_with_states(self, texts, batch_size=32):
+        def encode_with_states(self, texts, batch_size=32, layer=4):
+            assert layer == dtu.LAYER_FROM  # the layer the detector starts from
             self.calls.append(list(texts))
             return unit(len(texts)), fake_states(texts)
 
@@ -493,7 +522,7 @@ def test_search_vector_is_the_plain_models_and_layers_start_from_it():
 
     emb = MiniLMEmbedder()
     texts = TEXTS[:4] + ["A long sentence, " * 40]
-    vecs, states = emb.encode_with_states(texts)
+    vecs, states = emb.encode_with_states(texts, layer=dtu.LAYER_FROM)
     plain = emb.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
     assert np.allclose(vecs, plain, atol=1e-5)
     assert [len(s) for s in states][-1] == dtu.MAX_TOKENS and all(s.shape[1] == DIM for s in states)
@@ -524,7 +553,7 @@ def test_shipped_tuned_detector_ranks_news_claims_above_chatter():
         "Violent crime has doubled in the city since 2015, police figures show.",
     ]
     chatter = ["Thank you all for coming tonight.", "What do you think?", "Good evening, everyone."]
-    vecs, states = MiniLMEmbedder().encode_with_states(claims_ + chatter)
+    vecs, states = MiniLMEmbedder().encode_with_states(claims_ + chatter, layer=dtu.LAYER_FROM)
     out = det.score(claims_ + chatter, vecs, states=states)
     low = max(s.score for s in out[len(claims_):])
     for text, s in zip(claims_, out):

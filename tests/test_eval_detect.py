@@ -245,17 +245,18 @@ def test_cli_eval_detect_help_has_an_example():
 # ------------------------------------------------------------------------------------ real model
 @pytest.mark.slow
 def test_samples_with_the_shipped_detector():
-    """The whole pipeline on the held-back samples: no furniture is ever a claim, and the figures hold."""
+    """The whole pipeline on the samples: no furniture is ever a claim, and the figures hold. The shipped
+    detector was trained on all 25 articles (its news figures are the training's out-of-fold ones), so the
+    report must say that these are training-set figures."""
     from claims.detect import load_detector
     from claims.embed import MiniLMEmbedder
 
     embedder, det = MiniLMEmbedder(), load_detector()
     r = ev.evaluate_detect(GOLD, embedder=embedder, detector=det)
     assert r["furniture"]["rows"] > 100 and r["furniture"]["predicted_claim"] == 0, r["furniture"]
-    assert r["aligned"]["missing"] == 0
-    held = ev.evaluate_detect(GOLD, embedder=embedder, detector=det, split="heldout")
-    assert held["seen_in_training"] == [], "the held-back articles must stay out of training"
-    assert held["f1"] >= HELDOUT_F1_FLOOR and held["precision"] >= HELDOUT_P_FLOOR, held
+    assert r["aligned"]["missing"] == 0 and r["genre"] == "article"
+    assert sorted(r["seen_in_training"]) == sorted(r["articles"]) and "training-set" in r["note"]
+    assert r["f1"] >= SAMPLES_F1_FLOOR and r["precision"] >= SAMPLES_P_FLOOR, r
 
 
 @pytest.mark.slow
@@ -279,14 +280,78 @@ def test_ct24_dev_test_floor():
     from claims.embed import MiniLMEmbedder
 
     r = ev.evaluate_detect(CT24, embedder=MiniLMEmbedder(), detector=load_detector(), split="dev-test")
-    assert r["n"] == 318 and r["f1"] >= CT24_DEV_TEST_F1_FLOOR, r
+    assert r["n"] == 318 and r["genre"] == "transcript" and r["f1"] >= CT24_DEV_TEST_F1_FLOOR, r
     assert r["average_precision"] >= CT24_DEV_TEST_AP_FLOOR, r
 
 
-# Measured 2026-11-27 with the shipped fine-tuned detector (held-back P 0.841, F1 0.897; dev-test F1 0.798,
-# AP 0.949), minus 0.03 for float and library drift. A retrained detector that falls below them is worse, not
-# just different. (The frozen detector of 2026-11-26 had dev-test F1 0.819 at its threshold, AP 0.934.)
-HELDOUT_F1_FLOOR = 0.86
-HELDOUT_P_FLOOR = 0.81
-CT24_DEV_TEST_F1_FLOOR = 0.76
-CT24_DEV_TEST_AP_FLOOR = 0.92
+# Measured 2026-11-27 with the shipped top-4 detector (all 25 articles, in sample: P 0.987, F1 0.993; CT24
+# dev-test at the transcript threshold F1 0.847, AP 0.964), minus about 0.03 for float and library drift. A
+# retrained detector that falls below them is worse, not just different. (The top-2 detector shipped before had
+# dev-test F1 0.815, AP 0.959; the frozen detector of 2026-11-26 0.819, AP 0.934.)
+SAMPLES_F1_FLOOR = 0.96
+SAMPLES_P_FLOOR = 0.95
+CT24_DEV_TEST_F1_FLOOR = 0.81
+CT24_DEV_TEST_AP_FLOOR = 0.93
+
+
+class GenreDetector(FakeDetector):
+    """FakeDetector with a threshold per genre, remembering the genre of each call."""
+
+    threshold_transcript = 0.3
+
+    def __init__(self):
+        self.genres = []
+
+    def threshold_for(self, genre=None):
+        return self.threshold_transcript if genre == "transcript" else self.threshold
+
+    def score(self, texts, embeddings, genre=None):
+        self.genres.append(genre)
+        return super().score(texts, embeddings)
+
+
+def test_tsv_is_scored_as_transcripts_and_gold_as_articles(tmp_path):
+    f = tmp_path / "ct.tsv"
+    f.write_text(TSV, encoding="utf-8")
+    det = GenreDetector()
+    r = ev.evaluate_detect(f, embedder=HashingEmbedder(), detector=det, split="dev-test")
+    assert set(det.genres) == {"transcript"} and r["genre"] == "transcript" and r["threshold"] == 0.3
+    assert "(transcript)" in ev.format_report(r)
+    det = GenreDetector()
+    r = ev.evaluate_detect(write_samples(tmp_path), embedder=HashingEmbedder(), detector=det)
+    assert set(det.genres) == {None} and r["genre"] == "article" and r["threshold"] == 0.5
+    det = GenreDetector()
+    r = ev.evaluate_detect(f, embedder=HashingEmbedder(), detector=det, split="dev-test", genre="article")
+    assert set(det.genres) == {None} and r["threshold"] == 0.5
+
+
+def test_pipeline_passes_the_genre_only_to_a_detector_that_has_thresholds_per_genre():
+    from claims.pipeline import Pipeline
+
+    det = GenreDetector()
+    Pipeline(HashingEmbedder(), det, attribution=False).run([("a", "Prices rose 5 percent.")], genre="transcript")
+    assert det.genres == ["transcript"]
+    # the frozen detector (one threshold) is called as before
+    out = Pipeline(HashingEmbedder(), FakeDetector(), attribution=False).run([("a", "Prices rose 5%.")],
+                                                                            genre="transcript")
+    assert out[0].results[0].score.is_claim
+    with pytest.raises(ValueError, match="unknown genre 'poem'"):
+        Pipeline(HashingEmbedder(), det, attribution=False).run([("a", "x")], genre="poem")
+
+
+def test_cli_extract_and_ingest_take_a_genre(tmp_path, monkeypatch):
+    from claims import cli
+
+    seen = {}
+
+    class Bench:
+        def extract(self, paths, lines=False, genre=None):
+            seen["extract"] = genre
+            return iter(())
+
+    monkeypatch.setattr(cli, "_bench", lambda *a, **k: Bench())
+    res = CliRunner().invoke(main, ["extract", "--genre", "transcript", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert seen["extract"] == "transcript"
+    res = CliRunner().invoke(main, ["extract", "--genre", "poem", str(tmp_path)])
+    assert res.exit_code == 2 and "poem" in res.output

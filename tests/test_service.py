@@ -177,3 +177,30 @@ def test_attribution_edit_with_a_stale_version_is_a_conflict(bench, tmp_path):
         bench.edit_attribution(claim["sentence_id"], {"source": "someone else"}, reviewer="bob",
                                expected_version=claim["version"])
     assert bench.claim(claim["claim_id"])["source"] == "Ana Ruiz"
+
+
+def test_ingest_and_extract_score_a_transcript_with_its_threshold(settings, tmp_path):
+    from claims.embed import HashingEmbedder
+    from claims.service import Workbench
+    from conftest import FakeDetector
+
+    class GenreDetector(FakeDetector):
+        def __init__(self):
+            self.genres = []
+
+        def threshold_for(self, genre=None):
+            return 0.3 if genre == "transcript" else 0.5
+
+        def score(self, texts, embeddings, genre=None):
+            self.genres.append(genre)
+            return super().score(texts, embeddings)
+
+    det = GenreDetector()
+    wb = Workbench(settings, embedder=HashingEmbedder(), detector=det, attribution=False)
+    path = _write(tmp_path, "debate.txt", "We cut taxes by 12 percent. Thank you, moderator.\n")
+    assert [r["is_claim"] for r in wb.extract([str(path)], genre="transcript")] == [True, False]
+    report = wb.ingest([str(path)], genre="transcript")
+    assert report.documents == 1 and det.genres == ["transcript", "transcript"]
+    wb.ingest_text("Another 40 percent rise.", name="plain")
+    assert det.genres[-1] is None  # articles are the default
+    wb.engine.dispose()
