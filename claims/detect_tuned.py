@@ -32,7 +32,7 @@ import numpy as np
 from claims import features as _features
 from claims.claim_types import classify
 from claims.detect import DEFAULT_MODEL_NAME, read_weights, reasons_from_terms
-from claims.types import NOT_A_CLAIM, Score
+from claims.types import GENRES, NOT_A_CLAIM, Score
 
 DIM = 384
 FF = 1536
@@ -41,7 +41,6 @@ LN_EPS = 1e-12
 LAYER_FROM = 2  # the detector starts from the output of layer 2 (of 6)
 MAX_TOKENS = 64
 N_LAYERS = 4
-GENRES = ("article", "transcript")
 #: one BERT layer's parameters: our short name, the Hugging Face name, the shape
 LAYER_PARAMS = (
     ("q_w", "attention.self.query.weight", (DIM, DIM)),

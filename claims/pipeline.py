@@ -12,7 +12,7 @@ import numpy as np
 from . import clean as clean_mod
 from . import split as split_mod
 from .embed import Embedder
-from .types import NOT_A_CLAIM, Attribution, Score, Sentence, SentenceResult
+from .types import GENRES, NOT_A_CLAIM, Attribution, Score, Sentence, SentenceResult
 
 
 class ScoresSentences(Protocol):
@@ -72,8 +72,8 @@ class Pipeline:
 
         `genre`: "article" (the default) or "transcript" (a debate or speech), for a detector with a
         threshold per genre; a detector without one ignores it."""
-        if genre not in (None, "article", "transcript"):
-            raise ValueError(f"unknown genre {genre!r}: use article or transcript")
+        if genre is not None and genre not in GENRES:
+            raise ValueError(f"unknown genre {genre!r}: use one of {', '.join(GENRES)}")
         # only a detector with a threshold per genre takes one (the frozen detector has a single threshold)
         genre_kw = {"genre": genre} if genre == "transcript" and hasattr(self.detector, "threshold_for") else {}
         split = [self.sentences(text, lines=lines) for _, text in docs]

@@ -16,6 +16,10 @@ CLAIM_TYPES = (
 )
 NOT_A_CLAIM = "not a claim"
 
+#: What kind of text a document is: a news article (the default) or a debate or speech transcript. The
+#: detector may hold a threshold for each (`claims.detect_tuned.TunedDetector.threshold_for`).
+GENRES = ("article", "transcript")
+
 #: What a block of page text is: content, a headline, or page furniture (captions, ads, notices...).
 BLOCK_KINDS = ("body", "headline", "furniture")
 
