@@ -77,13 +77,17 @@ def int8_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(np.rint(w / scale[:, None]), -127, 127).astype(np.int8), scale
 
 
+def from_int8(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """The float32 matrix that `int8_rows` stored."""
+    return q.astype(np.float32) * scale[:, None]
+
+
 def as_shipped(layers: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The layers as the saved file gives them back (float32): matrices through int8, vectors through float16."""
     out = {}
     for k, v in layers.items():
         if np.ndim(v) == 2:
-            q, scale = int8_rows(v)
-            out[k] = q.astype(np.float32) * scale[:, None]
+            out[k] = from_int8(*int8_rows(v))
         else:
             out[k] = np.asarray(v, dtype=np.float16).astype(np.float32)
     return out
@@ -257,7 +261,7 @@ class TunedDetector:
             if not (k.startswith("layer") and "." in k) or k.endswith(".scale"):
                 continue
             scale = a.get(k + ".scale")
-            layers[k] = (v.astype(np.float32) * scale[:, None]) if scale is not None else v.astype(np.float32)
+            layers[k] = from_int8(v, scale) if scale is not None else v.astype(np.float32)
         return cls(
             layers=layers,
             head_w=a["head_w"], head_b=float(a["head_b"]), feat_weights=a["feat_weights"],

@@ -86,8 +86,9 @@ class Pipeline:
             nlp_mod.start_helper(len(texts))  # a large batch: the parse helper loads spaCy while we embed
         if texts and getattr(self.detector, "wants_states", False) and hasattr(self.embedder, "encode_with_states"):
             # one forward pass: the search vectors and the hidden states the fine-tuned detector starts from
+            # (a detector that wants states names their layer: `layer_from`)
             vectors, states = self.embedder.encode_with_states(texts, batch_size=self.batch_size,
-                                                               layer=getattr(self.detector, "layer_from", 2))
+                                                               layer=self.detector.layer_from)
             scores = self.detector.score(texts, vectors, states=states, **genre_kw)
         else:
             vectors = self.embedder.encode(texts, batch_size=self.batch_size) if texts else np.zeros(
