@@ -68,7 +68,7 @@ def main() -> None:
     parsed = parse_where_needed(texts)
     body = [s for s in sents if s.kind != "furniture"]
     t_attr = timed(lambda: attribute(body, parsed), args.runs)
-    if getattr(bench.detector, "wants_states", False):  # the fine-tuned detector reads the pass's layer-2 states
+    if getattr(bench.detector, "wants_states", False):  # the fine-tuned detector reads the pass's layer-1 states
         vecs, states = bench.embedder.encode_with_states(texts, layer=bench.detector.layer_from)
         t_detect = timed(lambda: bench.detector.score(texts, vecs, states=states), args.runs)
     else:

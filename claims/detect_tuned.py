@@ -1,8 +1,8 @@
-"""Check-worthiness detector, fine-tuned: a trained copy of MiniLM's top four layers over its shared lower layers.
+"""Check-worthiness detector, fine-tuned: a trained copy of MiniLM's top five layers over its shared lower layer.
 
-    h2      = layer-2 hidden states of the unmodified all-MiniLM-L6-v2 (the pass that also gives the
+    h1      = layer-1 hidden states of the unmodified all-MiniLM-L6-v2 (the pass that also gives the
               search embedding; `MiniLMEmbedder.encode_with_states`), first `max_tokens` tokens
-    pooled  = mean over tokens of top4(h2)       (four BERT layers, initialised from layers 3 to 6)
+    pooled  = mean over tokens of top5(h1)       (five BERT layers, initialised from layers 2 to 6)
     logit   = bias + w_sem . pooled + w_lex . (f - feat_mean) / feat_std
     score   = sigmoid(logit);  is_claim = score >= threshold_for(genre)
 
@@ -18,7 +18,7 @@ training sentence (w_sem . pooled - sem_offset), as in `claims.detect`.
 Weights: plain arrays in `claims/data/detector_tuned.npz` (no pickle), written by `python -m claims.train_detect`:
 the layers' weight matrices in int8 with one float32 scale per output row (`int8_rows`), everything else in
 float16 or float32. Training measures the model after this rounding, so the figures are the shipped file's. Nothing is loaded at import time; torch is imported on first use.
-Given no layer-2 states (an embedder other than MiniLM, say), the detector computes them itself with
+Given no layer-1 states (an embedder other than MiniLM, say), the detector computes them itself with
 the process's shared MiniLM (`claims.embed.get_embedder`).
 """
 from __future__ import annotations
@@ -38,9 +38,9 @@ DIM = 384
 FF = 1536
 HEADS = 12
 LN_EPS = 1e-12
-LAYER_FROM = 2  # the detector starts from the output of layer 2 (of 6)
+LAYER_FROM = 1  # the detector starts from the output of layer 1 (of 6)
 MAX_TOKENS = 64
-N_LAYERS = 4
+N_LAYERS = 5
 #: one BERT layer's parameters: our short name, the Hugging Face name, the shape
 LAYER_PARAMS = (
     ("q_w", "attention.self.query.weight", (DIM, DIM)),
@@ -130,7 +130,7 @@ def build_top(n_layers: int = N_LAYERS, dropout: float = 0.1):
             self.layers = torch.nn.ModuleList(Layer() for _ in range(n_layers))
 
         def forward(self, h, mask):
-            """Mean-pooled output of the layers for layer-2 states `h` (b, t, DIM) and a 0/1 `mask` (b, t)."""
+            """Mean-pooled output of the layers for the `LAYER_FROM` states `h` (b, t, DIM) and a 0/1 `mask` (b, t)."""
             m = mask.to(h.dtype)
             bias = ((1.0 - m) * torch.finfo(h.dtype).min)[:, None, None, :]
             for layer in self.layers:
@@ -189,7 +189,7 @@ def pad_states(states: list[np.ndarray], dtype=np.float32) -> tuple[np.ndarray, 
 
 
 class TunedDetector:
-    """Scores sentences for check-worthiness from MiniLM's layer-2 states and their text."""
+    """Scores sentences for check-worthiness from MiniLM's layer-`LAYER_FROM` states and their text."""
 
     wants_states = True  # the pipeline passes `states=` from `encode_with_states`
     layer_from = LAYER_FROM
@@ -306,7 +306,7 @@ class TunedDetector:
         return self._top
 
     def pooled(self, states: list[np.ndarray], batch_size: int = 64) -> np.ndarray:
-        """(n, DIM) mean-pooled top-layer outputs for per-sentence layer-2 states (len_i, DIM)."""
+        """(n, DIM) mean-pooled top-layer outputs for per-sentence layer-`LAYER_FROM` states (len_i, DIM)."""
         import torch
 
         out = np.zeros((len(states), DIM), dtype=np.float64)
@@ -366,7 +366,7 @@ class TunedDetector:
         raise ValueError(f"unknown genre {genre!r}: use one of {', '.join(GENRES)}")
 
     def score(self, texts: list[str], embeddings=None, states=None, genre: str | None = None) -> list[Score]:
-        """One `Score` per sentence. `states`: per-sentence layer-2 states from
+        """One `Score` per sentence. `states`: per-sentence layer-`LAYER_FROM` states from
         `MiniLMEmbedder.encode_with_states` (computed here when not given); `embeddings` are not needed.
         `genre`: "article" (default) or "transcript", which picks the threshold (`threshold_for`)."""
         threshold = self.threshold_for(genre)

@@ -53,7 +53,7 @@ class MiniLMEmbedder:
         dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(dim_of())
         # The hidden states of every layer come back with each forward pass (no extra work): the
-        # fine-tuned detector reads layer 2 of the pass that gives the search embedding.
+        # fine-tuned detector reads layer 1 of the pass that gives the search embedding.
         self._hf = getattr(self.model[0], "model", None) or self.model[0].auto_model
         self._hf.config.output_hidden_states = True
 

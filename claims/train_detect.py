@@ -4,7 +4,7 @@
     python -m claims.train_detect --recipe frozen --data ../shared/data/ct24/ct24_english.tsv \\
         --extra samples/gold --out claims/data/detector.npz
 
-`--recipe tuned` (the default) fine-tunes a copy of MiniLM's top four layers on the cached layer-2 states and
+`--recipe tuned` (the default) fine-tunes a copy of MiniLM's top five layers on the cached layer-1 states and
 writes `claims/data/detector_tuned.npz`: see `claims.train_tuned` for its method; it also prints a TF-IDF +
 logistic regression baseline under the same folds. `--recipe frozen` is the detector over the frozen
 embedding, described below, written to `claims/data/detector.npz`.
@@ -569,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", required=True,
                     help="CT24 English TSV (split, sentence_id, text, label), or the folder holding ct24_english.tsv")
     ap.add_argument("--recipe", choices=("tuned", "frozen"), default="tuned",
-                    help="tuned (default): fine-tune MiniLM's top four layers (claims/data/detector_tuned.npz); "
+                    help="tuned (default): fine-tune MiniLM's top five layers (claims/data/detector_tuned.npz); "
                          "frozen: LR + MLP over the frozen embedding (claims/data/detector.npz)")
     ap.add_argument("--extra", default=None, help="the samples' gold folder (samples/gold): dev articles train, held-back ones test")
     ap.add_argument("--articles", default=None, help="folder of the articles (default: articles/ next to --extra)")

@@ -1,12 +1,12 @@
-"""Fine-tune the detector's own copy of MiniLM's top four layers (`claims.detect_tuned`) and measure it.
+"""Fine-tune the detector's own copy of MiniLM's top five layers (`claims.detect_tuned`) and measure it.
 
 Run through `python -m claims.train_detect` (the default recipe); see its docstring for the data.
 
 Method
-1. One pass of the unmodified MiniLM over every training sentence keeps its layer-2 hidden states (first
+1. One pass of the unmodified MiniLM over every training sentence keeps its layer-1 hidden states (`detect_tuned.LAYER_FROM`) (first
    64 tokens, float16) in a cache under /tmp/claims-cache: the same states the product reads from the
    pass that gives the search embedding, so training sees exactly what inference sees.
-2. Each model: four BERT layers initialised from layers 3 to 6, mean pooling, a linear head, plus the
+2. Each model: five BERT layers initialised from layers 2 to 6, mean pooling, a linear head, plus the
    standardised lexical features entering the logit linearly (so reasons stay exact). Trained with
    AdamW and a one-cycle schedule, class-balanced binary cross-entropy, news rows weighing
    `--news-weight` each, dropout 0.1 on the hidden states.
@@ -42,7 +42,7 @@ SEED = 0
 
 # --------------------------------------------------------------------------------------- states
 class StateBank:
-    """Layer-4 states of many sentences, concatenated (float16), with the search vectors of the same pass."""
+    """Layer-`LAYER_FROM` states of many sentences, concatenated (float16), with the search vectors of the same pass."""
 
     def __init__(self, tokens: np.ndarray, offsets: np.ndarray, vectors: np.ndarray):
         self.tokens, self.offsets, self.vectors = tokens, offsets, vectors
@@ -341,7 +341,7 @@ def train(data_path, out_path, extra=None, articles=None, news_weight: float = 1
 
     banks: dict[int, StateBank] = {}
 
-    def embed_fn(texts):  # the search vectors, and the layer-2 states of the same pass, kept for training
+    def embed_fn(texts):  # the search vectors, and the layer-`LAYER_FROM` states of the same pass, kept for training
         bank = StateBank.build(list(texts), minilm, cache_dir, log)
         banks[len(banks)] = bank
         return bank.vectors

@@ -284,13 +284,13 @@ def test_ct24_dev_test_floor():
     assert r["average_precision"] >= CT24_DEV_TEST_AP_FLOOR, r
 
 
-# Measured 2026-11-27 with the shipped top-4 detector (all 25 articles, in sample: P 0.987, F1 0.993; CT24
-# dev-test at the transcript threshold F1 0.847, AP 0.964), minus about 0.03 for float and library drift. A
-# retrained detector that falls below them is worse, not just different. (The top-2 detector shipped before had
-# dev-test F1 0.815, AP 0.959; the frozen detector of 2026-11-26 0.819, AP 0.934.)
+# Measured 2026-11-27 with the shipped top-5 detector (all 25 articles, in sample: P 1.000, F1 0.996; CT24
+# dev-test at the transcript threshold F1 0.862, AP 0.961), minus about 0.03 for float and library drift. A
+# retrained detector that falls below them is worse, not just different. (Shipped before: the top-4 detector,
+# dev-test F1 0.847, AP 0.964; the top-2 one 0.815, AP 0.959; the frozen detector of 2026-11-26 0.819, AP 0.934.)
 SAMPLES_F1_FLOOR = 0.96
 SAMPLES_P_FLOOR = 0.95
-CT24_DEV_TEST_F1_FLOOR = 0.81
+CT24_DEV_TEST_F1_FLOOR = 0.83
 CT24_DEV_TEST_AP_FLOOR = 0.93
 
 
