@@ -23,7 +23,9 @@ the process's shared MiniLM (`claims.embed.get_embedder`).
 """
 from __future__ import annotations
 
+import functools
 import json
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -91,6 +93,42 @@ def as_shipped(layers: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         else:
             out[k] = np.asarray(v, dtype=np.float16).astype(np.float32)
     return out
+
+
+BF16_ENV = "CLAIMS_DETECTOR_BF16"
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (x86 flags avx512_bf16 or amx_bf16; read from /proc/cpuinfo,
+    so False where that file is missing). Elsewhere torch emulates bfloat16, which is slower than float32."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    except OSError:
+        pass
+    return False
+
+
+def bf16_default() -> bool:
+    """Whether the detector's layers run under bfloat16 autocast, unless told: `CLAIMS_DETECTOR_BF16` = 1 or 0
+    decides; unset or "auto", on where the CPU computes bfloat16 natively (`cpu_has_bf16`).
+
+    On such a CPU it takes the detector's time from 1.6 to 2 times less. Measured on the shipped model over 24,665
+    sentences (CT24 and the gold rows), scores moved by 0.010 at most (0.052 in logits), and 16 decisions changed,
+    none on CT24 dev, dev-test or the articles (docs/experiments/detector_bf16_drift_2026-11-27.json). The search
+    embedding always stays float32."""
+    value = os.environ.get(BF16_ENV, "auto").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    if value not in ("", "auto"):
+        raise ValueError(f"{BF16_ENV}={value!r}: use 1 (bfloat16), 0 (float32) or auto")
+    return cpu_has_bf16()
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -197,7 +235,7 @@ class TunedDetector:
     def __init__(self, layers: dict[str, np.ndarray], head_w, head_b: float, feat_weights, feat_mean, feat_std,
                  threshold: float, feat_names=_features.FEATURE_NAMES, model_name: str = DEFAULT_MODEL_NAME,
                  sem_offset: float = 0.0, max_tokens: int = MAX_TOKENS, meta: dict | None = None,
-                 bf16: bool = False, threshold_transcript: float | None = None) -> None:
+                 bf16: bool | None = None, threshold_transcript: float | None = None) -> None:
         for li in range(N_LAYERS):
             for short, _, shape in LAYER_PARAMS:
                 key = f"layer{li}.{short}"
@@ -234,7 +272,8 @@ class TunedDetector:
         self.max_tokens = int(max_tokens)
         self.meta = dict(meta or {})
         self.dim = DIM
-        self.bf16 = bool(bf16)
+        #: bfloat16 autocast for the top layers: None = `bf16_default()` (on where the CPU computes bf16 natively)
+        self.bf16 = bf16_default() if bf16 is None else bool(bf16)
         self._top = None
 
     # ----------------------------------------------------------------------------------- storage

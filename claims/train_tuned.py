@@ -382,6 +382,7 @@ def train(data_path, out_path, extra=None, articles=None, news_weight: float = 1
     out_path = Path(out_path)
     shipped.save(out_path)
     reloaded = dt.TunedDetector.load(out_path)
+    reloaded.bf16 = False  # the file against the fitted model, both in float32 (as every figure here is measured)
     for s in ("dev", "dev-test"):  # the file (float16 layers) must reproduce the measured model
         p = bank_probabilities(reloaded, bank, rows[s], data.raw[s])
         drift = float(np.max(np.abs(p - res["_probs"][s])))
