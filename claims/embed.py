@@ -70,10 +70,11 @@ class MiniLMEmbedder:
         return np.asarray(vecs, dtype=np.float32)
 
     def encode_with_states(
-        self, texts: Sequence[str], batch_size: int = 32, layer: int = 2, max_tokens: int = 64
+        self, texts: Sequence[str], batch_size: int = 32, *, layer: int, max_tokens: int = 64
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """`encode`'s vectors and, from the same forward pass, each text's hidden states after `layer`
-        (a float32 (tokens, dim) array, its first `max_tokens` tokens; [CLS] included)."""
+        (a float32 (tokens, dim) array, its first `max_tokens` tokens; [CLS] included). The caller names the
+        layer (the detector's `layer_from`): no default here to drift from it."""
         import torch
 
         texts = list(texts)
