@@ -5,12 +5,14 @@ gives them this claim's verdict), the verdict form and the full history of chang
 The claim comes from the URL (`?id=123`, so the page can be shared) or from the Inbox, Review or Search page."""
 import streamlit as st
 
-from app_pages.common import (STATUS_COLOURS, STATUSES, as_text, band, conflict_notice, get_bench, history_rows,
-                              one_at_a_time, results_table, reviewer, safe_url, stop_on_error)
-from claims.errors import NotFound, ReviewConflict, WorkbenchError
+from app_pages.common import (STATUS_COLOURS, as_text, band, get_bench, history_rows, results_table, reviewer,
+                              safe_url, stop_on_error)
+from app_pages.review_form import conflict, field_key, report_saved, review_form, seen_version, show_saved
+from core.errors import NotFound, ReviewConflict, WorkbenchError
 
-FIELDS = ("status", "verdict", "assignee", "rationale", "evidence")
+PREFIX = "claim"  # this page's widget keys: claim_verdict_12, claim_source_12, ...
 QUOTES = ("reported", "direct", "none")
+SOURCE_FIELDS = ("source", "cue", "quote", "content")  # the "Correct the source" form's
 
 # The claim's sentence stands out from its neighbours with a left edge in its score band's colour.
 CSS = """<style>
@@ -23,7 +25,7 @@ bench = get_bench()
 
 
 def key(field: str, claim_id: int) -> str:
-    return f"claim_{field}_{claim_id}"
+    return field_key(PREFIX, field, claim_id)
 
 
 def chosen_claim_id() -> int | None:
@@ -32,23 +34,6 @@ def chosen_claim_id() -> int | None:
     if raw.isdigit():
         st.session_state["detail_claim_id"] = int(raw)
     return st.session_state.get("detail_claim_id")
-
-
-def forget_edits(claim_id: int) -> None:
-    """Drop this tab's unsaved edits of the claim, so its forms show what is saved."""
-    for name in (*FIELDS, "seen", "source", "cue", "quote", "content"):
-        st.session_state.pop(key(name, claim_id), None)
-
-
-def accept_version(claim_id: int, version: int) -> None:
-    """The reviewer has seen the other save and chooses to replace it with their edits."""
-    st.session_state[key("seen", claim_id)] = version
-
-
-def show_saved() -> None:
-    saved = st.session_state.pop("claim_saved", None)
-    if saved:
-        st.success(saved, icon=":material/check:")
 
 
 def badges(claim: dict) -> str:
@@ -66,7 +51,7 @@ def badges(claim: dict) -> str:
 
 def context_block(claim: dict) -> None:
     with stop_on_error():
-        context = bench.claim_context(claim["claim_id"])
+        context = bench.browse.context(claim["claim_id"])
     name, _ = band(claim["score"])
     for s in context:
         if s["is_target"]:
@@ -112,9 +97,9 @@ def attribution_form(claim: dict, seen: int) -> None:
         st.info("Nothing changed in the source.")
         return
     try:
-        state = bench.edit_attribution(claim["sentence_id"], values, reviewer=reviewer(), expected_version=seen)
+        state = bench.reviews.edit_attribution(claim["sentence_id"], values, reviewer=reviewer(), expected_version=seen)
     except ReviewConflict as exc:
-        conflict_notice(cid, exc, what="claim", key_of=key, forget=forget_edits, accept=accept_version)
+        conflict(PREFIX, cid, exc, what="claim", also=SOURCE_FIELDS)
         return
     except WorkbenchError as exc:
         st.error(str(exc))
@@ -123,15 +108,15 @@ def attribution_form(claim: dict, seen: int) -> None:
         st.session_state[key("seen", cid)] = state["version"]
     for f in shown:
         st.session_state.pop(key(f, cid), None)
-    st.session_state["claim_saved"] = f"Saved the source of claim {cid}."
+    report_saved(PREFIX, f"Saved the source of claim {cid}.")
     st.rerun()
 
 
 def find_matches(claim: dict) -> list[dict] | None:
     """Past fact-checks and stored claims like this one; None (with the message shown) when matching failed."""
     try:
-        with one_at_a_time(), st.spinner("Looking for past fact-checks and similar claims…"):
-            return bench.matches_for_claim(claim["claim_id"], k=5)
+        with st.spinner("Looking for past fact-checks and similar claims…"):
+            return bench.matches.for_claim(claim["claim_id"], k=5)
     except (WorkbenchError, ImportError) as exc:
         st.error(str(exc))
         return None
@@ -151,8 +136,7 @@ def checked_before(matches: list[dict] | None) -> None:
 def find_group(claim: dict) -> dict | None:
     """The same claim in other articles; None (with the message shown) when it could not be worked out."""
     try:
-        with one_at_a_time():
-            return bench.claim_group(claim["claim_id"])
+        return bench.matches.group(claim["claim_id"])
     except (WorkbenchError, ImportError) as exc:
         st.error(str(exc))
         return None
@@ -182,7 +166,7 @@ def group_block(claim: dict, group: dict | None) -> None:
     if not st.button(label, key=key("group_apply", cid), icon=":material/done_all:"):
         return
     try:
-        result = bench.apply_verdict_to_group(cid, reviewer=reviewer(),
+        result = bench.reviews.apply_to_group(cid, reviewer=reviewer(),
                                               expected_versions={m["claim_id"]: m["version"] for m in others})
     except ReviewConflict as exc:
         st.warning(f"**Not applied:** {as_text(exc)}", icon=":material/sync_problem:")
@@ -191,39 +175,8 @@ def group_block(claim: dict, group: dict | None) -> None:
         st.error(str(exc))
         return
     already = result["unchanged"] - 1  # this claim is in the group and has the verdict
-    st.session_state["claim_saved"] = (f"Gave {result['changed']} other claim(s) the verdict {claim['verdict']}"
-                                       + (f"; {already} had it already." if already else "."))
-    st.rerun()
-
-
-def review_form(claim: dict, seen: int) -> None:
-    cid = claim["claim_id"]
-    verdicts = ["", *bench.settings.verdicts]
-    if claim["verdict"] not in verdicts:
-        verdicts.append(claim["verdict"])  # a verdict from an older scale stays visible
-    status = claim["status"] if claim["status"] in STATUSES else "new"
-    with st.form(key("review_form", cid), border=False):
-        st.radio("Status", STATUSES, index=STATUSES.index(status), horizontal=True, key=key("status", cid))
-        st.selectbox("Verdict", verdicts, index=verdicts.index(claim["verdict"]),
-                     format_func=lambda v: v or "(no verdict yet)", key=key("verdict", cid))
-        st.text_input("Assigned to", value=claim["assignee"], key=key("assignee", cid))
-        st.text_area("Rationale", value=claim["rationale"], key=key("rationale", cid), height=110)
-        st.text_area("Evidence links", value=claim["evidence"], key=key("evidence", cid), height=80,
-                     help="One link per line.")
-        submitted = st.form_submit_button("Save", type="primary", icon=":material/save:")
-    if not submitted:
-        return
-    changes = {f: st.session_state[key(f, cid)] for f in FIELDS}
-    try:
-        saved = bench.review(cid, changes, reviewer=reviewer(), expected_version=seen)
-    except ReviewConflict as exc:
-        conflict_notice(cid, exc, what="claim", key_of=key, forget=forget_edits, accept=accept_version)
-        return
-    except WorkbenchError as exc:
-        st.error(str(exc))
-        return
-    st.session_state[key("seen", cid)] = saved["version"]
-    st.session_state["claim_saved"] = f"Saved your review of claim {cid}."
+    report_saved(PREFIX, f"Gave {result['changed']} other claim(s) the verdict {claim['verdict']}"
+                 + (f"; {already} had it already." if already else "."))
     st.rerun()
 
 
@@ -250,7 +203,7 @@ if claim_id is None:
     st.stop()
 
 try:
-    claim = bench.claim(claim_id)
+    claim = bench.browse.claim(claim_id)
 except NotFound as exc:
     st.title("Claim", anchor=False)
     st.error(str(exc) + "; pick one on the Inbox page.")
@@ -263,11 +216,11 @@ except WorkbenchError as exc:
     st.stop()
 st.query_params["id"] = str(claim_id)
 
-# The version this tab showed when the reviewer started; a save from an older version is a conflict.
-seen = st.session_state.setdefault(key("seen", claim_id), claim["version"])
+# The version this tab showed when the reviewer started (both forms save against it).
+seen = seen_version(PREFIX, claim_id, claim["version"])
 
 st.title(f"Claim {claim_id}", anchor=False)
-show_saved()
+show_saved(PREFIX)
 st.markdown(badges(claim))
 st.caption(" · ".join([as_text(claim["document"]), f"sentence {claim['sentence_index']}",
                        f"version {claim['version']}", f"added {claim['created_at'][:16].replace('T', ' ')}"]))
@@ -287,7 +240,7 @@ with left:
     group_block(claim, find_group(claim))
 with right:
     st.subheader("Review", anchor=False)
-    review_form(claim, seen)
+    review_form(PREFIX, claim_id, claim, what="claim", assignee=True, also_forget=SOURCE_FIELDS)
     evidence_links(claim)
     st.subheader("History", anchor=False)
     events = claim["history"]

@@ -2,32 +2,22 @@
 from __future__ import annotations
 
 import re
-import threading
 from contextlib import contextmanager
 from typing import Iterator
 
 import streamlit as st
 
-from claims.service import Workbench
-from claims.settings import load_settings
-from claims.errors import WorkbenchError
+from claims.services.workbench import Workbench
+from core.settings import load_settings
+from core.errors import WorkbenchError
+from core.review import STATUSES
 
 
 @st.cache_resource(show_spinner=False)
 def get_bench() -> Workbench:
-    """The Workbench for this server process: settings from the environment, models loaded on first use."""
+    """The Workbench for this server process: settings from the environment, models loaded on first use. It
+    serves every browser tab; its own lock keeps model loading, index syncing and pipeline runs one at a time."""
     return Workbench(load_settings())
-
-
-# One Workbench serves every browser tab. Loading a model or syncing a FAISS index is not safe to do from
-# two script threads at once, so the calls that may do either take this lock.
-_MODEL_LOCK = threading.Lock()
-
-
-@contextmanager
-def one_at_a_time() -> Iterator[None]:
-    with _MODEL_LOCK:
-        yield
 
 
 @contextmanager
@@ -84,8 +74,7 @@ def safe_url(url: str | None) -> str | None:
 
 # --- shared by the workbench pages ---------------------------------------------------------------------
 
-STATUSES = ("new", "accepted", "dismissed")
-STATUS_COLOURS = {"new": "gray", "accepted": "green", "dismissed": "red"}
+STATUS_COLOURS = {status: {"accepted": "green", "dismissed": "red"}.get(status, "gray") for status in STATUSES}
 BANDS = ((0.8, "high", "red"), (0.5, "medium", "orange"), (0.0, "low", "gray"))
 MATCH_CHOICES = {"any": "Any", "yes": "Has a match", "no": "No match"}
 

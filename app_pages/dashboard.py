@@ -9,7 +9,7 @@ bench = get_bench()
 st.title("Dashboard", anchor=False)
 
 with stop_on_error():
-    d = bench.dashboard()
+    d = bench.browse.dashboard()
 totals = d["totals"]
 if not totals["claims"]:
     st.info("No claims yet: ingest articles first.")

@@ -6,9 +6,9 @@ import math
 
 import streamlit as st
 
-from app_pages.common import (STATUSES, claim_filters, filters_active, get_bench, initial, one_at_a_time,
-                              open_claim, reviewer, stop_on_error)
-from claims.errors import WorkbenchError
+from app_pages.common import claim_filters, filters_active, get_bench, initial, open_claim, reviewer, stop_on_error
+from core.errors import WorkbenchError
+from core.review import STATUSES
 
 ORDERS = {"score": "Check-worthiness, highest first", "newest": "Newest first", "oldest": "Oldest first",
           "updated": "Recently changed first", "match": "Closest archive match first"}
@@ -34,7 +34,7 @@ def show_done() -> None:
 
 def match_notice() -> None:
     with stop_on_error():
-        pending = bench.pending_matches()
+        pending = bench.matches.pending()
     if not pending:
         return
     note, button = st.columns([5, 1], vertical_alignment="center")
@@ -42,8 +42,8 @@ def match_notice() -> None:
                  "column leave them out until they are.")
     if button.button("Match them now", key="inbox_match_now", icon=":material/sync:"):
         try:
-            with one_at_a_time(), st.spinner("Comparing claims with the archive…"):
-                n = bench.refresh_matches()
+            with st.spinner("Comparing claims with the archive…"):
+                n = bench.matches.refresh()
         except (WorkbenchError, ImportError) as exc:
             st.error(str(exc))
             st.stop()
@@ -90,7 +90,7 @@ def bulk_form(selected: list[int], page_ids: list[int]) -> None:
         changes["assignee"] = assignee.strip()
     targets = page_ids if whole_page else selected
     try:
-        result = bench.bulk_review(targets, changes, reviewer=reviewer())
+        result = bench.reviews.bulk(targets, changes, reviewer=reviewer())
     except WorkbenchError as exc:
         st.error(str(exc))
         return
@@ -120,7 +120,7 @@ st.title("Inbox", anchor=False)
 show_done()
 
 with stop_on_error():
-    facets = bench.claim_facets()
+    facets = bench.browse.facets()
 if not facets["documents"]:
     st.info("No claims yet: ingest articles first.")
     st.page_link("app_pages/ingest.py", label="Ingest articles", icon=":material/upload_file:")
@@ -136,11 +136,11 @@ size = size_col.selectbox("Claims per page", PAGE_SIZES, key="inbox_f_size", on_
 
 page = max(1, int(st.session_state.get(PAGE, 1)))
 with stop_on_error():
-    result = bench.inbox(filters, order=order, limit=size, offset=(page - 1) * size)
+    result = bench.browse.inbox(filters, order=order, limit=size, offset=(page - 1) * size)
     pages = max(1, math.ceil(result["total"] / size))
     if page > pages:  # the filters shrank the list under the page the reviewer was on
         page = pages
-        result = bench.inbox(filters, order=order, limit=size, offset=(page - 1) * size)
+        result = bench.browse.inbox(filters, order=order, limit=size, offset=(page - 1) * size)
 st.session_state[PAGE] = page
 rows, total = result["rows"], result["total"]
 

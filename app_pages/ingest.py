@@ -2,8 +2,8 @@
 then compared with the fact-check archive. The archive itself is imported here too."""
 import streamlit as st
 
-from app_pages.common import as_text, get_bench, one_at_a_time
-from claims.errors import WorkbenchError
+from app_pages.common import as_text, get_bench
+from core.errors import WorkbenchError
 
 ARTICLE_TYPES = ["txt", "md", "markdown", "html", "htm", "jsonl"]
 ARCHIVE_TYPES = ["csv", "json", "jsonld", "jsonl"]
@@ -28,16 +28,12 @@ class Counter:
             self.bar.caption(f"{self.done} {self.noun}")
 
 
-def match_new_claims() -> None:
-    """Compare the new claims with the archive, so the Inbox's match filter covers them at once. The articles
-    are stored whatever happens here: the Inbox offers to do it again."""
-    try:
-        matched = bench.refresh_matches()
-    except PROBLEMS as exc:
-        st.warning(f"Stored, but not compared with the fact-check archive: {as_text(exc)}")
-        return
-    if matched:
-        st.write(f"Compared {matched} claim(s) with the fact-check archive.")
+def show_matching(report) -> None:
+    """Say how the new claims compare with the archive (the articles are stored even when that failed)."""
+    if report.match_error:
+        st.warning(f"Stored, but not compared with the fact-check archive: {as_text(report.match_error)}")
+    elif report.matched:
+        st.write(f"Compared {report.matched} claim(s) with the fact-check archive.")
 
 
 def ingest_with_status(label: str, run, total: int | None):
@@ -45,10 +41,8 @@ def ingest_with_status(label: str, run, total: int | None):
     with st.status(label, expanded=True) as status:
         st.write("Splitting into sentences, scoring claims and finding their sources…")
         try:
-            with one_at_a_time():
-                report = run(Counter(total, "article(s)"))
-                if report.documents:
-                    match_new_claims()
+            report = run(Counter(total, "article(s)"))
+            show_matching(report)
         except PROBLEMS as exc:
             status.update(label="Not ingested", state="error")
             st.error(str(exc))
@@ -80,7 +74,7 @@ def paste_tab() -> None:
     if not text.strip():
         st.error("Paste the article's text first.")
         return
-    report = ingest_with_status("Ingesting…", lambda progress: bench.ingest_text(text, name.strip() or "pasted text",
+    report = ingest_with_status("Ingesting…", lambda progress: bench.ingest.text(text, name.strip() or "pasted text",
                                                                                 progress=progress), 1)
     if report is not None:
         show_report(report)
@@ -104,7 +98,7 @@ def upload_tab() -> None:
         return
     uploads = [(f.name, f.getvalue()) for f in files]
     report = ingest_with_status(f"Ingesting {len(uploads)} file(s)…",
-                                lambda progress: bench.ingest_uploads(uploads, progress=progress), len(uploads))
+                                lambda progress: bench.ingest.uploads(uploads, progress=progress), len(uploads))
     if report is not None:
         show_report(report)
 
@@ -119,7 +113,7 @@ def url_tab() -> None:
         st.error("Give at least one web address (http or https).")
         return
     report = ingest_with_status(f"Fetching {len(urls)} page(s)…",
-                                lambda progress: bench.ingest(urls, progress=progress), len(urls))
+                                lambda progress: bench.ingest.run(urls, progress=progress), len(urls))
     if report is not None:
         show_report(report)
 
@@ -133,18 +127,19 @@ def archive_tab() -> None:
         return
     with st.status(f"Importing {archive.name}…", expanded=True) as status:
         try:
-            with one_at_a_time():
-                st.write("Reading and embedding the fact-checks…")
-                report = bench.import_factchecks_bytes(archive.name, archive.getvalue(),
-                                                       progress=Counter(None, "fact-check(s) imported"))
-                st.write("Comparing the stored claims with the archive…")
-                matched = bench.refresh_matches(progress=Counter(bench.pending_matches(), "claim(s) compared"))
+            st.write("Reading and embedding the fact-checks, then comparing the stored claims with them…")
+            compared = {}
+            report = bench.archive.import_upload(
+                archive.name, archive.getvalue(), progress=Counter(None, "fact-check(s) imported"),
+                on_match_start=lambda n: compared.setdefault("bar", Counter(n, "claim(s) compared")),
+                match_progress=lambda n: compared["bar"](n) if "bar" in compared else None)
+            show_matching(report)
         except PROBLEMS as exc:
             status.update(label="Not imported", state="error")
             st.error(str(exc))
             return
         status.update(label="Imported", state="complete", expanded=False)
-    st.success(as_text(report.summary()) + f"; compared {matched} claim(s) with the archive.",
+    st.success(as_text(report.summary()) + f"; compared {report.matched} claim(s) with the archive.",
                icon=":material/check:")
     if report.problems:
         with st.expander(f"{len(report.problems)} row(s) skipped", icon=":material/warning:"):

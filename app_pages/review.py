@@ -2,14 +2,12 @@
 and, on request, similar past fact-checks. Article text is always shown as plain text, never as Markdown or HTML."""
 import streamlit as st
 
-from app_pages.common import (as_text, conflict_notice, get_bench, history_rows, one_at_a_time, open_claim, reviewer,
+from app_pages.common import (STATUS_COLOURS, as_text, band, get_bench, history_rows, open_claim, reviewer,
                               safe_url, stop_on_error)
-from claims.errors import ReviewConflict, WorkbenchError
+from app_pages.review_form import field_key, report_saved, review_form, show_saved
+from core.errors import WorkbenchError
 
-STATUSES = ("new", "accepted", "dismissed")
-FIELDS = ("status", "verdict", "rationale", "evidence")
-BANDS = ((0.8, "high", "red"), (0.5, "medium", "orange"), (0.0, "low", "gray"))
-STATUS_COLOURS = {"new": "gray", "accepted": "green", "dismissed": "red"}
+PREFIX = "review"  # this page's widget keys: review_verdict_12, review_matches_12, ...
 
 # A coloured left edge on each claim's box, by score band; the boxes carry the band in their key.
 CLAIM_CSS = """<style>
@@ -21,32 +19,8 @@ CLAIM_CSS = """<style>
 bench = get_bench()
 
 
-def band(score: float) -> tuple[str, str]:
-    return next((name, colour) for floor, name, colour in BANDS if score >= floor)
-
-
 def widget_key(field: str, claim_id: int) -> str:
-    return f"review_{field}_{claim_id}"
-
-
-def forget_edits(claim_id: int) -> None:
-    """Drop this tab's unsaved edits of a claim, so its form shows the saved review again."""
-    for field in (*FIELDS, "seen"):
-        st.session_state.pop(widget_key(field, claim_id), None)
-
-
-def accept_version(claim_id: int, version: int) -> None:
-    """The reviewer has seen the other save and chooses to replace it with their edits."""
-    st.session_state[widget_key("seen", claim_id)] = version
-
-
-def show_saved_message() -> None:
-    saved = st.session_state.pop("review_saved_claim", None)
-    if saved is not None:
-        st.success(f"Saved your review of claim {saved}.", icon=":material/check:")
-    added = st.session_state.pop("review_added_claim", None)
-    if added is not None:
-        st.success(f"Added claim {added}: the sentence is now a claim to review.", icon=":material/check:")
+    return field_key(PREFIX, field, claim_id)
 
 
 def document_picker(documents: list[dict]) -> int:
@@ -62,10 +36,10 @@ def document_picker(documents: list[dict]) -> int:
 
 def download_buttons() -> None:
     # The exports are built when clicked (a callable `data`), not on every rerun of the page.
-    st.download_button("Download CSV", data=lambda: bench.export("csv"), file_name="claims.csv", mime="text/csv",
-                       icon=":material/download:", on_click="ignore", width="stretch",
+    st.download_button("Download CSV", data=lambda: bench.exports.claims("csv"), file_name="claims.csv",
+                       mime="text/csv", icon=":material/download:", on_click="ignore", width="stretch",
                        help="Every claim with its review.")
-    st.download_button("Download ClaimReview", data=lambda: bench.export("claimreview"),
+    st.download_button("Download ClaimReview", data=lambda: bench.exports.claims("claimreview"),
                        file_name="claimreview.json", mime="application/json", icon=":material/download:",
                        on_click="ignore", width="stretch",
                        help="schema.org ClaimReview JSON-LD for the claims that have a verdict.")
@@ -93,42 +67,9 @@ def attribution_lines(sentence: dict) -> str:
     return "  \n".join(lines)
 
 
-def review_form(claim: dict) -> None:
-    cid = claim["id"]
-    # The version this tab showed when the reviewer started; a save from an older version is a conflict.
-    seen = st.session_state.setdefault(widget_key("seen", cid), claim["version"])
-    verdicts = ["", *bench.settings.verdicts]
-    if claim["verdict"] not in verdicts:
-        verdicts.append(claim["verdict"])  # a verdict from an older scale stays visible
-    status = claim["status"] if claim["status"] in STATUSES else "new"
-    with st.form(f"review_form_{cid}", border=False):
-        st.radio("Status", STATUSES, index=STATUSES.index(status), horizontal=True,
-                 key=widget_key("status", cid))
-        st.selectbox("Verdict", verdicts, index=verdicts.index(claim["verdict"]),
-                     format_func=lambda v: v or "(no verdict yet)", key=widget_key("verdict", cid))
-        st.text_area("Rationale", value=claim["rationale"], key=widget_key("rationale", cid), height=90)
-        st.text_area("Evidence links", value=claim["evidence"], key=widget_key("evidence", cid), height=70,
-                     help="One link per line.")
-        submitted = st.form_submit_button("Save", type="primary", icon=":material/save:")
-    if not submitted:
-        return
-    changes = {field: st.session_state[widget_key(field, cid)] for field in FIELDS}
-    try:
-        saved = bench.review(cid, changes, reviewer=reviewer(), expected_version=seen)
-    except ReviewConflict as exc:
-        conflict_notice(cid, exc, what="review", key_of=widget_key, forget=forget_edits, accept=accept_version)
-        return
-    except WorkbenchError as exc:
-        st.error(str(exc))
-        st.stop()
-    st.session_state[widget_key("seen", cid)] = saved["version"]
-    st.session_state["review_saved_claim"] = cid
-    st.rerun()
-
-
 def history_table(claim_id: int) -> None:
     with stop_on_error():
-        events = bench.claim(claim_id)["history"]
+        events = bench.browse.claim(claim_id)["history"]
     if not events:
         st.caption("Not reviewed yet.")
         return
@@ -137,8 +78,8 @@ def history_table(claim_id: int) -> None:
 
 def matches_table(claim_id: int) -> None:
     try:
-        with one_at_a_time(), st.spinner("Looking for similar claims and past fact-checks…"):
-            matches = bench.matches_for_claim(claim_id, k=5)
+        with st.spinner("Looking for similar claims and past fact-checks…"):
+            matches = bench.matches.for_claim(claim_id, k=5)
     except (WorkbenchError, ImportError) as exc:
         st.error(str(exc))
         return
@@ -170,7 +111,7 @@ def claim_box(sentence: dict) -> None:
         if sentence["reasons"]:
             st.caption("Why: " + as_text(", ".join(sentence["reasons"])))
         with st.expander(f"Review claim {claim['id']}", icon=":material/rate_review:"):
-            review_form(claim)
+            review_form(PREFIX, claim["id"], claim, what="review", compact=True)
         with st.expander("History", icon=":material/history:"):
             history_table(claim["id"])
         if st.toggle("Similar claims and past fact-checks", key=widget_key("matches", claim["id"])):
@@ -206,12 +147,11 @@ def missed_claim_form(doc: dict) -> None:
             added = st.form_submit_button("Add as a claim", icon=":material/add:")
     if added:
         try:
-            with one_at_a_time():
-                cid = bench.add_claim(chosen, reviewer=reviewer())
+            cid = bench.reviews.add_claim(chosen, reviewer=reviewer())
         except (WorkbenchError, ImportError) as exc:
             st.error(str(exc))
             return
-        st.session_state["review_added_claim"] = cid
+        report_saved(PREFIX, f"Added claim {cid}: the sentence is now a claim to review.")
         st.rerun()
 
 
@@ -219,10 +159,10 @@ def missed_claim_form(doc: dict) -> None:
 
 st.html(CLAIM_CSS)
 st.title("Review", anchor=False)
-show_saved_message()
+show_saved(PREFIX)
 
 with stop_on_error():
-    documents = bench.documents()
+    documents = bench.browse.documents()
 if not documents:
     st.info("No articles yet: paste one on the Ingest page, or load the samples with `make samples`.")
     st.page_link("app_pages/ingest.py", label="Ingest an article", icon=":material/upload_file:")
@@ -239,7 +179,7 @@ with only_claims:
     claims_only = st.toggle("Claims only", key="review_claims_only")
 
 with stop_on_error():
-    doc = bench.document(doc_id)
+    doc = bench.browse.document(doc_id)
 
 claims = [s for s in doc["sentences"] if s["claim"] is not None]
 reviewed = sum(1 for s in claims if s["claim"]["verdict"] or s["claim"]["status"] != "new")

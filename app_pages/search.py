@@ -2,8 +2,8 @@
 explanations as a claim's matches. A stored claim in the results opens on the Claim page."""
 import streamlit as st
 
-from app_pages.common import as_text, get_bench, initial, one_at_a_time, open_claim, results_table
-from claims.errors import WorkbenchError
+from app_pages.common import as_text, get_bench, initial, open_claim, results_table
+from core.errors import WorkbenchError
 
 KINDS = {"factcheck": "Past fact-checks", "claim": "Stored claims"}
 
@@ -27,8 +27,8 @@ if not kinds:
     st.stop()
 
 try:
-    with one_at_a_time(), st.spinner("Searching…"):
-        found = bench.search([query], k=int(k), kinds=tuple(kinds))[0]["results"]
+    with st.spinner("Searching…"):
+        found = bench.matches.search([query], k=int(k), kinds=tuple(kinds))[0]["results"]
 except (WorkbenchError, ImportError) as exc:
     st.error(str(exc))
     st.stop()

@@ -24,8 +24,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.embed import MiniLMEmbedder  # noqa: E402
-from claims.pipeline import Pipeline  # noqa: E402
+from claims.pipeline.embed import MiniLMEmbedder  # noqa: E402
+from claims.pipeline.extract import Pipeline  # noqa: E402
 
 
 def timed(fn, runs):

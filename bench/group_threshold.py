@@ -5,7 +5,7 @@ Two measurements with the real MiniLM model:
 1. CheckThat! 2022 task 2A tweets (train + dev, ../shared/data/checkthat2022_2a): two tweets that repeat the
    same Snopes-checked claim are the same claim said twice, in other words; any two tweets tied to different
    checks are not. For each cosine threshold: how many same-claim pairs reach it (recall), and what share of
-   the pairs that reach it, after the figure and negation check (`claims.match.same_claim`), are the same
+   the pairs that reach it, after the figure and negation check (`claims.matching.match.same_claim`), are the same
    claim (precision).
 2. The sample articles' gold claims (samples/gold): every pair from two different articles at or above the
    lowest threshold is printed, to read (the samples were not written to repeat claims across articles).
@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from claims.embed import get_embedder  # noqa: E402
-from claims.match import query_text, same_claim  # noqa: E402
+from claims.pipeline.embed import get_embedder  # noqa: E402
+from claims.matching.match import query_text, same_claim  # noqa: E402
 
 THRESHOLDS = (0.70, 0.75, 0.80, 0.825, 0.85, 0.875, 0.90, 0.95)
 

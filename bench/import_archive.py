@@ -2,7 +2,7 @@
 
 The archive (../shared/data/checkthat2022_2a/vclaims.jsonl, see its SOURCE.md) is converted to the JSONL that
 `claims import-factchecks` reads (claim, title, date, url) in a temporary folder, never in the repository, then
-imported through `Workbench.import_factchecks` (what the command calls) with a progress bar. Prints the total
+imported through `Workbench.archive.import_file` (what the command calls) with a progress bar. Prints the total
 and its split (parse, embed, store, index; loading the model apart) and writes
 bench/results/import_archive.json. With --cli, also times the command itself, start to finish, on another
 fresh database. Never asserts anything.
@@ -25,8 +25,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.service import Workbench  # noqa: E402
-from claims.settings import load_settings  # noqa: E402
+from claims.services.workbench import Workbench  # noqa: E402
+from core.settings import load_settings  # noqa: E402
 
 
 def convert(vclaims: Path, out: Path) -> int:
@@ -67,10 +67,10 @@ def main() -> None:
         with tqdm(desc="import", unit="check", file=sys.stderr, disable=None, leave=False) as bar:
             load_before = os.getloadavg()[0]
             t, cpu = time.perf_counter(), time.process_time()
-            report = wb.import_factchecks(archive, progress=bar.update, on_start=lambda n: bar.reset(total=n))
+            report = wb.archive.import_file(archive, progress=bar.update, on_start=lambda n: bar.reset(total=n))
             total_s, cpu_s = time.perf_counter() - t, time.process_time() - cpu
-        stats = wb.stats()
-        index_meta = json.loads(wb.index("factcheck").meta_path.read_text())
+        stats = wb.browse.stats()
+        index_meta = json.loads(wb.indexes.get("factcheck").meta_path.read_text())
         wb.engine.dispose()
         out = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.platform(),
                "cpus": os.cpu_count(), "load_average": os.getloadavg(), "records": records, "created": report.created, "updated": report.updated,

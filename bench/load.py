@@ -43,11 +43,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.embed import HashingEmbedder  # noqa: E402
-from claims.errors import ReviewConflict  # noqa: E402
-from claims.service import Workbench  # noqa: E402
-from claims.settings import load_settings  # noqa: E402
-from claims.types import NOT_A_CLAIM, Score  # noqa: E402
+from claims.pipeline.embed import HashingEmbedder  # noqa: E402
+from core.errors import ReviewConflict  # noqa: E402
+from claims.services.workbench import Workbench  # noqa: E402
+from core.settings import load_settings  # noqa: E402
+from claims.pipeline.types import NOT_A_CLAIM, Score  # noqa: E402
 
 PG_URL = os.environ.get("CLAIMS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PIPELINE = "hashing embedder + digit-rule detector, no spaCy (the database under load, not the model)"
@@ -113,10 +113,10 @@ def run(url: str, *, seconds: float = 60.0, ingest_workers: int = 4, reviewers: 
     setup = _workbench(url, home)
     seed_names = [f"a{i}" for i in range(seed_articles)]
     # a first batch stored before the clock starts, so the reviewers have claims from the first second
-    from claims.readers import Article
+    from claims.io.readers import Article
 
-    setup.ingest_articles([Article(name=n, text=texts[n]) for n in seed_names])
-    queued = setup.enqueue([str(feed)])
+    setup.ingest.articles([Article(name=n, text=texts[n]) for n in seed_names])
+    queued = setup.jobs.enqueue([str(feed)])
     log(f"queued {queued['added']} feed articles; {seed_articles} stored first; "
         f"{ingest_workers} ingest workers, {reviewers} reviewers, {seconds:.0f} s")
 
@@ -132,7 +132,7 @@ def run(url: str, *, seconds: float = 60.0, ingest_workers: int = 4, reviewers: 
     def ingest(i: int) -> None:
         wb = _workbench(url, home)
         try:
-            ingest_reports.append(wb.work(worker=f"ingest-{i}", forever=True, poll=0.2, stop=stop,
+            ingest_reports.append(wb.jobs.work(worker=f"ingest-{i}", forever=True, poll=0.2, stop=stop,
                                           lease_seconds=300))
         except Exception as exc:  # reported, and fails the run
             errors.append(f"ingest-{i}: {type(exc).__name__}: {exc}")
@@ -147,27 +147,27 @@ def run(url: str, *, seconds: float = 60.0, ingest_workers: int = 4, reviewers: 
         n = 0
         try:
             while time.monotonic() < deadline:
-                total = wb.inbox(limit=1)["total"]
+                total = wb.browse.inbox(limit=1)["total"]
                 offset = 0 if hot else rng.randrange(max(1, total - HOT + 1))
-                rows = wb.inbox(order="score", limit=HOT, offset=offset)["rows"]
+                rows = wb.browse.inbox(order="score", limit=HOT, offset=offset)["rows"]
                 if not rows:
                     time.sleep(0.05)
                     continue
                 cid = rng.choice(rows)["claim_id"]
-                seen = wb.claim(cid)["version"]
+                seen = wb.browse.claim(cid)["version"]
                 for _ in range(10):
                     n += 1
                     change = {"status": "accepted", "verdict": rng.choice(VERDICTS),
                               "rationale": f"{name} save {n}"}
                     t0 = time.perf_counter()
                     try:
-                        state = wb.review(cid, change, reviewer=name, expected_version=seen)
+                        state = wb.reviews.save(cid, change, reviewer=name, expected_version=seen)
                     except ReviewConflict as exc:
                         took = time.perf_counter() - t0
                         with lock:
                             conflicts.append({"claim_id": cid, "reviewer": name, "expected": seen,
                                               "current": (exc.current or {}).get("version"), "seconds": took})
-                        seen = wb.claim(cid)["version"]  # re-read, then apply the change again
+                        seen = wb.browse.claim(cid)["version"]  # re-read, then apply the change again
                         with lock:
                             reads[0] += 1
                         continue

@@ -22,10 +22,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims import clean, nlp, split  # noqa: E402
-from claims.attribute import attribute, parse_where_needed  # noqa: E402
-from claims.service import Workbench  # noqa: E402
-from claims.settings import load_settings  # noqa: E402
+from claims.pipeline import clean, nlp, split  # noqa: E402
+from claims.pipeline.attribute import attribute  # noqa: E402
+from claims.pipeline.cues import parse_where_needed  # noqa: E402
+from claims.services.workbench import Workbench  # noqa: E402
+from core.settings import load_settings  # noqa: E402
 
 
 def timed(fn, runs, cpu=None):
@@ -49,7 +50,7 @@ def main() -> None:
     args = ap.parse_args()
 
     bench = Workbench(load_settings())
-    articles = bench.read([args.samples])
+    articles = bench.ingest.read([args.samples])
     docs = [(a.name, a.text) for a in articles]
     pipe = bench.pipeline
     sents = [s for _, t in docs for s in pipe.sentences(t)[0]]
@@ -93,7 +94,7 @@ def main() -> None:
         "attribution_time_ratio": round(t_extract / t_bare, 3),
         "extract_cpu_seconds": {"with_attribution": round(cpu[0], 4), "without": round(cpu[1], 4)},
         "attribution_cpu_ratio": round(cpu[0] / cpu[1], 3),
-        # a second process (claims.nlp's parse helper) parses part of each large batch; its CPU time is not
+        # a second process (claims.pipeline.nlp's parse helper) parses part of each large batch; its CPU time is not
         # in the CPU seconds above (they count this process only). CLAIMS_PARSE_HELPER=0 switches it off.
         "parse_helper": nlp.helper_share(len(texts)) > 0,
         "load_average": os.getloadavg()[0],

@@ -138,7 +138,7 @@ def build(url: str, n_claims: int, claims_per_doc: int = 50, other_per_doc: int 
 def ensure_reranker(tmp: str) -> str:
     """The Claim page ranks past fact-checks with `claims/data/reranker.npz`. Where a checkout lacks the file,
     time the same work with placeholder weights (what the page computes does not depend on their values)."""
-    from claims import rerank
+    from claims.matching import rerank
 
     if rerank.default_path().is_file():
         return "shipped"
@@ -152,23 +152,23 @@ def ensure_reranker(tmp: str) -> str:
 
 def query_timings(runs: int) -> dict:
     """Seconds (median) for the service calls behind the screens, filtered and deep-paged ones included."""
-    from claims.service import Workbench
-    from claims.settings import load_settings
+    from claims.services.workbench import Workbench
+    from core.settings import load_settings
 
     wb = Workbench(load_settings())
-    total = wb.count_claims()
+    total = wb.browse.count()
     calls = {
-        "inbox page 1": lambda: wb.inbox(limit=50),
-        "inbox last page": lambda: wb.inbox(limit=50, offset=total - 50),
-        "inbox status=new, type=quantity": lambda: wb.inbox({"statuses": ["new"], "claim_types": ["quantity"]}),
-        "inbox source contains": lambda: wb.inbox({"source": "ruiz"}),
-        "inbox text contains": lambda: wb.inbox({"text": "rose 42 percent"}),
-        "inbox has a match": lambda: wb.inbox({"has_match": True}),
-        "inbox by closest match": lambda: wb.inbox(order="match"),
-        "inbox date range": lambda: wb.inbox({"date_from": datetime.now(timezone.utc).date() - timedelta(days=7)}),
-        "filter choices": wb.claim_facets,
-        "pending matches": wb.pending_matches,
-        "dashboard": wb.dashboard,
+        "inbox page 1": lambda: wb.browse.inbox(limit=50),
+        "inbox last page": lambda: wb.browse.inbox(limit=50, offset=total - 50),
+        "inbox status=new, type=quantity": lambda: wb.browse.inbox({"statuses": ["new"], "claim_types": ["quantity"]}),
+        "inbox source contains": lambda: wb.browse.inbox({"source": "ruiz"}),
+        "inbox text contains": lambda: wb.browse.inbox({"text": "rose 42 percent"}),
+        "inbox has a match": lambda: wb.browse.inbox({"has_match": True}),
+        "inbox by closest match": lambda: wb.browse.inbox(order="match"),
+        "inbox date range": lambda: wb.browse.inbox({"date_from": datetime.now(timezone.utc).date() - timedelta(days=7)}),
+        "filter choices": wb.browse.facets,
+        "pending matches": wb.matches.pending,
+        "dashboard": wb.browse.dashboard,
     }
     out = {}
     for name, call in calls.items():

@@ -1,4 +1,5 @@
-"""`claims`: the command line. Each command parses options, calls one Workbench method and prints."""
+"""`claims`: the command line. Each command parses options, calls one use case of the Workbench facade and
+prints the result."""
 from __future__ import annotations
 
 import json
@@ -9,15 +10,12 @@ from pathlib import Path
 
 import click
 
-from .errors import WorkbenchError
-from .settings import load_settings
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+from core.errors import WorkbenchError
+from core.settings import load_settings
 
 
 def _bench(db=None, home=None):
-    from .service import Workbench
+    from claims.services.workbench import Workbench
 
     return Workbench(load_settings(db_url=db, home=home))
 
@@ -69,7 +67,7 @@ def extract(paths, lines, fmt, genre):
     Example: claims extract article.txt --format table
     """
     bench = _bench()
-    rows = bench.extract(paths, lines=lines, genre=genre)
+    rows = bench.ingest.extract(paths, lines=lines, genre=genre)
     if fmt == "jsonl":
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -100,23 +98,34 @@ def ingest(targets, genre, db, home):
     Example: claims ingest samples/articles https://example.org/story.html
     """
     bench = _bench(db, home)
-    articles = bench.read(targets)
-    with _bar(len(articles), "ingest") as bar:
-        report = bench.ingest_articles(articles, progress=bar.update, genre=genre)
+    articles = bench.ingest.read(targets)
+    with _bar(len(articles), "ingest") as bar, _LaterBar("match", unit="claim") as match:
+        report = bench.ingest.articles(articles, progress=bar.update, genre=genre, on_match_start=match.start,
+                                       match_progress=match.update)
     click.echo(report.summary())
-    if report.document_ids and report.claims:
-        _match(bench, report.claims, document_ids=report.document_ids)
+    if report.match_summary():
+        click.echo(report.match_summary(), err=bool(report.match_error))
 
 
-def _match(bench, total: int, **which) -> None:
-    """Record the best archived fact-check of the claims (the inbox's "has a match"), with a progress bar."""
-    if not total:
-        return
-    with _bar(total, "match", unit="claim") as bar:
-        n = bench.refresh_matches(progress=bar.update, **which)
-    if n:
-        found = bench.count_claims({"has_match": True, "document_ids": which.get("document_ids")})
-        click.echo(f"compared {n} claim(s) with the fact-check archive; {found} have a match in it")
+class _LaterBar:
+    """A progress bar drawn once its total is known (the matching that follows an ingest or an import)."""
+
+    def __init__(self, label: str, unit: str):
+        self.label, self.unit, self.bar = label, unit, None
+
+    def start(self, total: int) -> None:
+        self.bar = _bar(total, self.label, unit=self.unit)
+
+    def update(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
 
 
 @main.command("import-factchecks")
@@ -132,13 +141,14 @@ def import_factchecks(file, db, home):
     Example: claims import-factchecks samples/factchecks.csv
     """
     bench = _bench(db, home)
-    with _bar(None, "import", unit="check") as bar:
-        report = bench.import_factchecks(file, progress=bar.update, on_start=lambda n: bar.reset(total=n))
+    with _bar(None, "import", unit="check") as bar, _LaterBar("match", unit="claim") as match:
+        report = bench.archive.import_file(file, progress=bar.update, on_start=lambda n: bar.reset(total=n),
+                                           on_match_start=match.start, match_progress=match.update)
     for problem in report.problems:
         click.echo(f"skipped: {problem}", err=True)
     click.echo(report.summary())
-    if report.created or report.updated:
-        _match(bench, bench.pending_matches())  # a changed archive: every claim is compared again
+    if report.match_summary():
+        click.echo(report.match_summary(), err=bool(report.match_error))
 
 
 @main.command()
@@ -155,7 +165,7 @@ def search(queries, file, k, fmt, db, home):
     Example: claims search "Crime fell 20 percent last year" --format table
     """
     qs = list(queries) + ([line.strip() for line in file if line.strip()] if file else [])
-    out = _bench(db, home).search(qs, k=k)
+    out = _bench(db, home).matches.search(qs, k=k)
     for item in out:
         if fmt == "jsonl":
             click.echo(json.dumps(item, ensure_ascii=False))
@@ -178,7 +188,7 @@ def export(fmt, out, reviewed_only, db, home):
 
     Example: claims export --format claimreview --reviewed-only --out reviews.json
     """
-    text = _bench(db, home).export(fmt, reviewed_only=reviewed_only)
+    text = _bench(db, home).exports.claims(fmt, reviewed_only=reviewed_only)
     if out:
         Path(out).write_text(text, encoding="utf-8")
         click.echo(f"wrote {out}", err=True)
@@ -200,7 +210,7 @@ def history(fmt, claim_id, out, db, home):
 
     Example: claims history --format jsonl --out history.jsonl
     """
-    text = _bench(db, home).export_history(fmt, claim_id=claim_id)
+    text = _bench(db, home).exports.history(fmt, claim_id=claim_id)
     if out:
         Path(out).write_text(text, encoding="utf-8")
         click.echo(f"wrote {out}", err=True)
@@ -217,7 +227,7 @@ def reindex(db, home):
 
     Example: claims reindex
     """
-    counts = _bench(db, home).reindex()
+    counts = _bench(db, home).indexes.rebuild()
     click.echo(f"indexed {counts['claim']} claims and {counts['factcheck']} fact-checks")
 
 
@@ -230,7 +240,7 @@ def stats(db, home):
 
     Example: claims stats
     """
-    for key, value in _bench(db, home).stats().items():
+    for key, value in _bench(db, home).browse.stats().items():
         click.echo(f"{key:<13} {value}")
 
 
@@ -246,7 +256,7 @@ def dump(out, db, home):
     Example: claims dump --out backup.jsonl
     """
     with open(out, "w", encoding="utf-8") as fh:
-        counts = _bench(db, home).dump(fh)
+        counts = _bench(db, home).backup.dump(fh)
     click.echo(f"wrote {out}: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
 
 
@@ -261,7 +271,7 @@ def restore(file, db, home):
     Example: claims restore backup.jsonl --db sqlite:///restored.db
     """
     with open(file, encoding="utf-8") as fh:
-        counts = _bench(db, home).restore(fh, source=file)
+        counts = _bench(db, home).backup.restore(fh, source=file)
     click.echo(f"restored {file}: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
 
 
@@ -282,7 +292,7 @@ def queue_add(targets, max_attempts, db, home):
 
     Example: claims queue add samples/articles feed.jsonl https://example.org/story.html
     """
-    out = _bench(db, home).enqueue(targets, max_attempts=max_attempts)
+    out = _bench(db, home).jobs.enqueue(targets, max_attempts=max_attempts)
     click.echo(f"queued {out['added']} job(s); {out['already_queued']} already queued")
 
 
@@ -312,7 +322,7 @@ def queue_work(mode, worker, poll, lease, retry_delay, db, home):
             line += f" ({outcome['error']})"
         click.echo(line, err=True)
 
-    report = _bench(db, home).work(worker=worker or "", once=mode == "once", forever=mode == "forever",
+    report = _bench(db, home).jobs.work(worker=worker or "", once=mode == "once", forever=mode == "forever",
                                    poll=poll, lease_seconds=lease, retry_delay=retry_delay, on_job=show)
     click.echo(report.summary())
 
@@ -327,7 +337,7 @@ def queue_status(limit, db, home):
 
     Example: claims queue status
     """
-    out = _bench(db, home).queue_status(limit=limit)
+    out = _bench(db, home).jobs.status(limit=limit)
     for name, n in out["counts"].items():
         click.echo(f"{name:<8} {n}")
     for job in out["running"]:
@@ -365,7 +375,7 @@ def eval_detect(data, split, articles, genre, json_out):
 
     Example: claims eval detect --data ../shared/data/ct24/ct24_english.tsv --split dev-test
     """
-    from .eval_detect import evaluate_detect, format_report
+    from claims.research.eval_detect import evaluate_detect, format_report
 
     bench = _bench()
     result = evaluate_detect(data, embedder=bench.embedder, detector=bench.detector, split=split, articles=articles,
@@ -391,7 +401,7 @@ def eval_attribution(gold, articles, split, json_out):
 
     Example: claims eval attribution --split heldout --json-out heldout.json
     """
-    from .eval_attribution import SAMPLES, evaluate_attribution, gold_files, table
+    from claims.research.eval_attribution import SAMPLES, evaluate_attribution, gold_files, table
 
     result = evaluate_attribution(gold_files(gold or SAMPLES / "gold", split), articles or SAMPLES / "articles")
     result["split"] = split
@@ -418,7 +428,7 @@ def eval_match(queries, qrels, archive, no_dates, json_out):
 
     Example: claims eval match --queries devtest_queries.tsv --qrels devtest_qrels.tsv --archive vclaims.jsonl
     """
-    from .eval_match import evaluate_match, format_table
+    from claims.research.eval_match import evaluate_match, format_table
 
     result = evaluate_match(queries, qrels, archive, embedder=_bench().embedder, use_dates=not no_dates)
     click.echo(format_table(result))

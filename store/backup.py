@@ -13,7 +13,7 @@ from typing import IO, Iterator
 from sqlalchemy import DateTime, LargeBinary, func, insert, select, text
 from sqlalchemy.engine import Engine
 
-from .errors import WorkbenchError
+from core.errors import WorkbenchError
 from .models import Base
 
 FORMAT = "claim-workbench-dump"

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .errors import BadDatabaseURL, DatabaseUnavailable
+from core.errors import BadDatabaseURL, DatabaseUnavailable
 
 SUPPORTED = ("sqlite", "postgresql")
 

@@ -28,7 +28,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from . import repo
-from .errors import IndexMismatch
+from core.errors import IndexMismatch
 
 try:
     import faiss

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from claims.embed import HashingEmbedder
-from claims.settings import load_settings
-from claims.types import NOT_A_CLAIM, Score
+from claims.pipeline.embed import HashingEmbedder
+from core.settings import load_settings
+from claims.pipeline.types import NOT_A_CLAIM, Score
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -102,7 +102,7 @@ def settings(tmp_path, db_url):
 @pytest.fixture
 def bench(settings):
     """A Workbench with the fake embedder and detector and no spaCy: fast."""
-    from claims.service import Workbench
+    from claims.services.workbench import Workbench
 
     wb = Workbench(settings, embedder=HashingEmbedder(), detector=FakeDetector(), attribution=False)
     yield wb

@@ -7,8 +7,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from claims.embed import HashingEmbedder
-from claims.settings import load_settings
+from claims.pipeline.embed import HashingEmbedder
+from core.settings import load_settings
 from conftest import ROOT, FakeDetector
 
 if str(ROOT) not in sys.path:
@@ -52,7 +52,7 @@ def home(tmp_path, monkeypatch):
 @pytest.fixture
 def service(home):
     """A Workbench on the same home with the fake detector: how the tests write what the app reads."""
-    from claims.service import Workbench
+    from claims.services.workbench import Workbench
 
     wb = Workbench(load_settings(), embedder=HashingEmbedder(), detector=FakeDetector(), attribution=False)
     yield wb
@@ -67,8 +67,8 @@ def run_app() -> AppTest:
 
 
 def first_claim(service, doc_name: str) -> dict:
-    doc_id = next(d["id"] for d in service.documents() if d["name"] == doc_name)
-    return next(s["claim"] for s in service.document(doc_id)["sentences"] if s["claim"])
+    doc_id = next(d["id"] for d in service.browse.documents() if d["name"] == doc_name)
+    return next(s["claim"] for s in service.browse.document(doc_id)["sentences"] if s["claim"])
 
 
 def save_button(at: AppTest, claim_id: int):
@@ -89,7 +89,7 @@ def rendered_markdown(at: AppTest) -> list[str]:
 
 
 def test_review_page_shows_the_article_in_order(service):
-    service.ingest_text(ARTICLE, "riverton.txt")
+    service.ingest.text(ARTICLE, "riverton.txt")
     at = run_app()
     texts = [t.value for t in at.text]
     assert "The city spent $4.2 million on road repairs in 2024, Mayor Ana Ruiz said on Tuesday." in texts
@@ -112,7 +112,7 @@ def test_bad_database_url_is_a_message_not_a_traceback(home, monkeypatch):
 
 
 def test_saving_a_review_stores_verdict_and_reviewer(service):
-    service.ingest_text(ARTICLE, "riverton.txt")
+    service.ingest.text(ARTICLE, "riverton.txt")
     claim = first_claim(service, "riverton.txt")
     cid = claim["id"]
     at = run_app()
@@ -126,7 +126,7 @@ def test_saving_a_review_stores_verdict_and_reviewer(service):
     assert not at.exception
     assert f"Saved your review of claim {cid}" in at.success[0].value
 
-    saved = service.claim(cid)
+    saved = service.browse.claim(cid)
     assert (saved["status"], saved["verdict"], saved["reviewer"]) == ("accepted", "Mostly false", "bob")
     assert saved["rationale"] == "The audit says $3.1 million."
     assert saved["history"][-1]["reviewer"] == "bob"
@@ -139,14 +139,14 @@ def test_saving_a_review_stores_verdict_and_reviewer(service):
     at.text_area(key=f"review_rationale_{cid}").set_value("The audit says $3.1 million; see p. 4.")
     save_button(at, cid).click()
     at.run()
-    assert not at.warning and service.claim(cid)["version"] == saved["version"] + 1
+    assert not at.warning and service.browse.claim(cid)["version"] == saved["version"] + 1
 
 
 def test_saving_over_someone_elses_save_warns_and_keeps_theirs(service):
-    service.ingest_text(ARTICLE, "riverton.txt")
+    service.ingest.text(ARTICLE, "riverton.txt")
     cid = first_claim(service, "riverton.txt")["id"]
     at = run_app()  # this tab opens the claim at version 1 ...
-    service.review(cid, {"verdict": "True", "rationale": "Checked the budget."}, reviewer="carol",
+    service.reviews.save(cid, {"verdict": "True", "rationale": "Checked the budget."}, reviewer="carol",
                    expected_version=1)  # ... then carol saves
     at.selectbox(key=f"review_verdict_{cid}").set_value("False")
     save_button(at, cid).click()
@@ -154,19 +154,19 @@ def test_saving_over_someone_elses_save_warns_and_keeps_theirs(service):
     assert not at.exception
     warning = at.warning[0].value
     assert "carol" in warning and "version 2" in warning and "True" in warning
-    assert service.claim(cid)["verdict"] == "True"  # not overwritten
+    assert service.browse.claim(cid)["verdict"] == "True"  # not overwritten
 
     # keeping my edits takes one more, deliberate, Save
     next(b for b in at.button if b.label.startswith("Keep my edits")).click()
     at.run()
-    assert at.selectbox(key=f"review_verdict_{cid}").value == "False" and service.claim(cid)["verdict"] == "True"
+    assert at.selectbox(key=f"review_verdict_{cid}").value == "False" and service.browse.claim(cid)["verdict"] == "True"
     save_button(at, cid).click()
     at.run()
-    assert not at.warning and service.claim(cid)["verdict"] == "False"
-    assert [e["reviewer"] for e in service.claim(cid)["history"]] == ["carol", "alice"]
+    assert not at.warning and service.browse.claim(cid)["verdict"] == "False"
+    assert [e["reviewer"] for e in service.browse.claim(cid)["history"]] == ["carol", "alice"]
 
     # or: load theirs, then change it knowingly
-    service.review(cid, {"verdict": "True"}, reviewer="carol")
+    service.reviews.save(cid, {"verdict": "True"}, reviewer="carol")
     at.selectbox(key=f"review_verdict_{cid}").set_value("Misleading")
     save_button(at, cid).click()
     at.run()
@@ -178,16 +178,16 @@ def test_saving_over_someone_elses_save_warns_and_keeps_theirs(service):
     save_button(at, cid).click()
     at.run()
     assert not at.warning
-    assert service.claim(cid)["verdict"] == "Half true"
+    assert service.browse.claim(cid)["verdict"] == "Half true"
 
 
 def test_article_text_is_shown_as_text_never_as_markup(service):
-    service.ingest_text(HOSTILE, "hostile.txt")
-    doc_id = service.documents()[0]["id"]
-    sentences = service.document(doc_id)["sentences"]
+    service.ingest.text(HOSTILE, "hostile.txt")
+    doc_id = service.browse.documents()[0]["id"]
+    sentences = service.browse.document(doc_id)["sentences"]
     script = next(s for s in sentences if "<script>" in s["text"])
     hostile_source = {"source": "<img src=y onerror=alert(3)> **Boss**", "cue": "[said](javascript:x)", "quote": "direct"}
-    service.edit_attribution(script["id"], hostile_source, reviewer="alice")
+    service.reviews.edit_attribution(script["id"], hostile_source, reviewer="alice")
     at = run_app()
 
     # sentences go through st.text, which renders no Markdown and no HTML
@@ -222,12 +222,12 @@ def test_as_text_displays_exactly_the_input(raw):
 
 
 def test_similar_claims_are_looked_up_on_request(service):
-    service.ingest_text(ARTICLE, "riverton.txt")
-    service.ingest_text(ARTICLE.replace("Riverton", "Lakeside").replace("Tuesday", "Friday"), "lakeside.txt")
+    service.ingest.text(ARTICLE, "riverton.txt")
+    service.ingest.text(ARTICLE.replace("Riverton", "Lakeside").replace("Tuesday", "Friday"), "lakeside.txt")
     cid = first_claim(service, "riverton.txt")["id"]
     at = run_app()
     assert at.subheader[0].value == "Budget row deepens in Lakeside"  # the newest article first (its headline)
-    at.selectbox(key="review_doc").select(service.documents()[1]["id"]).run()
+    at.selectbox(key="review_doc").select(service.browse.documents()[1]["id"]).run()
     assert at.subheader[0].value == "Budget row deepens in Riverton"
     assert all("similarity" not in df.value for df in at.dataframe)  # nothing loaded until asked
     at.toggle(key=f"review_matches_{cid}").set_value(True)
@@ -252,12 +252,12 @@ def test_ingest_page_stores_the_article_and_hands_it_to_review(service, monkeypa
     assert not at.exception and not at.error
     assert "stored 1 new document" in at.success[0].value
     assert (at.status[0].label, at.status[0].state) == ("Ingested", "complete")
-    assert [d["name"] for d in service.documents()] == ["pasted-riverton.txt"]
+    assert [d["name"] for d in service.browse.documents()] == ["pasted-riverton.txt"]
 
     next(b for b in at.button if b.label == "Ingest").click()  # the same text again
     at.run()
     assert "already stored" in at.info[0].value
-    assert len(service.documents()) == 1
+    assert len(service.browse.documents()) == 1
 
     at.switch_page("app_pages/review.py").run()
     assert not at.exception
@@ -273,7 +273,7 @@ def test_ingest_page_refuses_empty_text(service, monkeypatch):
     next(b for b in at.button if b.label == "Ingest").click()
     at.run()
     assert "Paste the article" in at.error[0].value
-    assert service.documents() == []
+    assert service.browse.documents() == []
 
 
 def test_reviewer_falls_back_to_the_setting_without_the_proxy_header(home, monkeypatch):

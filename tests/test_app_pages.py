@@ -47,10 +47,10 @@ def stocked(service, monkeypatch):
     """Two articles and the archive, matched; the app uses this Workbench (the fake detector)."""
     import app_pages.common
 
-    service.ingest_text(ARTICLE, "riverton.txt")
-    service.ingest_text(LONG, "council-figures.txt")
-    service.import_factchecks_bytes("archive.csv", ARCHIVE)
-    service.refresh_matches()
+    service.ingest.text(ARTICLE, "riverton.txt")
+    service.ingest.text(LONG, "council-figures.txt")
+    service.archive.import_upload("archive.csv", ARCHIVE)
+    service.matches.refresh()
     monkeypatch.setattr(app_pages.common, "get_bench", lambda: service)
     return service
 
@@ -84,7 +84,7 @@ def test_inbox_lists_claims_of_every_article_best_first_and_pages(stocked):
 
 def test_inbox_filters_by_status_match_and_article(stocked):
     cid = first_claim(stocked, "riverton.txt")["id"]
-    stocked.review(cid, {"status": "accepted"}, reviewer="carol")
+    stocked.reviews.save(cid, {"status": "accepted"}, reviewer="carol")
     at = start("app_pages/inbox.py")
     at.multiselect(key="inbox_f_statuses").set_value(["accepted"]).run()
     assert list(inbox_table(at).value["claim"]) == [cid]
@@ -93,7 +93,7 @@ def test_inbox_filters_by_status_match_and_article(stocked):
     rows = inbox_table(at).value
     assert list(rows["claim"]) == [cid] and rows["match"][0] == pytest.approx(1.0, abs=1e-3)
     at.selectbox(key="inbox_f_match").set_value("any").run()
-    figures = next(d["id"] for d in stocked.documents() if d["name"] == "council-figures.txt")
+    figures = next(d["id"] for d in stocked.browse.documents() if d["name"] == "council-figures.txt")
     at.multiselect(key="inbox_f_documents").set_value([figures]).run()
     assert set(inbox_table(at).value["article"]) == {"Figures from the council"}  # the title, else the name
     at.text_input(key="inbox_f_text").set_value("no such words").run()
@@ -126,7 +126,7 @@ def test_inbox_bulk_change_records_each_claim_with_the_reviewer(stocked):
     button(at, "Apply").click().run()
     assert not at.exception and "Changed 3 claim(s)." in at.success[0].value
     for cid in chosen:
-        claim = stocked.claim(cid)
+        claim = stocked.browse.claim(cid)
         assert (claim["status"], claim["assignee"], claim["reviewer"]) == ("accepted", "dana", "bob")
         assert claim["history"][-1]["changes"] == {"status": ["new", "accepted"], "assignee": ["", "dana"]}
     # the ticks are gone with the change: a second Apply does not hit the same rows by accident
@@ -137,14 +137,14 @@ def test_inbox_bulk_change_records_each_claim_with_the_reviewer(stocked):
     at.selectbox(key="inbox_bulk_status").set_value("dismissed")
     button(at, "Apply").click().run()
     assert "no claims selected" in at.error[0].value
-    assert all(stocked.claim(c)["status"] == "accepted" for c in chosen)
+    assert all(stocked.browse.claim(c)["status"] == "accepted" for c in chosen)
 
     at.selectbox(key="inbox_bulk_status").set_value("(unchanged)")
     at.checkbox(key="inbox_bulk_page").check()
     at.checkbox(key="inbox_bulk_unassign").check()
     button(at, "Apply").click().run()
     assert "Changed 3 claim(s); 28 already had that." in at.success[0].value
-    assert all(stocked.claim(c)["assignee"] == "" for c in chosen)
+    assert all(stocked.browse.claim(c)["assignee"] == "" for c in chosen)
 
 
 def test_inbox_opens_a_claim(stocked):
@@ -159,12 +159,12 @@ def test_inbox_opens_a_claim(stocked):
 
 
 def test_inbox_offers_to_match_claims_stored_since_the_archive(stocked):
-    stocked.ingest_text("Late news\n\nThe mayor hired 7 new staff.", "late.txt")
+    stocked.ingest.text("Late news\n\nThe mayor hired 7 new staff.", "late.txt", match=False)  # as a queue worker stores it
     at = start("app_pages/inbox.py")
     assert any("1 claim(s) are not yet compared" in c.value for c in at.caption)
     button(at, "Match them now").click().run()
     assert not at.exception and "Compared 1 claim(s)" in at.success[0].value
-    assert stocked.pending_matches() == 0
+    assert stocked.matches.pending() == 0
 
 
 def test_inbox_on_an_empty_database(home):
@@ -176,13 +176,13 @@ def test_inbox_on_an_empty_database(home):
 
 
 def claim_id(service, fragment: str) -> int:
-    return next(r["claim_id"] for r in service.inbox(limit=100)["rows"] if fragment in r["text"])
+    return next(r["claim_id"] for r in service.browse.inbox(limit=100)["rows"] if fragment in r["text"])
 
 
 def test_claim_page_shows_context_source_reasons_matches_and_history(stocked):
     cid = claim_id(stocked, "$4.2 million")
-    sentence = stocked.claim(cid)["sentence_id"]
-    stocked.edit_attribution(sentence, {"source": "Mayor Ana Ruiz", "cue": "said"}, reviewer="carol")
+    sentence = stocked.browse.claim(cid)["sentence_id"]
+    stocked.reviews.edit_attribution(sentence, {"source": "Mayor Ana Ruiz", "cue": "said"}, reviewer="carol")
     at = start("app_pages/claim.py", id=cid)
     assert at.title[0].value == f"Claim {cid}"
     texts = [t.value for t in at.text]
@@ -211,7 +211,7 @@ def test_claim_page_saves_a_verdict_and_shows_it(stocked):
     button(at, "Save").click().run()
     assert not at.exception
     assert f"Saved your review of claim {cid}." in at.success[0].value
-    saved = stocked.claim(cid)
+    saved = stocked.browse.claim(cid)
     assert (saved["status"], saved["verdict"], saved["assignee"], saved["reviewer"]) == (
         "accepted", "Mostly false", "dana", "bob")
     assert any("verdict: Mostly false" in m.value for m in at.markdown)
@@ -223,18 +223,18 @@ def test_claim_page_saves_a_verdict_and_shows_it(stocked):
 def test_claim_page_conflict_shows_the_other_version(stocked):
     cid = claim_id(stocked, "$4.2 million")
     at = start("app_pages/claim.py", id=cid)  # this tab opens version 1 ...
-    stocked.review(cid, {"verdict": "True", "rationale": "Checked the budget."}, reviewer="carol",
+    stocked.reviews.save(cid, {"verdict": "True", "rationale": "Checked the budget."}, reviewer="carol",
                    expected_version=1)  # ... then carol saves
     at.selectbox(key=f"claim_verdict_{cid}").set_value("False")
     button(at, "Save").click().run()
     warning = at.warning[0].value
     assert "carol" in warning and "version 2" in warning and "True" in warning
-    assert stocked.claim(cid)["verdict"] == "True"
+    assert stocked.browse.claim(cid)["verdict"] == "True"
     button(at, "Discard my edits and load their version").click().run()
     assert at.selectbox(key=f"claim_verdict_{cid}").value == "True"
     at.selectbox(key=f"claim_verdict_{cid}").set_value("Half true")
     button(at, "Save").click().run()
-    assert not at.warning and stocked.claim(cid)["verdict"] == "Half true"
+    assert not at.warning and stocked.browse.claim(cid)["verdict"] == "Half true"
 
 
 def test_claim_page_corrects_the_source_with_a_version_check(stocked):
@@ -244,14 +244,14 @@ def test_claim_page_corrects_the_source_with_a_version_check(stocked):
     at.text_input(key=f"claim_cue_{cid}").set_value("says")
     button(at, "Save source").click().run()
     assert not at.exception and f"Saved the source of claim {cid}." in at.success[0].value
-    attr = stocked.claim(cid)["attributions"][0]
+    attr = stocked.browse.claim(cid)["attributions"][0]
     assert (attr["source"], attr["cue"], attr["edited"]) == ("The council's treasurer", "says", True)
     # someone else saves; this tab's next source edit is refused and shows theirs
-    stocked.review(cid, {"status": "dismissed"}, reviewer="carol")
+    stocked.reviews.save(cid, {"status": "dismissed"}, reviewer="carol")
     at.text_input(key=f"claim_source_{cid}").set_value("Someone else")
     button(at, "Save source").click().run()
     assert "carol" in at.warning[0].value and "dismissed" in at.warning[0].value
-    assert stocked.claim(cid)["attributions"][0]["source"] == "The council's treasurer"
+    assert stocked.browse.claim(cid)["attributions"][0]["source"] == "The council's treasurer"
 
 
 def test_claim_page_without_a_claim_and_with_a_missing_one(stocked):
@@ -265,12 +265,12 @@ def test_claim_page_shows_hostile_text_as_text(service, monkeypatch):
     import app_pages.common
 
     monkeypatch.setattr(app_pages.common, "get_bench", lambda: service)
-    service.ingest_text(HOSTILE, "hostile.txt")
+    service.ingest.text(HOSTILE, "hostile.txt")
     cid = claim_id(service, "12 new posts")
-    service.edit_attribution(service.claim(cid)["sentence_id"],
+    service.reviews.edit_attribution(service.browse.claim(cid)["sentence_id"],
                              {"source": "<img src=y onerror=alert(3)> **Boss**", "cue": "[said](javascript:x)"},
                              reviewer="alice")
-    service.review(cid, {"rationale": "<script>alert(4)</script> [x](javascript:y)"}, reviewer="alice")
+    service.reviews.save(cid, {"rationale": "<script>alert(4)</script> [x](javascript:y)"}, reviewer="alice")
     at = start("app_pages/claim.py", id=cid)
     assert "<script>alert(1)</script> The council approved 12 new posts." in [t.value for t in at.text]
     for value in rendered_markdown(at) + [i.value for i in at.info]:
@@ -284,15 +284,15 @@ def test_claim_page_shows_hostile_text_as_text(service, monkeypatch):
 
 def test_review_page_adds_a_missed_claim_and_opens_a_claim(stocked):
     at = start()
-    doc = stocked.document(next(d["id"] for d in stocked.documents() if d["name"] == "riverton.txt"))
+    doc = stocked.browse.document(next(d["id"] for d in stocked.browse.documents() if d["name"] == "riverton.txt"))
     at.selectbox(key="review_doc").select(doc["id"]).run()
     missed = next(s for s in doc["sentences"] if s["text"] == "Council members asked for an audit.")
     at.selectbox(key="review_missed_sentence").set_value(missed["id"])
     button(at, "Add as a claim").click().run()
     assert not at.exception and "Added claim" in at.success[0].value
-    added = stocked.document(doc["id"])["sentences"][missed["index"]]["claim"]
+    added = stocked.browse.document(doc["id"])["sentences"][missed["index"]]["claim"]
     assert added is not None
-    row = stocked.claim(added["id"])
+    row = stocked.browse.claim(added["id"])
     assert row["origin"] == "reviewer" and row["history"][0]["changes"] == {"created": [None, "reviewer"]}
 
     next(b for b in at.button if b.key == f"review_open_{added['id']}").click().run()
@@ -331,7 +331,7 @@ def test_search_only_in_the_archive(stocked):
 
 def test_export_page_previews_what_the_filter_selects(stocked):
     cid = claim_id(stocked, "$4.2 million")
-    stocked.review(cid, {"verdict": "Mostly false", "rationale": "Audit."}, reviewer="bob")
+    stocked.reviews.save(cid, {"verdict": "Mostly false", "rationale": "Audit."}, reviewer="bob")
     at = start("app_pages/export.py")
     assert any("31 claim(s) in the CSV; 1 with a verdict" in c.value for c in at.caption)
     preview = table(at, "claim_id").value
@@ -363,8 +363,8 @@ def test_export_page_on_an_empty_database(home):
 
 def test_dashboard_shows_counts_and_charts(stocked):
     cid = claim_id(stocked, "$4.2 million")
-    stocked.review(cid, {"verdict": "Mostly false", "status": "accepted"}, reviewer="bob")
-    stocked.edit_attribution(stocked.claim(cid)["sentence_id"], {"source": "Mayor Ana Ruiz"}, reviewer="bob")
+    stocked.reviews.save(cid, {"verdict": "Mostly false", "status": "accepted"}, reviewer="bob")
+    stocked.reviews.edit_attribution(stocked.browse.claim(cid)["sentence_id"], {"source": "Mayor Ana Ruiz"}, reviewer="bob")
     at = start("app_pages/dashboard.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Articles": "2", "Claims": "31", "Reviewed": "1", "With a verdict": "1",
@@ -395,7 +395,7 @@ def test_ingest_page_uploads_files(service, monkeypatch):
     button(at, "Ingest files").click().run()
     assert not at.exception and not at.error
     assert "stored 2 new document" in at.success[0].value
-    assert {d["name"] for d in service.documents()} == {"riverton.txt", "feed-1"}
+    assert {d["name"] for d in service.browse.documents()} == {"riverton.txt", "feed-1"}
     assert next(s for s in at.status if s.label == "Ingested").state == "complete"
 
 
@@ -407,7 +407,7 @@ def test_ingest_page_refuses_a_binary_upload(service, monkeypatch):
     at.file_uploader(key="ingest_files").set_value([("bad.txt", b"\x00\x01\x02binary", "text/plain")]).run()
     button(at, "Ingest files").click().run()
     assert "bad.txt looks like a binary file" in at.error[0].value
-    assert service.documents() == []
+    assert service.browse.documents() == []
 
 
 def test_ingest_page_refuses_private_urls(service, monkeypatch):
@@ -428,7 +428,7 @@ def test_ingest_page_imports_the_archive_and_matches_claims(service, monkeypatch
     import app_pages.common
 
     monkeypatch.setattr(app_pages.common, "get_bench", lambda: service)
-    service.ingest_text(ARTICLE, "riverton.txt")
+    service.ingest.text(ARTICLE, "riverton.txt")
     at = start("app_pages/ingest.py")
     bad = ARCHIVE + b'"too","many","cells","here","and","more","x"\n'
     at.file_uploader(key="ingest_archive").set_value(("archive.csv", bad, "text/csv")).run()
@@ -437,7 +437,7 @@ def test_ingest_page_imports_the_archive_and_matches_claims(service, monkeypatch
     done = at.success[0].value
     assert "imported 2 new fact" in done and "1 row" in done and "compared 1 claim(s)" in done
     assert any("archive.csv line 4" in t.value for t in at.text)
-    assert service.inbox({"has_match": True})["total"] == 1
+    assert service.browse.inbox({"has_match": True})["total"] == 1
 
 
 def test_ingest_page_reports_a_bad_archive(service, monkeypatch):
@@ -459,11 +459,11 @@ def test_hostile_text_never_reaches_markdown_unescaped(service, monkeypatch, pag
     import app_pages.common
 
     monkeypatch.setattr(app_pages.common, "get_bench", lambda: service)
-    service.ingest_text(HOSTILE, "<b>hostile</b>.txt")
+    service.ingest.text(HOSTILE, "<b>hostile</b>.txt")
     cid = claim_id(service, "12 new posts")
-    service.edit_attribution(service.claim(cid)["sentence_id"], {"source": "<img src=y onerror=alert(3)> **Boss**"},
+    service.reviews.edit_attribution(service.browse.claim(cid)["sentence_id"], {"source": "<img src=y onerror=alert(3)> **Boss**"},
                              reviewer="alice")
-    service.review(cid, {"verdict": "False", "rationale": "<script>alert(4)</script>"}, reviewer="<i>eve</i>")
+    service.reviews.save(cid, {"verdict": "False", "rationale": "<script>alert(4)</script>"}, reviewer="<i>eve</i>")
     at = start(page)
     if page.endswith("search.py"):
         at.text_input(key="search_f_query").set_value("<script>alert(1)</script> council approved posts").run()

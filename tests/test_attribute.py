@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from claims import nlp as nlp_module
-from claims.attribute import attribute, lexicon
-from claims.types import Attribution, Sentence
+from claims.pipeline import nlp as nlp_module
+from claims.pipeline.attribute import attribute
+from claims.pipeline.cues import lexicon
+from claims.pipeline.types import Attribution, Sentence
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seeds" / "article.txt"
@@ -43,13 +44,13 @@ def test_lexicon_is_pruned_lemmas_with_credits():
     assert not {"accept", "agree", "continue", "ensure", "release"} & lex.verbs
     assert {"statement", "report", "release"} <= lex.nouns
     assert ("according", "to") in lex.prepositions and ("per",) in lex.prepositions
-    text = (Path(nlp_module.__file__).parent / "data" / "cues.txt").read_text(encoding="utf-8")
+    text = (Path(nlp_module.__file__).parents[1] / "data" / "cues.txt").read_text(encoding="utf-8")
     for credit in ("GenderGapTracker", "textacy", "Pareti"):
         assert credit in text
 
 
 def test_importing_loads_no_model():
-    code = "import sys, claims.attribute, claims.nlp; print('spacy' in sys.modules)"
+    code = "import sys, claims.pipeline.attribute, claims.pipeline.nlp; print('spacy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
 
@@ -304,7 +305,7 @@ def test_samples_gold_agreement(run):
     """The labelled dev samples (01-12; samples/GUIDELINE.md): (source, cue) pairs and every field.
 
     The held-back articles (13-20) are measured, never tuned on: see tests/test_eval_attribution.py."""
-    from claims.eval_attribution import gold_files
+    from claims.research.eval_attribution import gold_files
 
     tp = fp = fn = 0
     fields = {"quote": 0, "source_type": 0, "resolved": 0, "content": 0}
@@ -412,7 +413,7 @@ def test_new_forms_not_attributions(run, text):
 
 
 def test_the_pre_filter_reads_cues_quotes_and_names_off_the_raw_text():
-    from claims.attribute import may_attribute, needs_parse
+    from claims.pipeline.cues import may_attribute, needs_parse
 
     assert may_attribute("The agency put the cost at $3 billion.")  # an inflected cue verb
     assert may_attribute("Prices rose, according to the office.") and may_attribute("“Yes,” he replied.")
@@ -423,7 +424,7 @@ def test_the_pre_filter_reads_cues_quotes_and_names_off_the_raw_text():
 
 
 def test_a_sentence_without_a_cue_is_not_parsed(monkeypatch):
-    from claims import attribute, nlp
+    from claims.pipeline import cues, nlp
 
     seen = []
 
@@ -432,16 +433,16 @@ def test_a_sentence_without_a_cue_is_not_parsed(monkeypatch):
         return [object() for _ in texts]
 
     monkeypatch.setattr(nlp, "parse", fake_parse)
-    out = attribute.parse_where_needed(["The bridge reopened on Tuesday.", "Mayor Gloria Pennington said it was safe.",
+    out = cues.parse_where_needed(["The bridge reopened on Tuesday.", "Mayor Gloria Pennington said it was safe.",
                                         "The figures, he said, were wrong."])
     # no cue: not parsed; a cue and a name: the full parse; a cue and no capital but the first: no entity pass
     assert seen == [("Mayor Gloria Pennington said it was safe.", True), ("The figures, he said, were wrong.", False)]
     assert out[0] is None and out[1] is not None and out[2] is not None
-    assert not attribute.names_nothing("Harlow said the vote was fair.")  # a first word may be a name
+    assert not cues.names_nothing("Harlow said the vote was fair.")  # a first word may be a name
 
 
 def test_pieces_of_a_quote_and_refusals_to_comment_are_not_parsed():
-    from claims.attribute import may_attribute, names_nothing, outside_quotes
+    from claims.pipeline.cues import may_attribute, names_nothing, outside_quotes
 
     # the middle of a quote that runs over several sentences holds no source of its own
     assert outside_quotes("“Every bed is full.") == "" and outside_quotes("That is how it works.”") == ""
@@ -460,7 +461,7 @@ def test_pieces_of_a_quote_and_refusals_to_comment_are_not_parsed():
 
 @pytest.mark.slow
 def test_unparsed_sentences_still_name_people_for_later_sentences(run):
-    from claims.attribute import parse_where_needed
+    from claims.pipeline.cues import parse_where_needed
 
     texts = ["The race pits Mayor Ana Ruiz against Marcus Lopez.", "Voting began early in every ward.",
              "Ruiz said turnout was high."]
@@ -473,7 +474,7 @@ def test_unparsed_sentences_still_name_people_for_later_sentences(run):
 @pytest.mark.slow
 def test_no_gold_attribution_is_lost_by_the_pre_filter():
     """Every sentence of the samples that holds a gold attribution passes the filter (all splits)."""
-    from claims.attribute import may_attribute
+    from claims.pipeline.cues import may_attribute
 
     rows = [r for p in sorted(GOLD.glob("*.jsonl"))
             for r in map(json.loads, p.read_text(encoding="utf-8").splitlines())]

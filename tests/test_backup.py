@@ -3,9 +3,9 @@ import io
 
 import pytest
 
-from claims.embed import HashingEmbedder
-from claims.service import Workbench
-from claims.settings import load_settings
+from claims.pipeline.embed import HashingEmbedder
+from claims.services.workbench import Workbench
+from core.settings import load_settings
 from conftest import FakeDetector
 from store.backup import RestoreError
 
@@ -22,28 +22,28 @@ def _bench(settings):
 
 def _dump(bench) -> str:
     buf = io.StringIO()
-    bench.dump(buf)
+    bench.backup.dump(buf)
     return buf.getvalue()
 
 
 def test_dump_restore_dump_is_identical(bench, tmp_path, db_url):
-    bench.ingest_text(ARTICLE, name="tolls.txt")
+    bench.ingest.text(ARTICLE, name="tolls.txt")
     (tmp_path / "fc.csv").write_text("claim,verdict,url\nTolls rose 12 percent,True,https://fc.example/t\n")
-    bench.import_factchecks(tmp_path / "fc.csv")
-    claim = bench.claims()[0]
-    bench.review(claim["claim_id"], {"verdict": "True", "status": "accepted", "rationale": "Receipts =1+1"},
+    bench.archive.import_file(tmp_path / "fc.csv")
+    claim = bench.browse.claims()[0]
+    bench.reviews.save(claim["claim_id"], {"verdict": "True", "status": "accepted", "rationale": "Receipts =1+1"},
                  reviewer="ann", expected_version=claim["version"])
-    bench.edit_attribution(claim["sentence_id"], {"source": "the transport authority"}, reviewer="bob")
+    bench.reviews.edit_attribution(claim["sentence_id"], {"source": "the transport authority"}, reviewer="bob")
     first = _dump(bench)
     assert '"table": "review_events"' in first and '"table": "vectors"' in first
 
     target = _bench(load_settings(home=str(tmp_path / "other"), db_url=f"sqlite:///{tmp_path / 'other.db'}"))
-    counts = target.restore(io.StringIO(first))
+    counts = target.backup.restore(io.StringIO(first))
     assert counts["documents"] == 1 and counts["review_events"] == 2
     assert _dump(target) == first
     # the restored database works: search finds the claim, and new rows get fresh ids
-    assert target.search(["bridge tolls rose 12 percent"], k=1, kinds=("claim",))[0]["results"]
-    report = target.ingest_text("Ferry fares fell 3 percent in 2024.", name="ferry.txt")
+    assert target.matches.search(["bridge tolls rose 12 percent"], k=1, kinds=("claim",))[0]["results"]
+    report = target.ingest.text("Ferry fares fell 3 percent in 2024.", name="ferry.txt")
     assert report.documents == 1
     target.engine.dispose()
 
@@ -51,25 +51,25 @@ def test_dump_restore_dump_is_identical(bench, tmp_path, db_url):
 def test_restore_into_postgres_from_sqlite_dump(bench, tmp_path, pg_base_url):
     from conftest import _pg_drop, _pg_schema_url
 
-    bench.ingest_text(ARTICLE, name="tolls.txt")
+    bench.ingest.text(ARTICLE, name="tolls.txt")
     first = _dump(bench)
     url, schema, plain = _pg_schema_url(pg_base_url)
     try:
         target = _bench(load_settings(home=str(tmp_path / "pg"), db_url=url))
-        target.restore(io.StringIO(first))
+        target.backup.restore(io.StringIO(first))
         assert _dump(target) == first
-        assert target.ingest_text("Ferry fares fell 3 percent in 2024.", name="ferry.txt").documents == 1
+        assert target.ingest.text("Ferry fares fell 3 percent in 2024.", name="ferry.txt").documents == 1
         target.engine.dispose()
     finally:
         _pg_drop(plain, schema)
 
 
 def test_restore_refuses_a_database_with_data(bench):
-    bench.ingest_text(ARTICLE, name="tolls.txt")
+    bench.ingest.text(ARTICLE, name="tolls.txt")
     with pytest.raises(RestoreError, match="empty database"):
-        bench.restore(io.StringIO(_dump(bench)))
+        bench.backup.restore(io.StringIO(_dump(bench)))
 
 
 def test_restore_refuses_something_else(bench):
     with pytest.raises(RestoreError, match="not a Claim Workbench dump"):
-        bench.restore(io.StringIO('{"hello": 1}\n'))
+        bench.backup.restore(io.StringIO('{"hello": 1}\n'))

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from claims.embed import HashingEmbedder
-from claims.settings import load_settings
+from claims.pipeline.embed import HashingEmbedder
+from core.settings import load_settings
 from conftest import ROOT, FakeDetector
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -106,24 +106,24 @@ def running(cmd: list[str], env: dict, port: int, timeout: float = 60):
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     """`streamlit run app.py` on a free port over a home holding two articles (stored with the fast fakes)."""
-    from claims.service import Workbench
+    from claims.services.workbench import Workbench
 
     home = tmp_path_factory.mktemp("browser") / "home"
     env = server_env(home)
     # no spaCy: sources are stored through the service, as a reviewer's corrections would be
     wb = Workbench(load_settings(home=str(home), db_url="", model="test/hashing"), embedder=HashingEmbedder(),
                    detector=FakeDetector(), attribution=False)
-    wb.ingest_text(HOSTILE, "hostile.txt")
-    wb.ingest_text(ARTICLE, "riverton-budget.txt")  # the newest: what the page shows first
+    wb.ingest.text(HOSTILE, "hostile.txt")
+    wb.ingest.text(ARTICLE, "riverton-budget.txt")  # the newest: what the page shows first
     sources = {"12 new posts": HOSTILE_SOURCE, "$4.2 million": "Mayor Ana Ruiz", "37 miles": "Ruiz",
                "18 percent": "the council's finance office"}
-    for doc in wb.documents():
-        for s in wb.document(doc["id"])["sentences"]:
+    for doc in wb.browse.documents():
+        for s in wb.browse.document(doc["id"])["sentences"]:
             source = next((v for k, v in sources.items() if k in s["text"]), None)
             if source:
                 cue = "According to" if "According" in s["text"] else "said"
                 quote = "direct" if s["text"].startswith('"') else "reported"
-                wb.edit_attribution(s["id"], {"source": source, "cue": cue, "quote": quote}, reviewer="dana")
+                wb.reviews.edit_attribution(s["id"], {"source": source, "cue": cue, "quote": quote}, reviewer="dana")
     wb.engine.dispose()
     port = free_port()
     cmd = [str(PYTHON), "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
@@ -322,11 +322,11 @@ CLAIM_SHOT = ROOT / "docs" / "claim.png"
 def flow_url(tmp_path_factory):
     """`streamlit run app.py` over a home that holds only the archive of past fact-checks; articles come in
     through the Ingest page (scored by the shipped detector, sources found by spaCy)."""
-    from claims.service import Workbench
+    from claims.services.workbench import Workbench
 
     home = tmp_path_factory.mktemp("flow") / "home"
     wb = Workbench(load_settings(home=str(home), db_url="", model="test/hashing"), embedder=HashingEmbedder())
-    wb.import_factchecks_bytes("archive.csv", FLOW_ARCHIVE)
+    wb.archive.import_upload("archive.csv", FLOW_ARCHIVE)
     wb.engine.dispose()
     port = free_port()
     cmd = [str(PYTHON), "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",

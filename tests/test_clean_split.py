@@ -1,4 +1,4 @@
-"""Tests for claims.clean (blocks, furniture, HTML) and claims.split (sentences, lines)."""
+"""Tests for claims.pipeline.clean (blocks, furniture, HTML) and claims.pipeline.split (sentences, lines)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claims.clean import clean, furniture_reason, html_to_text, is_strippable
-from claims.split import split_lines, split_sentences
-from claims.types import BLOCK_KINDS, Block
+from claims.pipeline.clean import clean, furniture_reason, html_to_text, is_strippable
+from claims.pipeline.split import split_lines, split_sentences
+from claims.pipeline.types import BLOCK_KINDS, Block
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "article.txt"
 

@@ -1,8 +1,8 @@
 """Several workers at once on one database: the same article from two of them is stored once."""
 import threading
 
-from claims.embed import HashingEmbedder
-from claims.service import Workbench
+from claims.pipeline.embed import HashingEmbedder
+from claims.services.workbench import Workbench
 from conftest import FakeDetector
 
 ARTICLE = "Harbour fees rose 9 percent in 2024, the port authority said.\n\nShips waited longer.\n"
@@ -19,7 +19,7 @@ def test_two_workers_ingesting_the_same_articles_store_each_once(settings):
         try:
             barrier.wait()
             for i, t in enumerate(texts):
-                reports.append(wb.ingest_text(t, name=f"doc{i}.txt"))
+                reports.append(wb.ingest.text(t, name=f"doc{i}.txt"))
         except Exception as exc:  # surfaced below
             errors.append(exc)
 
@@ -29,13 +29,13 @@ def test_two_workers_ingesting_the_same_articles_store_each_once(settings):
     for t in threads:
         t.join()
     assert not errors, errors
-    stats = workers[0].stats()
+    stats = workers[0].browse.stats()
     assert stats["documents"] == len(texts)
     assert sum(r.documents for r in reports) == len(texts)
     assert sum(r.duplicates for r in reports) == len(texts) * (len(workers) - 1)
     # no half articles: every document has its sentences and each claim its vector
-    for doc in workers[0].documents():
-        assert workers[0].document(doc["id"])["sentences"]
-    assert workers[0].search(["harbour fees rose"], k=10, kinds=("claim",))[0]["results"]
+    for doc in workers[0].browse.documents():
+        assert workers[0].browse.document(doc["id"])["sentences"]
+    assert workers[0].matches.search(["harbour fees rose"], k=10, kinds=("claim",))[0]["results"]
     for wb in workers:
         wb.engine.dispose()

@@ -9,10 +9,10 @@ import json
 import numpy as np
 import pytest
 
-from claims import features
-from claims.claim_types import PRECEDENCE, classify
-from claims.detect import Detector, default_path
-from claims.types import CLAIM_TYPES, NOT_A_CLAIM, Score
+from claims.pipeline import features
+from claims.pipeline.claim_types import PRECEDENCE, classify
+from claims.pipeline.detect import Detector, default_path
+from claims.pipeline.types import CLAIM_TYPES, NOT_A_CLAIM, Score
 
 DIM = 384
 K = len(features.FEATURE_NAMES)
@@ -313,7 +313,7 @@ def test_import_loads_no_model():
     import sys
 
     code = (
-        "import sys, claims.detect, claims.features, claims.claim_types, claims.train_detect; "
+        "import sys, claims.pipeline.detect, claims.pipeline.features, claims.pipeline.claim_types, claims.research.train_detect; "
         "bad = [m for m in ('torch', 'sentence_transformers', 'sklearn', 'spacy') if m in sys.modules]; "
         "print(','.join(bad))"
     )
@@ -350,8 +350,8 @@ def test_real_model_ranks_news_claims_above_chatter():
 
 
 # ------------------------------------------------------------------------------------ fine-tuned detector
-from claims import detect_tuned as dtu  # noqa: E402
-from claims.detect import load_detector  # noqa: E402
+from claims.pipeline import detect_tuned as dtu  # noqa: E402
+from claims.pipeline.detector import load_detector  # noqa: E402
 
 
 def tuned_layers(seed: int = 0) -> dict:
@@ -479,7 +479,7 @@ def test_tuned_refuses_weights_of_the_wrong_shape(tmp_path):
 
 
 def test_pipeline_hands_states_from_one_pass_and_never_scores_furniture():
-    from claims.pipeline import Pipeline
+    from claims.pipeline.extract import Pipeline
 
     class StatesEmbedder:
         name, dim = "test/states", DIM
@@ -506,7 +506,7 @@ def test_tuned_modules_load_no_model_at_import():
     import subprocess
     import sys
 
-    code = ("import sys, claims.detect_tuned, claims.train_tuned; "
+    code = ("import sys, claims.pipeline.detect_tuned, claims.research.train_tuned; "
             "print(','.join(m for m in ('torch', 'sentence_transformers', 'sklearn') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
@@ -518,7 +518,7 @@ def test_search_vector_is_the_plain_models_and_layers_start_from_it():
     layers, before training, reproduce the plain model (so the shared lower layers are the right ones)."""
     import torch
 
-    from claims.embed import MiniLMEmbedder
+    from claims.pipeline.embed import MiniLMEmbedder
 
     emb = MiniLMEmbedder()
     texts = TEXTS[:4] + ["A long sentence, " * 40]
@@ -540,7 +540,7 @@ def test_search_vector_is_the_plain_models_and_layers_start_from_it():
 def test_shipped_tuned_detector_ranks_news_claims_above_chatter():
     if not dtu.default_path().is_file():
         pytest.skip("claims/data/detector_tuned.npz is not shipped; the frozen detector is in use")
-    from claims.embed import MiniLMEmbedder
+    from claims.pipeline.embed import MiniLMEmbedder
 
     ref = dtu.default_path()
     with ref.open("rb") as fh:
@@ -587,7 +587,7 @@ def test_bf16_setting_reads_the_environment(monkeypatch):
 def test_threshold_alternatives_cover_every_rule_and_leave_out_news_rules_without_news():
     from types import SimpleNamespace
 
-    from claims.train_detect import THRESHOLD_RULES, threshold_alternatives
+    from claims.research.detect_data import THRESHOLD_RULES, threshold_alternatives
 
     rng = np.random.default_rng(0)
 

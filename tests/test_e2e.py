@@ -57,19 +57,19 @@ def test_seed_has_claims_with_scores(seed_rows):
 
 def test_real_model_ingest_search_match(tmp_path):
     """Ingest the samples, import the archive, and find a past check for a paraphrase."""
-    from claims.service import Workbench
-    from claims.settings import load_settings
+    from claims.services.workbench import Workbench
+    from core.settings import load_settings
 
     samples = ROOT / "samples"
     if not (samples / "articles").is_dir():
         pytest.skip("samples/articles is missing")
     bench = Workbench(load_settings(home=str(tmp_path), db_url=f"sqlite:///{tmp_path / 'c.db'}"))
-    report = bench.ingest([str(samples / "articles")])
+    report = bench.ingest.run([str(samples / "articles")])
     assert report.documents >= 5 and report.claims > 0
-    assert bench.import_factchecks(samples / "factchecks.csv").created > 0
+    assert bench.archive.import_file(samples / "factchecks.csv").created > 0
     # a stored claim searched by its own text comes back first with a match
-    claim = bench.claims()[0]
-    hit = bench.search([claim["text"]], k=3, kinds=("claim",))[0]["results"][0]
+    claim = bench.browse.claims()[0]
+    hit = bench.matches.search([claim["text"]], k=3, kinds=("claim",))[0]["results"][0]
     assert hit["id"] == claim["claim_id"] and hit["match"] and hit["score"] > 0.99
     # an archived check is found, with its verdict, by a reworded question about it
     import csv
@@ -77,6 +77,6 @@ def test_real_model_ingest_search_match(tmp_path):
     with open(samples / "factchecks.csv", newline="", encoding="utf-8") as fh:
         first = next(csv.DictReader(fh))
     query = "Is it true that " + first["claim"].rstrip(".").lower() + "?"
-    top = bench.search([query], k=3, kinds=("factcheck",))[0]["results"][0]
+    top = bench.matches.search([query], k=3, kinds=("factcheck",))[0]["results"][0]
     assert top["text"] == first["claim"] and top["verdict"] == first["verdict"] and top["match"]
     bench.engine.dispose()

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from claims import eval_attribution as ev
+from claims.research import eval_attribution as ev
 from claims.cli import main
-from claims.errors import NoGold
-from claims.types import CLAIM_TYPES, NOT_A_CLAIM, Attribution
+from core.errors import NoGold
+from claims.pipeline.types import CLAIM_TYPES, NOT_A_CLAIM, Attribution
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD, ARTICLES = ROOT / "samples" / "gold", ROOT / "samples" / "articles"

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from claims import eval_detect as ev
+from claims.research import eval_detect as ev
 from claims.cli import main
-from claims.embed import HashingEmbedder
-from claims.errors import BadGold, NoGold
+from claims.pipeline.embed import HashingEmbedder
+from core.errors import BadGold, NoGold
 
 from conftest import ROOT, SHARED, FakeDetector
 
@@ -163,7 +163,7 @@ def test_align_by_overlap():
 ])
 def test_page_notes_and_bylines_are_furniture(line, reason):
     """Lines the samples call furniture that once reached the detector (and one was scored a claim)."""
-    from claims.clean import furniture_reason
+    from claims.pipeline.clean import furniture_reason
 
     assert furniture_reason(line) == reason
 
@@ -173,7 +173,7 @@ def test_page_notes_and_bylines_are_furniture(line, reason):
     "By 2030 in Europe prices will double.",
 ])
 def test_content_that_looks_like_a_note_is_not_furniture(line):
-    from claims.clean import furniture_reason
+    from claims.pipeline.clean import furniture_reason
 
     assert furniture_reason(line) == ""
 
@@ -248,8 +248,8 @@ def test_samples_with_the_shipped_detector():
     """The whole pipeline on the samples: no furniture is ever a claim, and the figures hold. The shipped
     detector was trained on all 25 articles (its news figures are the training's out-of-fold ones), so the
     report must say that these are training-set figures."""
-    from claims.detect import load_detector
-    from claims.embed import MiniLMEmbedder
+    from claims.pipeline.detector import load_detector
+    from claims.pipeline.embed import MiniLMEmbedder
 
     embedder, det = MiniLMEmbedder(), load_detector()
     r = ev.evaluate_detect(GOLD, embedder=embedder, detector=det)
@@ -261,9 +261,9 @@ def test_samples_with_the_shipped_detector():
 
 @pytest.mark.slow
 def test_seed_article_furniture_is_never_a_claim():
-    from claims.detect import load_detector
-    from claims.embed import MiniLMEmbedder
-    from claims.pipeline import Pipeline
+    from claims.pipeline.detector import load_detector
+    from claims.pipeline.embed import MiniLMEmbedder
+    from claims.pipeline.extract import Pipeline
 
     from conftest import need_seed
 
@@ -276,8 +276,8 @@ def test_seed_article_furniture_is_never_a_claim():
 def test_ct24_dev_test_floor():
     if not CT24.exists():
         pytest.skip("../shared/data/ct24 is not here (it exists on the project's dev and CI machines)")
-    from claims.detect import load_detector
-    from claims.embed import MiniLMEmbedder
+    from claims.pipeline.detector import load_detector
+    from claims.pipeline.embed import MiniLMEmbedder
 
     r = ev.evaluate_detect(CT24, embedder=MiniLMEmbedder(), detector=load_detector(), split="dev-test")
     assert r["n"] == 318 and r["genre"] == "transcript" and r["f1"] >= CT24_DEV_TEST_F1_FLOOR, r
@@ -326,7 +326,7 @@ def test_tsv_is_scored_as_transcripts_and_gold_as_articles(tmp_path):
 
 
 def test_pipeline_passes_the_genre_only_to_a_detector_that_has_thresholds_per_genre():
-    from claims.pipeline import Pipeline
+    from claims.pipeline.extract import Pipeline
 
     det = GenreDetector()
     Pipeline(HashingEmbedder(), det, attribution=False).run([("a", "Prices rose 5 percent.")], genre="transcript")
@@ -344,10 +344,13 @@ def test_cli_extract_and_ingest_take_a_genre(tmp_path, monkeypatch):
 
     seen = {}
 
-    class Bench:
+    class Ingest:
         def extract(self, paths, lines=False, genre=None):
             seen["extract"] = genre
             return iter(())
+
+    class Bench:
+        ingest = Ingest()
 
     monkeypatch.setattr(cli, "_bench", lambda *a, **k: Bench())
     res = CliRunner().invoke(main, ["extract", "--genre", "transcript", str(tmp_path)])

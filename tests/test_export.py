@@ -4,7 +4,7 @@ import json
 
 from hypothesis import given, strategies as st
 
-from claims.export import FORMULA_START, claimreview, safe_cell, to_claimreview, to_csv
+from claims.io.export import FORMULA_START, claimreview, safe_cell, to_claimreview, to_csv
 
 
 def _row(**kw):

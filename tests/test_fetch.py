@@ -8,9 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-import claims.fetch
-from claims.errors import FetchError, TooLarge
-from claims.fetch import check_url, fetch
+import claims.io.fetch
+from core.errors import FetchError, TooLarge
+from claims.io.fetch import check_url, fetch
 
 PAGE = b"<html><body><p>The county spent $4 million on roads in 2024.</p></body></html>"
 
@@ -93,7 +93,7 @@ def public_server(server, monkeypatch):
         return real(host, p, *args, **kwargs)
 
     fake = types.SimpleNamespace(getaddrinfo=getaddrinfo, gaierror=socket.gaierror, timeout=socket.timeout)
-    monkeypatch.setattr(claims.fetch, "socket", fake)
+    monkeypatch.setattr(claims.io.fetch, "socket", fake)
     return server
 
 

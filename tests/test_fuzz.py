@@ -3,10 +3,10 @@ import json
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from claims.archive import read_archive
-from claims.errors import InputError, WorkbenchError
-from claims.readers import read_bytes, read_feed
-from claims.settings import load_settings
+from claims.matching.archive import read_archive
+from core.errors import InputError, WorkbenchError
+from claims.io.readers import read_bytes, read_feed
+from core.settings import load_settings
 
 SETTINGS = load_settings(home="/tmp/unused")
 fast = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -5,12 +5,12 @@ import io
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from claims.clean import html_to_text
-from claims.embed import HashingEmbedder
-from claims.errors import InputError
-from claims.export import FORMULA_START, history_to_csv
-from claims.service import Workbench
-from claims.settings import load_settings
+from claims.pipeline.clean import html_to_text
+from claims.pipeline.embed import HashingEmbedder
+from core.errors import InputError
+from claims.io.export import FORMULA_START, history_to_csv
+from claims.services.workbench import Workbench
+from core.settings import load_settings
 from conftest import FakeDetector
 
 fast = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -55,7 +55,7 @@ def _bench(tmp_path_factory):
 def test_extract_never_crashes_and_keeps_its_contract(tmp_path_factory, text, lines):
     wb = _bench(tmp_path_factory)
     try:
-        rows = list(wb.extract(["-"], stdin=io.BytesIO(text.encode("utf-8", "surrogatepass")), lines=lines))
+        rows = list(wb.ingest.extract(["-"], stdin=io.BytesIO(text.encode("utf-8", "surrogatepass")), lines=lines))
     except InputError:
         return
     assert [r["index"] for r in rows] == list(range(len(rows)))
@@ -81,7 +81,7 @@ def test_history_csv_cells_never_start_a_formula(changes, reviewer):
 @given(st.text(max_size=30), st.text(max_size=30))
 def test_claims_csv_keeps_one_row_per_claim(text, rationale):
     """A lone carriage return in a cell must not end the row (and smuggle an unchecked formula into a new one)."""
-    from claims.export import COLUMNS, to_csv
+    from claims.io.export import COLUMNS, to_csv
 
     out = to_csv([{"claim_id": 1, "text": text, "rationale": rationale}, {"claim_id": 2, "text": "\r=1+1"}])
     rows = list(csv.reader(io.StringIO(out, newline="")))

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from claims.errors import InputError
-from claims.match import same_claim
-from claims.readers import Article
-from store.errors import ReviewConflict
+from core.errors import InputError
+from claims.matching.match import same_claim
+from claims.io.readers import Article
+from core.errors import ReviewConflict
 
 # Two short articles repeat one claim in other words; a third gives another figure; the fake detector calls
 # every sentence with a digit a claim.
@@ -37,12 +37,12 @@ THRESHOLD = 0.7
 @pytest.fixture
 def grouped(bench):
     bench.settings = replace(bench.settings, group_threshold=THRESHOLD)
-    bench.ingest_articles([FIRST, SECOND, OTHER_FIGURE])
+    bench.ingest.articles([FIRST, SECOND, OTHER_FIGURE])
     return bench
 
 
 def claim_of(wb, fragment: str) -> int:
-    return next(r["claim_id"] for r in wb.inbox(limit=100)["rows"] if fragment in r["text"])
+    return next(r["claim_id"] for r in wb.browse.inbox(limit=100)["rows"] if fragment in r["text"])
 
 
 def test_same_claim_needs_closeness_and_agreeing_figures():
@@ -57,7 +57,7 @@ def test_same_claim_needs_closeness_and_agreeing_figures():
 def test_a_claim_repeated_in_other_words_is_one_group(grouped):
     first = claim_of(grouped, "rose 22 percent")
     second = claim_of(grouped, "went up by 22 percent")
-    group = grouped.claim_group(first)
+    group = grouped.matches.group(first)
     assert [m["claim_id"] for m in group["members"]] == [first, second]  # oldest first
     assert group["articles"] == 2 and group["first_seen"] == "2025-03-01" and group["first_claim_id"] == first
     member = group["members"][1]
@@ -65,9 +65,9 @@ def test_a_claim_repeated_in_other_words_is_one_group(grouped):
         "second.txt", "Council debate heats up", "2025-04-12", "published")
     assert member["status"] == "new" and member["verdict"] == "" and THRESHOLD <= member["similarity"] < 1
     # the same group seen from the other article
-    assert [m["claim_id"] for m in grouped.claim_group(second)["members"]] == [first, second]
+    assert [m["claim_id"] for m in grouped.matches.group(second)["members"]] == [first, second]
     # "12 percent" is close in words but another figure: a claim of its own
-    lone = grouped.claim_group(claim_of(grouped, "rose 12 percent"))
+    lone = grouped.matches.group(claim_of(grouped, "rose 12 percent"))
     assert [m["text"][:40] for m in lone["members"]] == ["Violent crime in Port Ellery rose 12 per"]
     assert lone["articles"] == 1
 
@@ -75,7 +75,7 @@ def test_a_claim_repeated_in_other_words_is_one_group(grouped):
 def test_a_stricter_threshold_splits_the_group(grouped):
     first = claim_of(grouped, "rose 22 percent")
     grouped.settings = replace(grouped.settings, group_threshold=0.99)
-    assert [m["claim_id"] for m in grouped.claim_group(first)["members"]] == [first]
+    assert [m["claim_id"] for m in grouped.matches.group(first)["members"]] == [first]
 
 
 def test_a_verdict_given_once_reaches_every_member_with_history(grouped):
@@ -83,39 +83,39 @@ def test_a_verdict_given_once_reaches_every_member_with_history(grouped):
     second = claim_of(grouped, "went up by 22 percent")
     other = claim_of(grouped, "rose 12 percent")
     with pytest.raises(InputError, match="no verdict yet"):
-        grouped.apply_verdict_to_group(first, reviewer="ann")
-    grouped.review(first, {"verdict": "Mostly true", "rationale": "Police data: +21.6%.",
+        grouped.reviews.apply_to_group(first, reviewer="ann")
+    grouped.reviews.save(first, {"verdict": "Mostly true", "rationale": "Police data: +21.6%.",
                            "evidence": "https://example.org/police"}, reviewer="ann")
-    shown = {m["claim_id"]: m["version"] for m in grouped.claim_group(first)["members"]}
-    result = grouped.apply_verdict_to_group(first, reviewer="bob", expected_versions=shown)
+    shown = {m["claim_id"]: m["version"] for m in grouped.matches.group(first)["members"]}
+    result = grouped.reviews.apply_to_group(first, reviewer="bob", expected_versions=shown)
     assert result == {"changed": 1, "unchanged": 1, "claim_ids": [first, second]}
-    got = grouped.claim(second)
+    got = grouped.browse.claim(second)
     assert (got["verdict"], got["rationale"], got["evidence"], got["reviewer"], got["version"]) == (
         "Mostly true", "Police data: +21.6%.", "https://example.org/police", "bob", 2)
     assert got["history"][-1]["reviewer"] == "bob" and got["history"][-1]["changes"]["verdict"] == ["", "Mostly true"]
-    assert grouped.claim(first)["version"] == 2  # had the verdict already: no new version
-    assert grouped.claim(other)["verdict"] == ""  # another figure, another claim
+    assert grouped.browse.claim(first)["version"] == 2  # had the verdict already: no new version
+    assert grouped.browse.claim(other)["verdict"] == ""  # another figure, another claim
     # applying again changes nothing
-    assert grouped.apply_verdict_to_group(first, reviewer="bob")["changed"] == 0
+    assert grouped.reviews.apply_to_group(first, reviewer="bob")["changed"] == 0
 
 
 def test_a_member_saved_meanwhile_stops_the_whole_group(grouped):
     first = claim_of(grouped, "rose 22 percent")
     second = claim_of(grouped, "went up by 22 percent")
-    grouped.review(first, {"verdict": "False"}, reviewer="ann")
-    shown = {m["claim_id"]: m["version"] for m in grouped.claim_group(first)["members"]}
-    grouped.review(second, {"rationale": "Looking into it."}, reviewer="carol")  # after the list was shown
+    grouped.reviews.save(first, {"verdict": "False"}, reviewer="ann")
+    shown = {m["claim_id"]: m["version"] for m in grouped.matches.group(first)["members"]}
+    grouped.reviews.save(second, {"rationale": "Looking into it."}, reviewer="carol")  # after the list was shown
     with pytest.raises(ReviewConflict, match="carol"):
-        grouped.apply_verdict_to_group(first, reviewer="bob", expected_versions=shown)
-    assert grouped.claim(second)["verdict"] == ""  # nothing saved
+        grouped.reviews.apply_to_group(first, reviewer="bob", expected_versions=shown)
+    assert grouped.browse.claim(second)["verdict"] == ""  # nothing saved
 
 
 def test_group_changes_are_checked(grouped):
     first = claim_of(grouped, "rose 22 percent")
     with pytest.raises(InputError, match="only status, verdict"):
-        grouped.apply_verdict_to_group(first, {"verdict": "False", "assignee": "bob"})
+        grouped.reviews.apply_to_group(first, {"verdict": "False", "assignee": "bob"})
     with pytest.raises(InputError, match="unknown verdict"):
-        grouped.apply_verdict_to_group(first, {"verdict": "Pants on fire"})
+        grouped.reviews.apply_to_group(first, {"verdict": "Pants on fire"})
 
 
 # --- the Claim page -------------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ def page_bench(service, monkeypatch):
     import app_pages.common
 
     service.settings = replace(service.settings, group_threshold=THRESHOLD)
-    service.ingest_articles([FIRST, SECOND, OTHER_FIGURE])
+    service.ingest.articles([FIRST, SECOND, OTHER_FIGURE])
     monkeypatch.setattr(app_pages.common, "get_bench", lambda: service)
     return service
 
@@ -148,13 +148,13 @@ def test_claim_page_shows_the_group_and_applies_the_verdict(page_bench):
     assert list(rows["article"]) == ["Crime figures in Port Ellery", "Council debate heats up"]
     assert any("Save a verdict for this claim" in c.value for c in at.caption)  # no verdict yet: no button
 
-    page_bench.review(first, {"verdict": "Mostly true"}, reviewer="ann")
+    page_bench.reviews.save(first, {"verdict": "Mostly true"}, reviewer="ann")
     at = start("app_pages/claim.py", id=first)
     at.sidebar.text_input(key="reviewer").set_value("bob")
     button(at, "Apply this claim's verdict (Mostly true) to the 1 other claim(s)").click().run()
     assert not at.exception
     assert "Gave 1 other claim(s) the verdict Mostly true." in at.success[0].value
-    assert page_bench.claim(second)["verdict"] == "Mostly true" and page_bench.claim(second)["reviewer"] == "bob"
+    assert page_bench.browse.claim(second)["verdict"] == "Mostly true" and page_bench.browse.claim(second)["reviewer"] == "bob"
     assert list(group_table(at).value["verdict"]) == ["Mostly true", "Mostly true"]
 
 
@@ -171,8 +171,8 @@ def test_claim_page_of_a_claim_said_once(page_bench):
 def test_real_model_groups_a_paraphrase_at_the_default_threshold(tmp_path):
     """MiniLM at CLAIMS_GROUP_THRESHOLD's default: the same claim in other words is grouped, a claim about
     the same story with another figure and a related but different claim are not."""
-    from claims.service import Workbench
-    from claims.settings import load_settings
+    from claims.services.workbench import Workbench
+    from core.settings import load_settings
 
     wb = Workbench(load_settings(home=str(tmp_path / "home"), db_url=f"sqlite:///{tmp_path / 'c.db'}"),
                    attribution=False)
@@ -186,12 +186,12 @@ def test_real_model_groups_a_paraphrase_at_the_default_threshold(tmp_path):
         Article(name="d.txt", published="2025-05-03", text="Burglaries\n\nBurglaries in Port Ellery fell "
                 "22 percent between 2021 and 2023, according to police records.\n"),
     ]
-    report = wb.ingest_articles(articles)
+    report = wb.ingest.articles(articles)
     ids = {}
     for doc_id, art in zip(report.document_ids, articles):
-        sent = next(s for s in wb.document(doc_id)["sentences"] if "Port Ellery" in s["text"] and s["index"] > 0)
-        ids[art.name] = sent["claim"]["id"] if sent["claim"] else wb.add_claim(sent["id"], reviewer="test")
-    group = wb.claim_group(ids["a.txt"])
+        sent = next(s for s in wb.browse.document(doc_id)["sentences"] if "Port Ellery" in s["text"] and s["index"] > 0)
+        ids[art.name] = sent["claim"]["id"] if sent["claim"] else wb.reviews.add_claim(sent["id"], reviewer="test")
+    group = wb.matches.group(ids["a.txt"])
     assert wb.settings.group_threshold == 0.80
     assert [m["claim_id"] for m in group["members"]] == [ids["a.txt"], ids["b.txt"]], group["members"]
     assert group["articles"] == 2 and group["first_seen"] == "2025-03-01"

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from claims.cli import main
-from claims.errors import TooLarge
-from claims.settings import load_settings
+from core.errors import TooLarge
+from core.settings import load_settings
 from test_app import home, service  # noqa: F401
 
 FIFTY_MB = 50 * 1024 * 1024
@@ -39,11 +39,11 @@ def _one_line(message: str) -> str:
 def test_50mb_upload_is_refused_naming_the_limit_and_the_setting(bench):
     huge = (b"Prices rose 4 percent in 2024. " * (FIFTY_MB // 31 + 1))[:FIFTY_MB]
     with pytest.raises(TooLarge) as err:
-        bench.ingest_uploads([("good.txt", GOOD.encode()), ("huge.txt", huge)])
+        bench.ingest.uploads([("good.txt", GOOD.encode()), ("huge.txt", huge)])
     message = _one_line(str(err.value))
     assert "huge.txt" in message and "52.4 MB" in message
     assert "10 MB limit" in message and "CLAIMS_MAX_BYTES" in message
-    assert bench.stats()["documents"] == 0  # the good file that came with it is not stored either
+    assert bench.browse.stats()["documents"] == 0  # the good file that came with it is not stored either
 
 
 def test_50mb_file_on_the_command_line_is_refused(tmp_path, monkeypatch, db_url):
@@ -70,15 +70,15 @@ def test_50mb_feed_is_refused_when_queued(bench, tmp_path):
     with open(feed, "wb") as fh:
         fh.truncate(FIFTY_MB)
     with pytest.raises(Exception) as err:
-        bench.enqueue([str(feed)])
+        bench.jobs.enqueue([str(feed)])
     assert "CLAIMS_MAX_BYTES" in _one_line(str(err.value))
-    assert bench.queue_status()["counts"]["queued"] == 0
+    assert bench.jobs.status()["counts"]["queued"] == 0
 
 
 def _stored_texts(bench) -> list[str]:
     out = []
-    for d in bench.documents():
-        doc = bench.document(d["id"])
+    for d in bench.browse.documents():
+        doc = bench.browse.document(d["id"])
         out += [doc["text"], doc["title"] or ""] + [s["text"] for s in doc["sentences"]]
     return out
 
@@ -86,15 +86,15 @@ def _stored_texts(bench) -> list[str]:
 @pytest.mark.parametrize("how", ["upload", "feed", "queue"])
 def test_html_scripts_and_iframes_never_reach_stored_text(bench, tmp_path, how):
     if how == "upload":
-        bench.ingest_uploads([("budget.html", HOSTILE_PAGE.encode())])
+        bench.ingest.uploads([("budget.html", HOSTILE_PAGE.encode())])
     elif how == "feed":
         line = json.dumps({"id": "budget", "html": HOSTILE_PAGE})
-        bench.ingest_uploads([("feed.jsonl", line.encode())])
+        bench.ingest.uploads([("feed.jsonl", line.encode())])
     else:
         page = tmp_path / "budget.html"
         page.write_text(HOSTILE_PAGE)
-        bench.enqueue([str(page)])
-        assert bench.work(worker="w").done == 1
+        bench.jobs.enqueue([str(page)])
+        assert bench.jobs.work(worker="w").done == 1
     texts = _stored_texts(bench)
     joined = "\n".join(texts)
     assert "$48 million" in joined and "$3.1 million" in joined  # the article is there

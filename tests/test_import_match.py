@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from claims.cli import main
-from claims.embed import HashingEmbedder
+from claims.pipeline.embed import HashingEmbedder
 
 ARCHIVE = ("claim,verdict,url\n"
            "The city spent $4.2 million on road repairs in 2024,Half true,https://fc.example/roads\n"
@@ -41,25 +41,25 @@ def write(tmp_path, name, text):
 
 def test_import_reports_progress_and_where_the_time_went(counting, tmp_path):
     seen, done = [], []
-    report = counting.import_factchecks(write(tmp_path, "fc.csv", ARCHIVE), on_start=seen.append,
+    report = counting.archive.import_file(write(tmp_path, "fc.csv", ARCHIVE), on_start=seen.append,
                                         progress=done.append)
     assert (report.created, report.updated) == (3, 0) and seen == [3] and sum(done) == 3
     assert set(report.seconds) == {"parse", "embed", "store", "index"}
     assert all(v >= 0 for v in report.seconds.values())
-    assert counting.index("factcheck").count == 3  # indexed during the import, not on first search
+    assert counting.indexes.get("factcheck").count == 3  # indexed during the import, not on first search
 
 
 def test_reimport_embeds_only_what_changed(counting, tmp_path):
-    counting.import_factchecks(write(tmp_path, "fc.csv", ARCHIVE))
+    counting.archive.import_file(write(tmp_path, "fc.csv", ARCHIVE))
     embedded = counting.embedder.texts
-    again = counting.import_factchecks(write(tmp_path, "fc.csv", ARCHIVE))
+    again = counting.archive.import_file(write(tmp_path, "fc.csv", ARCHIVE))
     assert (again.created, again.updated) == (0, 3) and counting.embedder.texts == embedded
     # one claim reworded: only it is embedded again, and search finds the new wording
     changed = ARCHIVE.replace("Unicorns live in the park", "Dragons nest in the old quarry")
-    counting.import_factchecks(write(tmp_path, "fc2.csv", changed))
+    counting.archive.import_file(write(tmp_path, "fc2.csv", changed))
     assert counting.embedder.texts == embedded + 1
-    assert counting.stats()["factchecks"] == 3 and counting.index("factcheck").count == 3
-    hit = counting.search(["dragons nest in the quarry"], k=1, kinds=("factcheck",))[0]["results"][0]
+    assert counting.browse.stats()["factchecks"] == 3 and counting.indexes.get("factcheck").count == 3
+    hit = counting.matches.search(["dragons nest in the quarry"], k=1, kinds=("factcheck",))[0]["results"][0]
     assert hit["url"] == "https://fc.example/unicorns" and hit["text"] == "Dragons nest in the old quarry"
     assert hit["dense"] > 0.9  # the new vector, not the old one
 
@@ -67,28 +67,54 @@ def test_reimport_embeds_only_what_changed(counting, tmp_path):
 def test_a_key_twice_in_one_file_is_created_then_updated(counting, tmp_path):
     twice = ("claim,verdict,url\nA bridge fell,False,https://fc.example/b\n"
              "A bridge fell down,Mostly false,https://fc.example/b\n")
-    report = counting.import_factchecks(write(tmp_path, "fc.csv", twice))
+    report = counting.archive.import_file(write(tmp_path, "fc.csv", twice))
     assert (report.created, report.updated) == (1, 1)
-    row = counting.search(["a bridge fell down"], k=1, kinds=("factcheck",))[0]["results"][0]
+    row = counting.matches.search(["a bridge fell down"], k=1, kinds=("factcheck",))[0]["results"][0]
     assert (row["text"], row["verdict"]) == ("A bridge fell down", "Mostly false")
-    assert counting.stats()["factchecks"] == 1 and counting.index("factcheck").count == 1
+    assert counting.browse.stats()["factchecks"] == 1 and counting.indexes.get("factcheck").count == 1
 
 
 def test_refresh_matches_of_some_documents_only(bench, tmp_path):
-    bench.import_factchecks(write(tmp_path, "fc.csv", ARCHIVE))
-    first = bench.ingest_text("Riverton\n\nThe city spent $4.2 million on road repairs in 2024.", "a.txt")
-    bench.ingest_text("Lakeside\n\nThe new library cost 12 million dollars.", "b.txt")
-    assert bench.refresh_matches(document_ids=first.document_ids) == 1
-    assert bench.pending_matches() == 1  # the other article's claim is still to do
-    rows = {r["document"]: r for r in bench.inbox(limit=10)["rows"]}
+    bench.archive.import_file(write(tmp_path, "fc.csv", ARCHIVE))
+    first = bench.ingest.text("Riverton\n\nThe city spent $4.2 million on road repairs in 2024.", "a.txt",
+                              match=False)
+    bench.ingest.text("Lakeside\n\nThe new library cost 12 million dollars.", "b.txt", match=False)
+    assert bench.matches.refresh(document_ids=first.document_ids) == 1
+    assert bench.matches.pending() == 1  # the other article's claim is still to do
+    rows = {r["document"]: r for r in bench.browse.inbox(limit=10)["rows"]}
     assert rows["a.txt"]["has_match"] and rows["a.txt"]["match_band"] == "match"
     assert rows["b.txt"]["match_score"] is None
 
 
 def test_refresh_matches_without_an_archive_records_nothing(bench):
-    bench.ingest_text("Riverton\n\nThe city spent $4.2 million on road repairs in 2024.", "a.txt")
-    assert bench.refresh_matches() == 0 and bench.refresh_matches([1]) == 0
-    assert bench.inbox()["rows"][0]["match_score"] is None
+    bench.ingest.text("Riverton\n\nThe city spent $4.2 million on road repairs in 2024.", "a.txt")
+    assert bench.matches.refresh() == 0 and bench.matches.refresh([1]) == 0
+    assert bench.browse.inbox()["rows"][0]["match_score"] is None
+
+
+def test_ingest_and_match_is_one_call(bench, tmp_path):
+    bench.archive.import_file(write(tmp_path, "fc.csv", ARCHIVE))
+    started = []
+    report = bench.ingest.text("Riverton\n\nThe city spent $4.2 million on road repairs in 2024.", "a.txt",
+                               on_match_start=started.append)
+    assert started == [report.claims] and report.matched == report.claims == 1 and report.with_match == 1
+    assert "1 have a match" in report.match_summary() and bench.matches.pending() == 0
+
+
+def test_a_failed_comparison_keeps_the_articles(bench, tmp_path, monkeypatch):
+    from core.errors import ModelMissing
+
+    bench.archive.import_file(write(tmp_path, "fc.csv", ARCHIVE))
+
+    def broken(*a, **k):
+        raise ModelMissing("cannot load the fact-check reranker: gone")
+
+    monkeypatch.setattr(bench.matches, "refresh", broken)
+    report = bench.ingest.text("Riverton\n\nThe city spent $4.2 million on road repairs in 2024.", "a.txt")
+    assert report.documents == 1 and report.matched == 0
+    assert report.match_summary() == ("stored, but not compared with the fact-check archive: "
+                                      "cannot load the fact-check reranker: gone")
+    assert bench.browse.stats()["documents"] == 1 and bench.matches.pending() == 1
 
 
 # --- the command line -----------------------------------------------------------------------------------
@@ -126,11 +152,11 @@ def test_cli_ingest_and_import_keep_the_matches_current(env, db_url):
                                 "The new library cost 12 million dollars.\n")
     out = run("ingest", later, "--db", db_url).splitlines()
     assert out[-1].startswith(f"compared {claims_stored(db_url) - first} claim(s) with the fact-check archive; ")
-    from claims.service import Workbench
-    from claims.settings import load_settings
+    from claims.services.workbench import Workbench
+    from core.settings import load_settings
 
     wb = Workbench(load_settings(db_url=db_url, model="test/hashing"))
     try:
-        assert wb.pending_matches() == 0  # the command line left nothing for the inbox to do
+        assert wb.matches.pending() == 0  # the command line left nothing for the inbox to do
     finally:
         wb.engine.dispose()

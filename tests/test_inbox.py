@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from claims.errors import InputError, InvalidValue, NotFound
+from core.errors import InputError, InvalidValue, NotFound
 
 RIVERTON = """Budget row deepens in Riverton
 
@@ -35,8 +35,8 @@ Wind farms kill most birds in the county.,False,https://example.org/fc/2,
 
 @pytest.fixture
 def stocked(bench):
-    bench.ingest_text(RIVERTON, "riverton.txt")
-    bench.ingest_text(LAKESIDE, "lakeside.txt")
+    bench.ingest.text(RIVERTON, "riverton.txt")
+    bench.ingest.text(LAKESIDE, "lakeside.txt")
     return bench
 
 
@@ -45,154 +45,154 @@ def ids(page: dict) -> list[int]:
 
 
 def test_inbox_pages_through_every_claim_best_first(stocked):
-    everything = stocked.inbox(limit=100)
+    everything = stocked.browse.inbox(limit=100)
     assert everything["total"] == 5 and len(everything["rows"]) == 5
     scores = [r["score"] for r in everything["rows"]]
     assert scores == sorted(scores, reverse=True)
-    pages = [stocked.inbox(limit=4, offset=o) for o in (0, 4)]
+    pages = [stocked.browse.inbox(limit=4, offset=o) for o in (0, 4)]
     assert [len(p["rows"]) for p in pages] == [4, 1] and all(p["total"] == 5 for p in pages)
     assert ids(pages[0]) + ids(pages[1]) == ids(everything)  # no claim twice, none left out
     row = everything["rows"][0]
     assert {"claim_id", "score", "claim_type", "status", "verdict", "assignee", "source", "document", "text",
             "match_score", "has_match", "created_at"} <= set(row)
-    newest = stocked.inbox(order="newest", limit=100)
+    newest = stocked.browse.inbox(order="newest", limit=100)
     assert ids(newest) == sorted(ids(everything), reverse=True)
 
 
 def test_inbox_filters_combine(stocked):
-    docs = {d["name"]: d["id"] for d in stocked.documents()}
-    lake = stocked.inbox({"document_ids": [docs["lakeside.txt"]]}, limit=100)
+    docs = {d["name"]: d["id"] for d in stocked.browse.documents()}
+    lake = stocked.browse.inbox({"document_ids": [docs["lakeside.txt"]]}, limit=100)
     assert lake["total"] == 2 and {r["document"] for r in lake["rows"]} == {"lakeside.txt"}
     first = ids(lake)[0]
-    stocked.review(first, {"status": "accepted", "verdict": "True", "assignee": "bob"}, reviewer="alice")
-    assert ids(stocked.inbox({"statuses": ["accepted"]})) == [first]
-    assert stocked.inbox({"statuses": ["new"]})["total"] == 4
-    assert ids(stocked.inbox({"verdicts": ["True"]})) == [first]
-    assert stocked.inbox({"verdicts": ["(none)"]})["total"] == 4
-    assert ids(stocked.inbox({"has_verdict": True})) == [first]
-    assert ids(stocked.inbox({"assignee": "bob"})) == [first]
-    assert stocked.inbox({"assignee": "(nobody)"})["total"] == 4
-    assert stocked.inbox({"text": "POTHOLES"})["total"] == 1  # case-insensitive
-    assert stocked.inbox({"text": "100%_"})["total"] == 0  # LIKE wildcards are literal
-    assert stocked.inbox({"min_score": 0.95})["total"] == 0
-    assert stocked.inbox({"min_score": 0.5, "max_score": 0.95, "claim_types": ["quantity"]})["total"] == 5
-    assert stocked.inbox({"claim_types": ["causal"]})["total"] == 0
+    stocked.reviews.save(first, {"status": "accepted", "verdict": "True", "assignee": "bob"}, reviewer="alice")
+    assert ids(stocked.browse.inbox({"statuses": ["accepted"]})) == [first]
+    assert stocked.browse.inbox({"statuses": ["new"]})["total"] == 4
+    assert ids(stocked.browse.inbox({"verdicts": ["True"]})) == [first]
+    assert stocked.browse.inbox({"verdicts": ["(none)"]})["total"] == 4
+    assert ids(stocked.browse.inbox({"has_verdict": True})) == [first]
+    assert ids(stocked.browse.inbox({"assignee": "bob"})) == [first]
+    assert stocked.browse.inbox({"assignee": "(nobody)"})["total"] == 4
+    assert stocked.browse.inbox({"text": "POTHOLES"})["total"] == 1  # case-insensitive
+    assert stocked.browse.inbox({"text": "100%_"})["total"] == 0  # LIKE wildcards are literal
+    assert stocked.browse.inbox({"min_score": 0.95})["total"] == 0
+    assert stocked.browse.inbox({"min_score": 0.5, "max_score": 0.95, "claim_types": ["quantity"]})["total"] == 5
+    assert stocked.browse.inbox({"claim_types": ["causal"]})["total"] == 0
     today = datetime.now(timezone.utc).date()
-    assert stocked.inbox({"date_from": today - timedelta(days=1), "date_to": today + timedelta(days=1)})["total"] == 5
-    assert stocked.inbox({"date_from": today + timedelta(days=2)})["total"] == 0
-    assert stocked.inbox({"statuses": [], "source": "", "document_ids": None})["total"] == 5  # empty = any
+    assert stocked.browse.inbox({"date_from": today - timedelta(days=1), "date_to": today + timedelta(days=1)})["total"] == 5
+    assert stocked.browse.inbox({"date_from": today + timedelta(days=2)})["total"] == 0
+    assert stocked.browse.inbox({"statuses": [], "source": "", "document_ids": None})["total"] == 5  # empty = any
 
 
 def test_inbox_filters_on_the_shown_source(stocked):
-    doc_id = next(d["id"] for d in stocked.documents() if d["name"] == "riverton.txt")
-    sentence = next(s for s in stocked.document(doc_id)["sentences"] if "$4.2 million" in s["text"])
-    stocked.edit_attribution(sentence["id"], {"source": "Mayor Ana Ruiz", "cue": "said"}, reviewer="alice")
-    page = stocked.inbox({"source": "ruiz"})
+    doc_id = next(d["id"] for d in stocked.browse.documents() if d["name"] == "riverton.txt")
+    sentence = next(s for s in stocked.browse.document(doc_id)["sentences"] if "$4.2 million" in s["text"])
+    stocked.reviews.edit_attribution(sentence["id"], {"source": "Mayor Ana Ruiz", "cue": "said"}, reviewer="alice")
+    page = stocked.browse.inbox({"source": "ruiz"})
     assert page["total"] == 1 and page["rows"][0]["source"] == "Mayor Ana Ruiz"
 
 
 def test_inbox_refuses_unknown_filters_and_orders(stocked):
     with pytest.raises(InvalidValue, match="unknown claim filters"):
-        stocked.inbox({"colour": "red"})
+        stocked.browse.inbox({"colour": "red"})
     with pytest.raises(InvalidValue, match="unknown order"):
-        stocked.inbox(order="random")
+        stocked.browse.inbox(order="random")
 
 
 def test_bulk_review_changes_many_and_records_each(stocked):
-    page = stocked.inbox(limit=3)
+    page = stocked.browse.inbox(limit=3)
     chosen = ids(page)
-    stocked.review(chosen[0], {"status": "accepted"}, reviewer="carol")
-    out = stocked.bulk_review(chosen, {"status": "accepted", "assignee": "dana"}, reviewer="erin")
+    stocked.reviews.save(chosen[0], {"status": "accepted"}, reviewer="carol")
+    out = stocked.reviews.bulk(chosen, {"status": "accepted", "assignee": "dana"}, reviewer="erin")
     assert out == {"changed": 3, "unchanged": 0}  # the first only gets its assignee, still a change
     for cid in chosen:
-        claim = stocked.claim(cid)
+        claim = stocked.browse.claim(cid)
         assert (claim["status"], claim["assignee"], claim["reviewer"]) == ("accepted", "dana", "erin")
         assert claim["history"][-1]["reviewer"] == "erin"
-    assert stocked.claim(chosen[0])["history"][-1]["changes"] == {"assignee": ["", "dana"]}
-    assert stocked.bulk_review(chosen, {"assignee": "dana"}, reviewer="erin") == {"changed": 0, "unchanged": 3}
+    assert stocked.browse.claim(chosen[0])["history"][-1]["changes"] == {"assignee": ["", "dana"]}
+    assert stocked.reviews.bulk(chosen, {"assignee": "dana"}, reviewer="erin") == {"changed": 0, "unchanged": 3}
 
 
 def test_bulk_review_is_all_or_nothing(stocked):
-    chosen = ids(stocked.inbox(limit=2))
+    chosen = ids(stocked.browse.inbox(limit=2))
     with pytest.raises(NotFound):
-        stocked.bulk_review([*chosen, 999_999], {"status": "dismissed"}, reviewer="erin")
-    assert all(stocked.claim(c)["status"] == "new" for c in chosen)
+        stocked.reviews.bulk([*chosen, 999_999], {"status": "dismissed"}, reviewer="erin")
+    assert all(stocked.browse.claim(c)["status"] == "new" for c in chosen)
     with pytest.raises(InputError, match="only status and assignee"):
-        stocked.bulk_review(chosen, {"verdict": "True"})
+        stocked.reviews.bulk(chosen, {"verdict": "True"})
     with pytest.raises(InputError, match="no claims selected"):
-        stocked.bulk_review([], {"status": "accepted"})
+        stocked.reviews.bulk([], {"status": "accepted"})
     with pytest.raises(InvalidValue):
-        stocked.bulk_review(chosen, {"status": "maybe"})
+        stocked.reviews.bulk(chosen, {"status": "maybe"})
 
 
 def test_matches_are_recorded_for_the_has_a_match_filter(stocked, tmp_path):
-    assert stocked.pending_matches() == 0  # no archive: nothing to match against
-    report = stocked.import_factchecks_bytes("archive.csv", ARCHIVE)
-    assert report.created == 2
-    assert stocked.pending_matches() == 5
-    assert stocked.refresh_matches() == 5
-    assert stocked.pending_matches() == 0
-    matched = stocked.inbox({"has_match": True})
+    assert stocked.matches.pending() == 0  # no archive: nothing to match against
+    report = stocked.archive.import_upload("archive.csv", ARCHIVE, match=False)
+    assert report.created == 2 and report.matched == 0
+    assert stocked.matches.pending() == 5
+    assert stocked.matches.refresh() == 5
+    assert stocked.matches.pending() == 0
+    matched = stocked.browse.inbox({"has_match": True})
     same = next(r for r in matched["rows"] if r["text"].startswith("The city spent $4.2 million"))
     assert same["match_score"] >= stocked.reranker.match_threshold and same["match_band"] == "match"
-    assert stocked.inbox({"has_match": False})["total"] == 5 - matched["total"]
-    assert ids(stocked.inbox(order="match"))[0] == same["claim_id"]
+    assert stocked.browse.inbox({"has_match": False})["total"] == 5 - matched["total"]
+    assert ids(stocked.browse.inbox(order="match"))[0] == same["claim_id"]
     # the inbox decides as the Claim page does: the same top fact-check, probability and band
-    for row in stocked.inbox(limit=100)["rows"]:
-        top = next(m for m in stocked.matches_for_claim(row["claim_id"], k=1) if m["kind"] == "factcheck")
+    for row in stocked.browse.inbox(limit=100)["rows"]:
+        top = next(m for m in stocked.matches.for_claim(row["claim_id"], k=1) if m["kind"] == "factcheck")
         assert (row["match_score"], row["match_band"], row["has_match"]) == (top["score"], top["band"], top["match"])
     # a changed archive makes every recorded match stale
-    stocked.import_factchecks_bytes("more.csv", b"claim,verdict\nLibraries hold 40000 books.,True\n")
-    assert stocked.pending_matches() == 5
+    stocked.archive.import_upload("more.csv", b"claim,verdict\nLibraries hold 40000 books.,True\n", match=False)
+    assert stocked.matches.pending() == 5
 
 
 def test_archive_upload_problems_name_the_upload(stocked):
-    from claims.errors import BadArchive
+    from core.errors import BadArchive
 
     with pytest.raises(BadArchive, match=r"^upload\.csv has no 'claim' column"):
-        stocked.import_factchecks_bytes("upload.csv", b"text,verdict\nx,True\n")
-    report = stocked.import_factchecks_bytes("upload.csv", b"claim,verdict\n,True\nA claim.,False\n")
+        stocked.archive.import_upload("upload.csv", b"text,verdict\nx,True\n")
+    report = stocked.archive.import_upload("upload.csv", b"claim,verdict\n,True\nA claim.,False\n")
     assert report.created == 1 and report.problems == ["upload.csv line 2: empty claim; skipped"]
 
 
 def test_claim_context_is_the_sentence_and_its_neighbours(stocked):
-    cid = next(r["claim_id"] for r in stocked.inbox(limit=100)["rows"] if "18 percent" in r["text"])
-    context = stocked.claim_context(cid, before=1, after=1)
+    cid = next(r["claim_id"] for r in stocked.browse.inbox(limit=100)["rows"] if "18 percent" in r["text"])
+    context = stocked.browse.context(cid, before=1, after=1)
     assert [s["text"] for s in context] == ["Council members asked for an audit.",
                                            "Repair costs rose 18 percent in 2023, the finance office said.",
                                            "Residents counted 300 potholes on Main Street."]
     assert [s["is_target"] for s in context] == [False, True, False]
     with pytest.raises(NotFound):
-        stocked.claim_context(999_999)
+        stocked.browse.context(999_999)
 
 
 def test_filtered_export(stocked):
-    docs = {d["name"]: d["id"] for d in stocked.documents()}
-    cid = ids(stocked.inbox({"document_ids": [docs["riverton.txt"]]}))[0]
-    stocked.review(cid, {"verdict": "Half true", "rationale": "=cmd|' /C calc'!A0"}, reviewer="alice")
-    rows = list(csv.DictReader(io.StringIO(stocked.export_filtered("csv", {"document_ids": [docs["riverton.txt"]]}))))
+    docs = {d["name"]: d["id"] for d in stocked.browse.documents()}
+    cid = ids(stocked.browse.inbox({"document_ids": [docs["riverton.txt"]]}))[0]
+    stocked.reviews.save(cid, {"verdict": "Half true", "rationale": "=cmd|' /C calc'!A0"}, reviewer="alice")
+    rows = list(csv.DictReader(io.StringIO(stocked.exports.filtered("csv", {"document_ids": [docs["riverton.txt"]]}))))
     assert len(rows) == 3 and {r["document"] for r in rows} == {"riverton.txt"}
-    reviewed = list(csv.DictReader(io.StringIO(stocked.export_filtered("csv", {"has_verdict": True}))))
+    reviewed = list(csv.DictReader(io.StringIO(stocked.exports.filtered("csv", {"has_verdict": True}))))
     assert [(r["claim_id"], r["verdict"]) for r in reviewed] == [(str(cid), "Half true")]
     assert reviewed[0]["rationale"].startswith("'=")  # formula-safe
-    items = json.loads(stocked.export_filtered("claimreview", {"document_ids": [docs["riverton.txt"]]}))
+    items = json.loads(stocked.exports.filtered("claimreview", {"document_ids": [docs["riverton.txt"]]}))
     assert [i["reviewRating"]["alternateName"] for i in items] == ["Half true"]
-    first = stocked.export_rows_filtered({"document_ids": [docs["lakeside.txt"]]}, limit=1)
+    first = stocked.exports.filtered_rows({"document_ids": [docs["lakeside.txt"]]}, limit=1)
     assert [r["document"] for r in first] == ["lakeside.txt"]
-    assert stocked.count_claims({"has_verdict": True}) == 1
+    assert stocked.browse.count({"has_verdict": True}) == 1
 
 
 def test_dashboard_aggregates(stocked):
-    chosen = [c for c in ids(stocked.inbox(limit=100)) if "$4.2 million" in stocked.claim(c)["text"]]
-    chosen += [ids(stocked.inbox({"document_ids": [d["id"] for d in stocked.documents()
+    chosen = [c for c in ids(stocked.browse.inbox(limit=100)) if "$4.2 million" in stocked.browse.claim(c)["text"]]
+    chosen += [ids(stocked.browse.inbox({"document_ids": [d["id"] for d in stocked.browse.documents()
                                                    if d["name"] == "lakeside.txt"]}))[0]]
-    stocked.review(chosen[0], {"verdict": "True", "status": "accepted"}, reviewer="alice")
-    stocked.review(chosen[1], {"verdict": "False"}, reviewer="bob")
-    stocked.review(chosen[1], {"rationale": "See the audit."}, reviewer="bob")
-    doc_id = next(d["id"] for d in stocked.documents() if d["name"] == "riverton.txt")
-    sentence = next(s for s in stocked.document(doc_id)["sentences"] if "$4.2 million" in s["text"])
-    stocked.edit_attribution(sentence["id"], {"source": "Mayor Ana Ruiz"}, reviewer="alice")
-    d = stocked.dashboard()
+    stocked.reviews.save(chosen[0], {"verdict": "True", "status": "accepted"}, reviewer="alice")
+    stocked.reviews.save(chosen[1], {"verdict": "False"}, reviewer="bob")
+    stocked.reviews.save(chosen[1], {"rationale": "See the audit."}, reviewer="bob")
+    doc_id = next(d["id"] for d in stocked.browse.documents() if d["name"] == "riverton.txt")
+    sentence = next(s for s in stocked.browse.document(doc_id)["sentences"] if "$4.2 million" in s["text"])
+    stocked.reviews.edit_attribution(sentence["id"], {"source": "Mayor Ana Ruiz"}, reviewer="alice")
+    d = stocked.browse.dashboard()
     today = datetime.now(timezone.utc).date().isoformat()  # days are UTC days
     assert d["claims_per_day"] == [{"day": today, "claims": 5}]
     assert d["claims_per_type"] == [{"claim_type": "quantity", "claims": 5}]
@@ -206,16 +206,16 @@ def test_dashboard_aggregates(stocked):
 
 def test_uploads_are_read_from_bytes(bench):
     feed = json.dumps({"id": "feed-1", "title": "Feed item", "text": "The port handled 9 million tonnes."})
-    report = bench.ingest_uploads([
+    report = bench.ingest.uploads([
         ("riverton.txt", RIVERTON.encode()),
         ("page.html", b"<html><body><article><p>The bridge cost 80 million euros to build in 2019.</p>"
                       b"<p>It opened late.</p></article></body></html>"),
         ("feed.jsonl", feed.encode() + b"\n"),
     ])
     assert report.documents == 3
-    names = {d["name"] for d in bench.documents()}
+    names = {d["name"] for d in bench.browse.documents()}
     assert names == {"riverton.txt", "page.html", "feed-1"}
-    assert bench.ingest_uploads([("again.txt", RIVERTON.encode())]).duplicates == 1
+    assert bench.ingest.uploads([("again.txt", RIVERTON.encode())]).duplicates == 1
 
 
 @pytest.mark.parametrize("files, message", [
@@ -226,5 +226,5 @@ def test_uploads_are_read_from_bytes(bench):
 ])
 def test_bad_uploads_store_nothing(bench, files, message):
     with pytest.raises(InputError, match=message):
-        bench.ingest_uploads(files)
-    assert bench.documents() == []
+        bench.ingest.uploads(files)
+    assert bench.browse.documents() == []

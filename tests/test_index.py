@@ -124,10 +124,10 @@ def test_the_workbench_takes_the_threshold_from_its_settings(bench, monkeypatch)
     from dataclasses import replace
 
     bench.settings = replace(bench.settings, hnsw_min=3)
-    bench.ingest_text("Tolls rose 12 percent in 2023. Fares rose 3 percent in 2024. Rents rose 9 percent.", "a")
-    idx = bench.index("claim")
+    bench.ingest.text("Tolls rose 12 percent in 2023. Fares rose 3 percent in 2024. Rents rose 9 percent.", "a")
+    idx = bench.indexes.get("claim")
     assert idx.structure == "hnsw" and idx.count == 3
-    assert bench.search(["fares rose 3 percent"], k=1, kinds=("claim",))[0]["results"][0]["text"].startswith("Fares")
+    assert bench.matches.search(["fares rose 3 percent"], k=1, kinds=("claim",))[0]["results"][0]["text"].startswith("Fares")
 
 
 def test_very_large_collections_get_an_ivf_index_with_a_calibrated_nprobe(engine, tmp_path):

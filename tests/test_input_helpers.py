@@ -1,6 +1,6 @@
 """Shared input helpers: the JSON Lines loop (line numbers as an editor shows them, blank lines skipped, bad lines
 reported) and the folder walk that finds article files."""
-from claims.jsonl import json_lines
+from claims.io.jsonl import json_lines
 
 
 def test_values_and_reasons_come_with_their_line_numbers():
@@ -21,8 +21,8 @@ def test_a_file_handle_works_like_a_list_of_lines(tmp_path):
 def test_article_files_walks_a_folder_once_for_reading_and_queueing(tmp_path):
     import pytest
 
-    from claims.errors import InputError, NoArticles
-    from claims.readers import article_files
+    from core.errors import InputError, NoArticles
+    from claims.io.readers import article_files
 
     (tmp_path / "b.txt").write_text("B", encoding="utf-8")
     (tmp_path / "sub").mkdir()

@@ -28,20 +28,20 @@ def test_load_checks_catch_a_lost_verdict_and_a_lost_document(bench):
 
     load = _load_bench()
     texts = {"a0": load.article(0), "a1": load.article(1)}
-    from claims.readers import Article
+    from claims.io.readers import Article
 
-    bench.ingest_articles([Article(name=n, text=t) for n, t in texts.items()])
-    cid = bench.claims()[0]["claim_id"]
+    bench.ingest.articles([Article(name=n, text=t) for n, t in texts.items()])
+    cid = bench.browse.claims()[0]["claim_id"]
     saves = []
     for n in range(3):
         change = {"status": "accepted", "verdict": "True", "rationale": f"r{n}"}
-        state = bench.review(cid, change, reviewer="alice", expected_version=n + 1)
+        state = bench.reviews.save(cid, change, reviewer="alice", expected_version=n + 1)
         saves.append({"claim_id": cid, "reviewer": "alice", "expected": n + 1, "version": state["version"],
                       **change})
     assert load.verify(bench, texts, ["a0", "a1"], saves, [])["problems"] == []
     with bench.session() as s, s.begin():
         s.execute(delete(ReviewEvent).where(ReviewEvent.version == 3))
-        doc_of_claim = bench.claim(cid)["document_id"]
+        doc_of_claim = bench.browse.claim(cid)["document_id"]
         s.execute(delete(Document).where(Document.id == s.scalar(select(Document.id).where(Document.id != doc_of_claim))))
     problems = load.verify(bench, texts, ["a0", "a1"], saves, [{"expected": 2, "current": 2}])["problems"]
     assert any("missing from the history" in p for p in problems)

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from claims.embed import HashingEmbedder
-from claims.eval_match import average_precision, evaluate_match, ranking_metrics, read_qrels, read_queries
-from claims.lexical import BM25, clean_text, tokens
-from claims.match import MemoryArchive
-from claims.rerank import (FEATURE_NAMES, Candidate, Reranker, explain, features, fuse, lexical_norm, parse_date,
+from claims.pipeline.embed import HashingEmbedder
+from claims.research.eval_match import average_precision, evaluate_match, ranking_metrics, read_qrels, read_queries
+from claims.matching.lexical import BM25, clean_text, tokens
+from claims.matching.match import MemoryArchive
+from claims.matching.rerank import (FEATURE_NAMES, Candidate, Reranker, explain, features, fuse, lexical_norm, parse_date,
                            quantities, text_date)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,7 +194,7 @@ def test_evaluate_match_on_a_tiny_set(eval_files):
 
 
 def test_memory_archive_search_explains(eval_files):
-    from claims.eval_match import read_vclaims
+    from claims.research.eval_match import read_vclaims
 
     arch = MemoryArchive.build(read_vclaims(eval_files[2]), HashingEmbedder())
     emb = HashingEmbedder()
@@ -225,8 +225,8 @@ def test_claims_eval_match_command(eval_files, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("modules,banned", [
-    ("claims.lexical, claims.rerank, claims.match", ("store", "torch", "sentence_transformers", "sklearn")),
-    ("claims.eval_match", ("torch", "sentence_transformers", "sqlalchemy", "streamlit", "sklearn")),
+    ("claims.matching.lexical, claims.matching.rerank, claims.matching.match", ("store", "torch", "sentence_transformers", "sklearn")),
+    ("claims.research.eval_match", ("torch", "sentence_transformers", "sqlalchemy", "streamlit", "sklearn")),
 ])
 def test_matching_modules_load_nothing_at_import(modules, banned):
     code = f"import sys, {modules}; print(sorted(m for m in {banned!r} if m in sys.modules))"
@@ -246,8 +246,8 @@ FACTCHECKS = ("claim,verdict,url,date,speaker,title\n"
 def test_search_is_hybrid_and_explains_itself(bench, tmp_path):
     path = tmp_path / "fc.csv"
     path.write_text(FACTCHECKS, encoding="utf-8")
-    bench.import_factchecks(path)
-    out = bench.search(["Did violent crime rise 12 percent under Ruiz?"], k=3, kinds=("factcheck",))[0]["results"]
+    bench.archive.import_file(path)
+    out = bench.matches.search(["Did violent crime rise 12 percent under Ruiz?"], k=3, kinds=("factcheck",))[0]["results"]
     top = out[0]
     assert top["url"] == "https://fc.example/crime" and top["title"] == "Crime under Ruiz"
     assert set(top) >= {"kind", "id", "text", "score", "verdict", "url", "match", "band", "dense", "lexical",
@@ -261,20 +261,20 @@ def test_search_is_hybrid_and_explains_itself(bench, tmp_path):
 def test_lexical_index_follows_the_archive(bench, tmp_path):
     path = tmp_path / "fc.csv"
     path.write_text(FACTCHECKS, encoding="utf-8")
-    bench.import_factchecks(path)
-    first = bench.lexical_archive()
-    assert len(first.ids) == 3 and bench.lexical_archive() is first  # unchanged archive: not rebuilt
+    bench.archive.import_file(path)
+    first = bench.indexes.lexical()
+    assert len(first.ids) == 3 and bench.indexes.lexical() is first  # unchanged archive: not rebuilt
     more = tmp_path / "more.csv"
     more.write_text("claim,verdict\nBridge tolls rose 12 percent in 2023,True\n", encoding="utf-8")
-    bench.import_factchecks(more)
-    assert len(bench.lexical_archive().ids) == 4
-    hit = bench.search(["bridge tolls rose 12 percent"], k=1, kinds=("factcheck",))[0]["results"][0]
+    bench.archive.import_file(more)
+    assert len(bench.indexes.lexical().ids) == 4
+    hit = bench.matches.search(["bridge tolls rose 12 percent"], k=1, kinds=("factcheck",))[0]["results"][0]
     assert hit["text"].startswith("Bridge tolls") and "12 percent" in hit["shared_numbers"]
 
 
 def test_claim_results_keep_cosine_and_gain_the_same_keys(bench, tmp_path):
-    bench.ingest_text("Bridge tolls rose 12 percent in 2023 across the county.", name="b")
-    hit = bench.search(["bridge tolls rose 12 percent"], k=1, kinds=("claim",))[0]["results"][0]
+    bench.ingest.text("Bridge tolls rose 12 percent in 2023 across the county.", name="b")
+    hit = bench.matches.search(["bridge tolls rose 12 percent"], k=1, kinds=("claim",))[0]["results"][0]
     assert hit["kind"] == "claim" and hit["dense"] == hit["score"] and hit["lexical"] is None
     assert hit["band"] == ("match" if hit["match"] else "none") and "12 percent" in hit["shared_numbers"]
 

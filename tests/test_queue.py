@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from claims.cli import main
-from claims.embed import HashingEmbedder
-from claims.errors import InputError
-from claims.service import Workbench
+from claims.pipeline.embed import HashingEmbedder
+from core.errors import InputError
+from claims.services.workbench import Workbench
 from conftest import ROOT, FakeDetector
 from store import jobs
 from store.db import atomic
@@ -47,14 +47,14 @@ def test_enqueue_expands_targets_and_does_not_queue_twice(bench, tmp_path):
         json.dumps({"url": "https://news.example/story-2"}),
         "",
     ]), encoding="utf-8")
-    out = bench.enqueue([str(folder), str(feed), "https://news.example/story-3"])
+    out = bench.jobs.enqueue([str(folder), str(feed), "https://news.example/story-3"])
     assert out == {"added": 7, "already_queued": 0}
     kinds = sorted(j.kind for j in _jobs(bench).values())
     assert kinds == ["article", "path", "path", "path", "url", "url", "url"]
     # the same work again, in any spelling of the folder, while it is queued: nothing new
-    again = bench.enqueue([str(folder / "."), "https://news.example/story-1", str(feed)])
+    again = bench.jobs.enqueue([str(folder / "."), "https://news.example/story-1", str(feed)])
     assert again == {"added": 0, "already_queued": 7}
-    assert bench.queue_status()["counts"] == {"queued": 7, "running": 0, "done": 0, "failed": 0}
+    assert bench.jobs.status()["counts"] == {"queued": 7, "running": 0, "done": 0, "failed": 0}
 
 
 @pytest.mark.parametrize("target, word", [
@@ -72,17 +72,17 @@ def test_bad_target_queues_nothing(bench, tmp_path, target, word):
     target = {"badfeed": str(tmp_path / "badfeed.jsonl"), "emptydir": str(tmp_path / "emptydir"),
               "missing.txt": str(tmp_path / "missing.txt")}.get(target, target)
     with pytest.raises(InputError, match=word):
-        bench.enqueue([str(good), target])
-    assert bench.queue_status()["counts"]["queued"] == 0
+        bench.jobs.enqueue([str(good), target])
+    assert bench.jobs.status()["counts"]["queued"] == 0
 
 
 def test_worker_drains_the_queue_and_records_failures(bench, tmp_path):
     folder = _articles(tmp_path / "arts", 4)
     (folder / "dup.txt").write_text((folder / "a000.txt").read_text())  # same content as a000
     gone = folder / "a003.txt"
-    bench.enqueue([str(folder)])
+    bench.jobs.enqueue([str(folder)])
     gone.unlink()  # the file disappears before a worker gets to it
-    report = bench.work(worker="w1")
+    report = bench.jobs.work(worker="w1")
     assert report.done == 4 and report.failed == 1 and report.documents == 3 and report.duplicates == 1
     by_target = {j.target: j for j in _jobs(bench).values()}
     failed = by_target[str(gone.resolve())]
@@ -90,85 +90,85 @@ def test_worker_drains_the_queue_and_records_failures(bench, tmp_path):
     assert "does not exist" in failed.error and "\n" not in failed.error
     assert failed.active_key is None
     assert {j.status for t, j in by_target.items() if t != str(gone.resolve())} == {"done"}
-    assert bench.stats()["documents"] == 3
+    assert bench.browse.stats()["documents"] == 3
     # the same folder can be queued again once done (and ingests nothing new)
-    assert bench.enqueue([str(folder)])["added"] == 4
-    assert bench.work(worker="w2").documents == 0
+    assert bench.jobs.enqueue([str(folder)])["added"] == 4
+    assert bench.jobs.work(worker="w2").documents == 0
 
 
 def test_transient_errors_are_retried_then_fail_for_good(bench, tmp_path, monkeypatch):
     _articles(tmp_path / "arts", 1)
-    bench.enqueue([str(tmp_path / "arts")], max_attempts=3)
-    import claims.queue
+    bench.jobs.enqueue([str(tmp_path / "arts")], max_attempts=3)
+    import claims.io.queue
 
     def broken(*_args, **_kw):
         raise RuntimeError("the database went away\nmid-job")
 
-    monkeypatch.setattr(claims.queue, "job_articles", broken)
-    report = bench.work(worker="w1")
+    monkeypatch.setattr(claims.io.queue, "job_articles", broken)
+    report = bench.jobs.work(worker="w1")
     assert (report.done, report.failed, report.retried) == (0, 1, 2)
     (job,) = _jobs(bench).values()
     assert job.status == "failed" and job.attempts == 3
     assert job.error == "RuntimeError: the database went away mid-job"
-    assert bench.work(worker="w1").failed == 0  # not picked up again
+    assert bench.jobs.work(worker="w1").failed == 0  # not picked up again
 
 
 def test_retry_waits_for_its_delay(bench, tmp_path, monkeypatch):
     _articles(tmp_path / "arts", 1)
-    bench.enqueue([str(tmp_path / "arts")])
-    import claims.queue
+    bench.jobs.enqueue([str(tmp_path / "arts")])
+    import claims.io.queue
 
-    real = claims.queue.job_articles
-    monkeypatch.setattr(claims.queue, "job_articles", lambda *a, **k: (_ for _ in ()).throw(OSError("flaky")))
-    assert bench.work(worker="w1", retry_delay=3600).retried == 1
-    monkeypatch.setattr(claims.queue, "job_articles", real)
-    assert bench.work(worker="w1").done == 0  # still waiting for its retry time
-    assert bench.queue_status()["waiting"][0]["error"] == "OSError: flaky"
+    real = claims.io.queue.job_articles
+    monkeypatch.setattr(claims.io.queue, "job_articles", lambda *a, **k: (_ for _ in ()).throw(OSError("flaky")))
+    assert bench.jobs.work(worker="w1", retry_delay=3600).retried == 1
+    monkeypatch.setattr(claims.io.queue, "job_articles", real)
+    assert bench.jobs.work(worker="w1").done == 0  # still waiting for its retry time
+    assert bench.jobs.status()["waiting"][0]["error"] == "OSError: flaky"
 
 
 def test_a_dead_workers_job_is_taken_over_when_its_lease_runs_out(bench, tmp_path):
     _articles(tmp_path / "arts", 2)
-    bench.enqueue([str(tmp_path / "arts")])
+    bench.jobs.enqueue([str(tmp_path / "arts")])
     with atomic(bench.engine) as s:
         dead = jobs.claim(s, "dead-worker", lease_seconds=3600)
     with atomic(bench.engine) as s:
         expired = jobs.claim(s, "dying-worker", lease_seconds=-1)  # its lease has already run out
-    assert bench.queue_status()["counts"]["running"] == 2
-    report = bench.work(worker="alive")
+    assert bench.jobs.status()["counts"]["running"] == 2
+    report = bench.jobs.work(worker="alive")
     assert report.done == 1 and report.done_ids == [expired.id]  # the live lease is left alone
     with atomic(bench.engine) as s:  # the dying worker wakes up: too late, the job is someone else's
         assert not jobs.finish(s, expired, "dying-worker", documents=1, duplicates=0)
     state = _jobs(bench)
     assert state[expired.id].worker == "alive" and state[expired.id].attempts == 2
     assert state[dead.id].status == "running" and state[dead.id].worker == "dead-worker"
-    assert bench.stats()["documents"] == 1
+    assert bench.browse.stats()["documents"] == 1
 
 
 def test_a_job_whose_worker_dies_every_time_fails(bench, tmp_path):
     _articles(tmp_path / "arts", 1)
-    bench.enqueue([str(tmp_path / "arts")], max_attempts=2)
+    bench.jobs.enqueue([str(tmp_path / "arts")], max_attempts=2)
     for name in ("w1", "w2"):
         with atomic(bench.engine) as s:
             assert jobs.claim(s, name, lease_seconds=-1) is not None
-    report = bench.work(worker="w3")
+    report = bench.jobs.work(worker="w3")
     assert report.done == 0
     (job,) = _jobs(bench).values()
     assert job.status == "failed" and "lease expired" in job.error
-    assert bench.stats()["documents"] == 0
+    assert bench.browse.stats()["documents"] == 0
 
 
 def test_worker_threads_drain_a_queue_each_job_once(settings, tmp_path):
     n = 40
     folder = _articles(tmp_path / "arts", n)
     workers = [_fast(settings) for _ in range(4)]
-    assert workers[0].enqueue([str(folder)])["added"] == n
+    assert workers[0].jobs.enqueue([str(folder)])["added"] == n
     barrier = threading.Barrier(len(workers))
     reports, errors = [], []
 
     def run(wb, name):
         try:
             barrier.wait()
-            reports.append(wb.work(worker=name))
+            reports.append(wb.jobs.work(worker=name))
         except Exception as exc:  # surfaced below
             errors.append(exc)
 
@@ -226,4 +226,4 @@ def test_enqueue_in_batches_counts_what_was_already_queued(bench):
         assert jobs.enqueue(s, specs[:4], batch=3) == (4, 0)
     with atomic(bench.engine) as s:
         assert jobs.enqueue(s, specs + specs[:1], batch=3) == (3, 5)
-    assert bench.queue_status()["counts"]["queued"] == 7
+    assert bench.jobs.status()["counts"]["queued"] == 7

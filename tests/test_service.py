@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from claims.errors import BadArchive, InputError
-from store.errors import ReviewConflict
+from core.errors import BadArchive, InputError
+from core.errors import ReviewConflict
 
 ARTICLE = """Budget row deepens in Riverton
 
@@ -25,24 +25,24 @@ def _write(tmp_path, name, text):
 
 def test_ingest_twice_adds_nothing(bench, tmp_path):
     path = _write(tmp_path, "a.txt", ARTICLE)
-    first = bench.ingest([str(path)])
+    first = bench.ingest.run([str(path)])
     assert first.documents == 1 and first.claims >= 1
-    before = bench.stats()
-    second = bench.ingest([str(path)])
+    before = bench.browse.stats()
+    second = bench.ingest.run([str(path)])
     assert second.documents == 0 and second.duplicates == 1
-    assert bench.stats() == before
+    assert bench.browse.stats() == before
 
 
 def test_ingest_same_text_in_two_files_is_one_document(bench, tmp_path):
     a = _write(tmp_path, "a.txt", ARTICLE)
     b = _write(tmp_path, "b.txt", ARTICLE.replace("\n", "\n\n"))  # same words, other whitespace
-    report = bench.ingest([str(a), str(b)])
+    report = bench.ingest.run([str(a), str(b)])
     assert report.documents == 1 and report.duplicates == 1
 
 
 def test_furniture_is_stored_but_never_a_claim(bench, tmp_path):
-    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
-    doc = bench.document(bench.documents()[0]["id"])
+    bench.ingest.run([str(_write(tmp_path, "a.txt", ARTICLE))])
+    doc = bench.browse.document(bench.browse.documents()[0]["id"])
     furniture = [s for s in doc["sentences"] if s["kind"] == "furniture"]
     assert {s["text"] for s in furniture} >= {"Load more"}
     assert not any(s["is_claim"] or s["claim"] for s in furniture)
@@ -54,8 +54,8 @@ def test_bad_file_among_good_ones_stores_nothing(bench, tmp_path):
     good = _write(tmp_path, "good.txt", ARTICLE)
     empty = _write(tmp_path, "empty.txt", "   \n")
     with pytest.raises(InputError):
-        bench.ingest([str(good), str(empty)])
-    assert bench.stats()["documents"] == 0
+        bench.ingest.run([str(good), str(empty)])
+    assert bench.browse.stats()["documents"] == 0
 
 
 def test_import_factchecks_and_search(bench, tmp_path):
@@ -63,13 +63,13 @@ def test_import_factchecks_and_search(bench, tmp_path):
                       "claim,verdict,url,date,speaker\n"
                       "The city spent $4.2 million on road repairs in 2024,Half true,https://fc.example/roads,2025-01-02,Ana Ruiz\n"
                       "Unicorns live in the park,False,https://fc.example/unicorns,,\n")
-    report = bench.import_factchecks(csv_path)
+    report = bench.archive.import_file(csv_path)
     assert (report.created, report.updated) == (2, 0)
-    again = bench.import_factchecks(csv_path)
+    again = bench.archive.import_file(csv_path)
     assert (again.created, again.updated) == (0, 2)
-    assert bench.stats()["factchecks"] == 2
-    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
-    out = bench.search(["city spent 4.2 million on road repairs"], k=3)
+    assert bench.browse.stats()["factchecks"] == 2
+    bench.ingest.run([str(_write(tmp_path, "a.txt", ARTICLE))])
+    out = bench.matches.search(["city spent 4.2 million on road repairs"], k=3)
     results = out[0]["results"]
     assert results[0]["text"].startswith("The city spent")
     kinds = {r["kind"] for r in results}
@@ -80,15 +80,15 @@ def test_import_factchecks_and_search(bench, tmp_path):
 
 
 def test_second_workbench_sees_new_claims_without_restart(bench, settings, tmp_path):
-    from claims.embed import HashingEmbedder
-    from claims.service import Workbench
+    from claims.pipeline.embed import HashingEmbedder
+    from claims.services.workbench import Workbench
     from conftest import FakeDetector
 
-    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
+    bench.ingest.run([str(_write(tmp_path, "a.txt", ARTICLE))])
     other = Workbench(settings, embedder=HashingEmbedder(), detector=FakeDetector(), attribution=False)
-    assert other.search(["road repairs 4.2 million"], k=1)[0]["results"]
-    bench.ingest_text("Bridge tolls rose 12 percent in 2023 across the county.", name="b")
-    hits = other.search(["bridge tolls rose 12 percent"], k=1, kinds=("claim",))[0]["results"]
+    assert other.matches.search(["road repairs 4.2 million"], k=1)[0]["results"]
+    bench.ingest.text("Bridge tolls rose 12 percent in 2023 across the county.", name="b")
+    hits = other.matches.search(["bridge tolls rose 12 percent"], k=1, kinds=("claim",))[0]["results"]
     assert hits[0]["text"].startswith("Bridge tolls rose")
     other.engine.dispose()
 
@@ -96,13 +96,13 @@ def test_second_workbench_sees_new_claims_without_restart(bench, settings, tmp_p
 def test_archive_without_claim_column_is_refused(bench, tmp_path):
     bad = _write(tmp_path, "fc.csv", "text,verdict\nsomething,False\n")
     with pytest.raises(BadArchive, match="no 'claim' column"):
-        bench.import_factchecks(bad)
-    assert bench.stats()["factchecks"] == 0
+        bench.archive.import_file(bad)
+    assert bench.browse.stats()["factchecks"] == 0
 
 
 def test_malformed_rows_are_reported_and_the_rest_loads(bench, tmp_path):
     path = _write(tmp_path, "fc.csv", 'claim,verdict\n"ok one",False\n,True\n"ok two",True,extra\n"ok three",\n')
-    report = bench.import_factchecks(path)
+    report = bench.archive.import_file(path)
     assert report.created == 2
     assert any("line 3" in p for p in report.problems) and any("line 4" in p for p in report.problems)
 
@@ -113,75 +113,75 @@ def test_claimreview_import(bench, tmp_path):
          "reviewRating": {"@type": "Rating", "alternateName": "False", "ratingValue": 1, "bestRating": 5},
          "itemReviewed": {"@type": "Claim", "author": {"@type": "Person", "name": "A. Blogger"}},
          "datePublished": "2024-05-01", "url": "https://fc.example/teeth"}]}
-    report = bench.import_factchecks(_write(tmp_path, "fc.json", json.dumps(data)))
+    report = bench.archive.import_file(_write(tmp_path, "fc.json", json.dumps(data)))
     assert report.created == 1
-    res = bench.search(["tap water rust teeth"], k=1, kinds=("factcheck",))[0]["results"][0]
+    res = bench.matches.search(["tap water rust teeth"], k=1, kinds=("factcheck",))[0]["results"][0]
     assert res["verdict"] == "False" and res["speaker"] == "A. Blogger"
 
 
 def test_review_flow_export_and_conflict(bench, tmp_path):
-    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
-    claim = bench.claims()[0]
-    state = bench.review(claim["claim_id"], {"status": "accepted", "verdict": "Mostly false",
+    bench.ingest.run([str(_write(tmp_path, "a.txt", ARTICLE))])
+    claim = bench.browse.claims()[0]
+    state = bench.reviews.save(claim["claim_id"], {"status": "accepted", "verdict": "Mostly false",
                                              "rationale": "Audit shows $3.1 million."},
                          reviewer="ann", expected_version=claim["version"])
     assert state["version"] == claim["version"] + 1
     with pytest.raises(ReviewConflict):
-        bench.review(claim["claim_id"], {"verdict": "True"}, reviewer="bob", expected_version=claim["version"])
+        bench.reviews.save(claim["claim_id"], {"verdict": "True"}, reviewer="bob", expected_version=claim["version"])
     with pytest.raises(InputError, match="unknown verdict"):
-        bench.review(claim["claim_id"], {"verdict": "Pants on fire"}, reviewer="ann")
-    detail = bench.claim(claim["claim_id"])
+        bench.reviews.save(claim["claim_id"], {"verdict": "Pants on fire"}, reviewer="ann")
+    detail = bench.browse.claim(claim["claim_id"])
     assert detail["verdict"] == "Mostly false" and detail["history"][0]["reviewer"] == "ann"
-    csv_text = bench.export("csv", reviewed_only=True)
+    csv_text = bench.exports.claims("csv", reviewed_only=True)
     assert "Mostly false" in csv_text and csv_text.count("\n") == 2
-    cr = json.loads(bench.export("claimreview"))
+    cr = json.loads(bench.exports.claims("claimreview"))
     assert cr[0]["reviewRating"]["alternateName"] == "Mostly false"
 
 
 def test_edit_attribution_is_recorded(bench, tmp_path):
-    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
-    claim = bench.claims()[0]
-    bench.edit_attribution(claim["sentence_id"], {"source": "Mayor Ana Ruiz", "cue": "said"}, reviewer="ann")
-    detail = bench.claim(claim["claim_id"])
+    bench.ingest.run([str(_write(tmp_path, "a.txt", ARTICLE))])
+    claim = bench.browse.claims()[0]
+    bench.reviews.edit_attribution(claim["sentence_id"], {"source": "Mayor Ana Ruiz", "cue": "said"}, reviewer="ann")
+    detail = bench.browse.claim(claim["claim_id"])
     assert detail["source"] == "Mayor Ana Ruiz" and detail["attributions"][0]["edited"]
     assert "attribution.source" in detail["history"][-1]["changes"]
 
 
 def test_add_missed_claim(bench, tmp_path):
-    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
-    doc = bench.document(bench.documents()[0]["id"])
+    bench.ingest.run([str(_write(tmp_path, "a.txt", ARTICLE))])
+    doc = bench.browse.document(bench.browse.documents()[0]["id"])
     missed = next(s for s in doc["sentences"] if s["kind"] == "body" and not s["is_claim"])
-    cid = bench.add_claim(missed["id"], reviewer="ann")
-    assert bench.claim(cid)["origin"] == "reviewer"
-    hits = bench.search([missed["text"]], k=1, kinds=("claim",))[0]["results"]
+    cid = bench.reviews.add_claim(missed["id"], reviewer="ann")
+    assert bench.browse.claim(cid)["origin"] == "reviewer"
+    hits = bench.matches.search([missed["text"]], k=1, kinds=("claim",))[0]["results"]
     assert hits[0]["id"] == cid
 
 
 def test_reindex_rebuilds_from_database(bench, tmp_path):
-    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
-    n_claims = bench.stats()["claims"]
+    bench.ingest.run([str(_write(tmp_path, "a.txt", ARTICLE))])
+    n_claims = bench.browse.stats()["claims"]
     for f in bench.settings.index_dir.glob("*"):
         f.unlink()
-    counts = bench.reindex()
+    counts = bench.indexes.rebuild()
     assert counts["claim"] == n_claims
-    assert bench.search(["road repairs"], k=1, kinds=("claim",))[0]["results"]
+    assert bench.matches.search(["road repairs"], k=1, kinds=("claim",))[0]["results"]
 
 
 def test_attribution_edit_with_a_stale_version_is_a_conflict(bench, tmp_path):
-    bench.ingest([str(_write(tmp_path, "a.txt", ARTICLE))])
-    claim = bench.claims()[0]
-    state = bench.edit_attribution(claim["sentence_id"], {"source": "Ana Ruiz"}, reviewer="ann",
+    bench.ingest.run([str(_write(tmp_path, "a.txt", ARTICLE))])
+    claim = bench.browse.claims()[0]
+    state = bench.reviews.edit_attribution(claim["sentence_id"], {"source": "Ana Ruiz"}, reviewer="ann",
                                    expected_version=claim["version"])
     assert state["version"] == claim["version"] + 1
     with pytest.raises(ReviewConflict):
-        bench.edit_attribution(claim["sentence_id"], {"source": "someone else"}, reviewer="bob",
+        bench.reviews.edit_attribution(claim["sentence_id"], {"source": "someone else"}, reviewer="bob",
                                expected_version=claim["version"])
-    assert bench.claim(claim["claim_id"])["source"] == "Ana Ruiz"
+    assert bench.browse.claim(claim["claim_id"])["source"] == "Ana Ruiz"
 
 
 def test_ingest_and_extract_score_a_transcript_with_its_threshold(settings, tmp_path):
-    from claims.embed import HashingEmbedder
-    from claims.service import Workbench
+    from claims.pipeline.embed import HashingEmbedder
+    from claims.services.workbench import Workbench
     from conftest import FakeDetector
 
     class GenreDetector(FakeDetector):
@@ -198,9 +198,9 @@ def test_ingest_and_extract_score_a_transcript_with_its_threshold(settings, tmp_
     det = GenreDetector()
     wb = Workbench(settings, embedder=HashingEmbedder(), detector=det, attribution=False)
     path = _write(tmp_path, "debate.txt", "We cut taxes by 12 percent. Thank you, moderator.\n")
-    assert [r["is_claim"] for r in wb.extract([str(path)], genre="transcript")] == [True, False]
-    report = wb.ingest([str(path)], genre="transcript")
+    assert [r["is_claim"] for r in wb.ingest.extract([str(path)], genre="transcript")] == [True, False]
+    report = wb.ingest.run([str(path)], genre="transcript")
     assert report.documents == 1 and det.genres == ["transcript", "transcript"]
-    wb.ingest_text("Another 40 percent rise.", name="plain")
+    wb.ingest.text("Another 40 percent rise.", name="plain")
     assert det.genres[-1] is None  # articles are the default
     wb.engine.dispose()

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from store import repo
 from store.db import atomic, make_engine, session_factory
-from store.errors import BadDatabaseURL, IndexMismatch, ReviewConflict
+from core.errors import BadDatabaseURL, IndexMismatch, ReviewConflict
 from store.index import VectorIndex, open_index
 from store.models import ReviewEvent
 

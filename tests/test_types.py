@@ -1,4 +1,4 @@
-from claims.types import Attribution, Score, Sentence, SentenceResult
+from claims.pipeline.types import Attribution, Score, Sentence, SentenceResult
 
 
 def test_result_record_has_the_documented_fields():

@@ -8,8 +8,8 @@ import numpy as np
 from alembic import command
 from sqlalchemy import MetaData, create_engine, func, select
 
-from claims.embed import HashingEmbedder
-from claims.service import Workbench
+from claims.pipeline.embed import HashingEmbedder
+from claims.services.workbench import Workbench
 from conftest import FakeDetector
 from store.db import _alembic_config, check_url, head_revision, make_engine, schema_revision
 
@@ -116,24 +116,24 @@ def test_upgrade_from_the_first_released_schema_keeps_everything(db_url, tmp_pat
     assert after == before  # every row and every value, bytes and times included
     engine.dispose()
 
-    from claims.settings import load_settings
+    from core.settings import load_settings
 
     wb = Workbench(load_settings(home=str(tmp_path / "home"), db_url=db_url), embedder=EMB,
                    detector=FakeDetector(), attribution=False)
-    claim = wb.claim(10)
+    claim = wb.browse.claim(10)
     assert (claim["verdict"], claim["version"], claim["reviewer"]) == ("True", 4, "alice")
     assert [h["reviewer"] for h in claim["history"]] == ["alice", "bob", "alice"]
     assert claim["attributions"][0]["source"] == "the port authority"
     # the service works on the upgraded database: review with versions, search, ingest, queue, export
-    state = wb.review(10, {"verdict": "Mostly true"}, reviewer="carol", expected_version=4)
+    state = wb.reviews.save(10, {"verdict": "Mostly true"}, reviewer="carol", expected_version=4)
     assert state["version"] == 5
-    assert len(wb.history_events(claim_id=10)) == 4
-    hit = wb.search(["harbour fees rose 9 percent"], k=1)[0]["results"]
+    assert len(wb.exports.history_events(claim_id=10)) == 4
+    hit = wb.matches.search(["harbour fees rose 9 percent"], k=1)[0]["results"]
     assert {r["kind"] for r in hit} == {"factcheck", "claim"}
-    assert wb.ingest_text("Rents rose 5 percent in 2025.", "rents.txt").documents == 1
+    assert wb.ingest.text("Rents rose 5 percent in 2025.", "rents.txt").documents == 1
     (tmp_path / "feed").mkdir()
     (tmp_path / "feed" / "a.txt").write_text("Bus fares rose 8 percent in 2025.")
-    assert wb.enqueue([str(tmp_path / "feed")])["added"] == 1 and wb.work(worker="w").done == 1
-    assert wb.stats()["documents"] == 4
-    assert wb.inbox({"has_match": True})["total"] >= 1
+    assert wb.jobs.enqueue([str(tmp_path / "feed")])["added"] == 1 and wb.jobs.work(worker="w").done == 1
+    assert wb.browse.stats()["documents"] == 4
+    assert wb.browse.inbox({"has_match": True})["total"] >= 1
     wb.engine.dispose()

@@ -1,7 +1,7 @@
 import json, numpy as np, sys
 from pathlib import Path
-from claims.train_detect import Data
-from claims import features as F
+from claims.research.detect_data import Data
+from claims.pipeline import features as F
 d = Data("../shared/data/ct24/ct24_english.tsv", "samples/gold", None, 4, Path("/tmp/claims-cache"), print,
          embed_fn=lambda t: np.zeros((len(t), 384)))
 out = {}
@@ -20,7 +20,7 @@ out["held_texts"] = np.array(ht, dtype=str); out["held_y"] = np.array(hy)
 out["held_raw"] = F.extract_matrix(ht).astype(np.float64)
 np.savez_compressed(".devx/data.npz", **out)
 print({k: v.shape for k, v in out.items()})
-from claims.eval_detect import read_gold
+from claims.research.eval_detect import read_gold
 g = read_gold("samples/gold", "all")
 at, ay, af = [], [], []
 for i, (name, rows) in enumerate(g.items()):

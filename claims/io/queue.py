@@ -1,0 +1,93 @@
+"""What the work queue holds and how a worker reads it back: targets (folders, files, JSONL feeds of articles
+or URLs, URLs) become jobs of three kinds, `path`, `url` and `article`; each job reads back as articles.
+
+Everything cheap is checked when queueing (paths exist, URLs are http(s), feed lines are JSON with an article
+or a URL), so a bad target stops `claims queue add` before anything is queued. What can only be known by
+reading (size, encoding, a URL's answer) is found by the worker and recorded on the job."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import urlsplit
+
+from core.errors import InputError
+from claims.io.jsonl import json_lines
+from claims.io.readers import Article, article_files, decode, is_url, read_feed, read_path, read_url
+from core.settings import Settings
+
+KINDS = ("path", "url", "article")
+
+
+def _check_url(url: str, where: str = "") -> str:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise InputError(f"{where}{url}: only http and https URLs can be queued")
+    return url
+
+
+def plan(targets: Iterable[str], settings: Settings) -> list[tuple[str, str, str]]:
+    """(kind, target, payload) for every job the targets make, in order; raises InputError on a bad one."""
+    out: list[tuple[str, str, str]] = []
+    for target in targets:
+        if target == "-":
+            raise InputError("standard input cannot be queued: save it to a file and queue the file")
+        if is_url(target):
+            out.append(("url", _check_url(target), ""))
+            continue
+        for f in article_files(Path(target)):
+            out.extend(_file_jobs(f, settings))
+    return out
+
+
+def _file_jobs(path: Path, settings: Settings) -> list[tuple[str, str, str]]:
+    if path.suffix.lower() != ".jsonl":
+        return [("path", str(path.resolve()), "")]
+    return feed_jobs(path, settings)
+
+
+def feed_jobs(path: Path, settings: Settings) -> list[tuple[str, str, str]]:
+    """One job per line of a JSONL feed: an article (a line with "text", "content", "body" or "html") or a URL
+    to fetch (a line with only "url", or a JSON string that is a URL)."""
+    if path.stat().st_size > settings.max_bytes:
+        raise InputError(f"{path} is {path.stat().st_size / 1e6:.1f} MB, over the {settings.max_bytes / 1e6:.0f} MB "
+                         "limit for one feed; split it or raise CLAIMS_MAX_BYTES")
+    text = decode(path.read_bytes(), str(path))
+    origin = str(path.resolve())
+    out = []
+    lines = text.splitlines()
+    for lineno, item, bad in json_lines(lines):
+        where = f"{path} line {lineno}: "
+        if bad:
+            raise InputError(f"{path} line {lineno} is not valid JSON ({bad}): fix or remove that line")
+        line = lines[lineno - 1]
+        if isinstance(item, str) and is_url(item):
+            out.append(("url", _check_url(item, where), ""))
+            continue
+        if not isinstance(item, dict):
+            raise InputError(f"{path} line {lineno} is neither an article nor a URL: give {{\"text\": ...}} "
+                             "or {\"url\": ...}")
+        if not any(item.get(k) for k in ("text", "content", "body", "html")) and isinstance(item.get("url"), str):
+            out.append(("url", _check_url(item["url"], where), ""))
+            continue
+        read_feed(line, str(path), origin)  # raises on a line without article text
+        name = str(item.get("id") or item.get("url") or f"{path}#{lineno}")
+        out.append(("article", name, json.dumps({"origin": origin, "item": item}, ensure_ascii=False,
+                                                sort_keys=True)))
+    if not out:
+        raise InputError(f"{path} has no articles or URLs: each line should be a JSON object with \"text\" or \"url\"")
+    return out
+
+
+def job_articles(kind: str, target: str, payload: str, settings: Settings) -> list[Article]:
+    """Read a job back as articles (raises the readers' errors: InputError, FetchError, TooLarge...)."""
+    if kind == "url":
+        return read_url(target, settings)
+    if kind == "path":
+        return read_path(Path(target), settings)
+    if kind == "article":
+        data = json.loads(payload)
+        line = json.dumps(data["item"], ensure_ascii=False)
+        return [replace(a, name=target) for a in read_feed(line, target, data.get("origin", ""))]
+    raise InputError(f"unknown job kind {kind!r}; queue the target again")

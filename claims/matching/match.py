@@ -1,0 +1,196 @@
+"""Hybrid retrieval over an archive of fact-checks held in memory: dense (MiniLM cosine) and lexical (BM25)
+candidates, pooled, then re-ranked by `claims.matching.rerank.Reranker`.
+
+`MemoryArchive` is what `claims eval match` and `claims.research.train_match` search; the Workbench does the same over
+its FAISS index and a BM25 built from the database (`claims.services.workbench`). Both hand `Candidate` lists to the same
+`Reranker.rank`, so the evaluation measures the product's ranking.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from core.settings import cache_dir
+from claims.matching.lexical import BM25, clean_text, top_k
+from claims.matching.rerank import Candidate, compare_numbers, negations, parse_date
+
+#: How many candidates each retriever hands to the reranker.
+DEPTH = 50
+#: Where evaluation and training keep embeddings between runs (never inside the repository).
+CACHE_DIR = cache_dir()
+
+
+def lexical_text(claim: str, title: str = "") -> str:
+    """What BM25 indexes for a fact-check: the checked claim and the headline."""
+    return f"{claim} {title}".strip()
+
+
+def query_text(text: str) -> str:
+    """What gets embedded for a query: the text without tweet furniture (URLs, handles, signature)."""
+    return clean_text(text) or text
+
+
+def same_claim(text: str, other: str, cosine: float, threshold: float) -> bool:
+    """Whether two stored claims say the same thing: close in meaning (`cosine` at or above `threshold`), no
+    figure of one kind that differs ("22 percent" against "12 percent"), and not negated on one side only."""
+    if cosine < threshold:
+        return False
+    if compare_numbers(text, other)[1]:
+        return False
+    return bool(negations(text)) == bool(negations(other))
+
+
+def pool(dense: np.ndarray, lexical: np.ndarray, depth: int = DEPTH) -> list[int]:
+    """Indexes of the top `depth` by each score, dense first, without repeats."""
+    out = [i for i, _ in top_k(np.asarray(dense, dtype=np.float32) + 2.0, depth)]  # +2: cosines may be < 0
+    seen = set(out)
+    out += [i for i, _ in top_k(np.asarray(lexical, dtype=np.float32), depth) if i not in seen]
+    return out
+
+
+def encode_cached(embedder, texts: Sequence[str], cache_dir: Path | str | None = CACHE_DIR,
+                  batch_size: int = 64) -> np.ndarray:
+    """`embedder.encode(texts)`, kept in `cache_dir` (a .npy per model and list of texts) when one is given."""
+    texts = list(texts)
+    if cache_dir is None:
+        return embedder.encode(texts, batch_size=batch_size)
+    key = hashlib.sha256((embedder.name + "\x00" + "\x1e".join(texts)).encode("utf-8")).hexdigest()[:24]
+    path = Path(cache_dir) / f"match-{key}.npy"
+    if path.is_file():
+        vecs = np.load(path, allow_pickle=False)
+        if vecs.shape == (len(texts), embedder.dim):
+            return vecs
+    vecs = np.asarray(embedder.encode(texts, batch_size=batch_size), dtype=np.float32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
+    np.save(tmp, vecs)
+    tmp.replace(path)
+    return vecs
+
+
+@dataclass
+class MemoryArchive:
+    """Fact-checks in memory: ids, claims, titles, dates, claim and title vectors, and a BM25 over claim+title."""
+
+    refs: list
+    texts: list[str]
+    titles: list[str]
+    dates: list
+    vectors: np.ndarray
+    title_vectors: np.ndarray
+    bm25: BM25
+
+    @classmethod
+    def build(cls, records: Sequence[dict], embedder=None, *, vectors=None, title_vectors=None,
+              cache_dir: Path | str | None = None) -> "MemoryArchive":
+        """From records with `id`, `claim` and optional `title` and `date`; vectors are computed with
+        `embedder` (cached in `cache_dir` if given) unless passed in."""
+        refs = [r["id"] for r in records]
+        texts = [r["claim"] for r in records]
+        titles = [r.get("title") or "" for r in records]
+        if vectors is None:
+            vectors = encode_cached(embedder, texts, cache_dir)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if title_vectors is None:
+            title_vectors = vectors.copy()  # no title: the claim stands in
+            with_title = [i for i, t in enumerate(titles) if t]
+            if with_title:
+                title_vectors[with_title] = encode_cached(embedder, [titles[i] for i in with_title], cache_dir)
+        return cls(refs, texts, titles, [parse_date(r.get("date")) for r in records], vectors,
+                   np.asarray(title_vectors, dtype=np.float32),
+                   BM25([lexical_text(t, ti) for t, ti in zip(texts, titles)]))
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    def candidates(self, query: str, qvec: np.ndarray, *, depth: int = DEPTH,
+                   exclude: frozenset | set = frozenset()) -> list[Candidate]:
+        """The pooled candidates of one query with both scores; `ref` is the archive position. `exclude`
+        drops positions (to see what the reranker does when the right fact-check is not in the archive)."""
+        qvec = np.asarray(qvec, dtype=np.float32)
+        dense = self.vectors @ qvec
+        lexical = self.bm25.scores(query)
+        if exclude:
+            idx = np.fromiter(exclude, dtype=np.int64)
+            dense[idx] = -2.0
+            lexical[idx] = 0.0
+        out = []
+        for i in pool(dense, lexical, depth):
+            title = float(self.title_vectors[i] @ qvec) if self.titles[i] else None
+            out.append(Candidate(ref=i, text=self.texts[i], title=self.titles[i], dense=float(dense[i]),
+                                 lexical=float(lexical[i]), dense_title=title, date=self.dates[i]))
+        return out
+
+    def search(self, query: str, qvec: np.ndarray, reranker, *, k: int = 5, depth: int = DEPTH,
+               query_date=None) -> list[dict]:
+        """The k best fact-checks for a query, re-ranked and explained; `ref` is the record's id."""
+        ranked = reranker.rank(query, self.candidates(query, qvec, depth=depth), k=k, idf=self.bm25.idf_of,
+                               query_date=query_date)
+        for r in ranked:
+            r["position"] = r["ref"]
+            r["ref"] = self.refs[r["ref"]]
+        return ranked
+
+
+@dataclass
+class LexicalArchive:
+    """BM25 over stored fact-checks (claim + title) by their database ids; `stamp` names the state of the archive
+    it was built from, so that its owner can tell when to rebuild it."""
+
+    ids: list[int]
+    bm25: BM25
+    position: dict
+    stamp: tuple = ()
+
+    @classmethod
+    def build(cls, rows: Sequence[tuple], stamp: tuple = ()) -> "LexicalArchive":
+        """From (id, claim, title, ...) rows."""
+        ids = [r[0] for r in rows]
+        return cls(ids, BM25([lexical_text(r[1], r[2]) for r in rows]), {ref: i for i, ref in enumerate(ids)}, stamp)
+
+    def scores(self, query: str) -> np.ndarray:
+        return self.bm25.scores(query) if query else np.zeros(len(self.ids), dtype=np.float32)
+
+    def top(self, scores: np.ndarray, depth: int = DEPTH) -> list[int]:
+        """Ids of the best `depth` documents with a score above 0."""
+        return [self.ids[i] for i, _ in top_k(scores, depth)]
+
+
+def hybrid_pools(index, lexical: LexicalArchive, vecs: np.ndarray, texts: Sequence[str],
+                 depth: int = DEPTH) -> list[tuple[dict[int, float], np.ndarray]]:
+    """For each query: the top `depth` fact-checks by cosine (`index.search`) and by BM25, pooled, each with its
+    cosine (`index.vectors` gives the vectors of BM25's finds), and the BM25 scores over the whole archive.
+    `index` is any vector index with `search(vecs, k)` and `vectors(refs)` (the product's FAISS index)."""
+    pools = []
+    for vec, text, hits in zip(vecs, texts, index.search(vecs, depth)):
+        dense = dict(hits)
+        scores = lexical.scores(text)
+        extra = [ref for ref in lexical.top(scores, depth) if ref not in dense]
+        for ref, v in index.vectors(extra).items():
+            dense[ref] = float(np.dot(v, vec))
+        pools.append((dense, scores))
+    return pools
+
+
+def hybrid_candidates(dense: dict[int, float], scores: np.ndarray, lexical: LexicalArchive, facts: dict[int, dict],
+                      titles: dict[str, np.ndarray], vec: np.ndarray) -> list[Candidate]:
+    """The reranker's candidates for one query from its pool: each fact-check (`facts`: id -> claim, title,
+    date) with its cosine, its BM25 score and the cosine with its headline. Ids missing from `facts` (a vector
+    left over from a fact-check since removed) are dropped."""
+    out = []
+    for ref, cos in dense.items():
+        f = facts.get(ref)
+        if f is None:
+            continue
+        pos = lexical.position.get(ref)
+        title_vec = titles.get(f["title"]) if f["title"] else None
+        out.append(Candidate(ref=ref, text=f["claim"], title=f["title"], dense=cos,
+                             lexical=float(scores[pos]) if pos is not None else 0.0,
+                             dense_title=None if title_vec is None else float(np.dot(title_vec, vec)),
+                             date=parse_date(f["date"])))
+    return out

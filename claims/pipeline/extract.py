@@ -1,0 +1,130 @@
+"""The pipeline: page text -> blocks -> sentences -> spaCy parse -> attribution -> embeddings -> scores.
+
+Pure over its inputs: no database, no Streamlit. Models are passed in (or loaded lazily by `default()`), so a
+test can run the whole thing with a small fake embedder."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from claims.pipeline import clean as clean_mod
+from claims.pipeline import split as split_mod
+from claims.pipeline.embed import Embedder
+from claims.pipeline.types import GENRES, NOT_A_CLAIM, Attribution, Score, Sentence, SentenceResult
+
+
+class ScoresSentences(Protocol):
+    def score(self, texts: list[str], embeddings: np.ndarray) -> list[Score]: ...
+
+
+@dataclass
+class Extracted:
+    """One document through the pipeline: its (possibly HTML-extracted) text, results and vectors."""
+
+    name: str
+    text: str
+    results: list[SentenceResult]
+    #: row i is the embedding of results[i] (zeros for page furniture, which is never embedded)
+    vectors: np.ndarray
+    title: str = ""
+
+    @property
+    def claims(self) -> list[SentenceResult]:
+        return [r for r in self.results if r.score.is_claim]
+
+
+def furniture_score(sentence: Sentence, reason: str = "") -> Score:
+    return Score(0.0, False, NOT_A_CLAIM, ("page furniture" + (f": {reason}" if reason else ""),))
+
+
+@dataclass
+class Pipeline:
+    embedder: Embedder
+    detector: ScoresSentences
+    #: spaCy parse + attribution; off gives sentences and scores without attribution
+    attribution: bool = True
+    batch_size: int = 32
+
+    def sentences(self, text: str, *, lines: bool = False) -> tuple[list[Sentence], dict[int, str]]:
+        """Sentences with offsets into `text`, and why each furniture sentence is furniture (by index)."""
+        if lines:
+            return split_mod.split_lines(text), {}
+        blocks = clean_mod.clean(text)
+        sents = split_mod.split_sentences(text, blocks)
+        furniture = [b for b in blocks if b.kind == "furniture"]
+        reasons = {}
+        for s in sents:
+            if s.kind == "furniture":
+                reasons[s.index] = next((b.reason for b in furniture if b.start <= s.start and s.end <= b.end), "")
+        return sents, reasons
+
+    def run(
+        self,
+        docs: Sequence[tuple[str, str]],
+        *,
+        lines: bool = False,
+        genre: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Extracted]:
+        """Run every stage over (name, text) pairs, batching the models across documents.
+
+        `genre`: "article" (the default) or "transcript" (a debate or speech), for a detector with a
+        threshold per genre; a detector without one ignores it."""
+        if genre is not None and genre not in GENRES:
+            raise ValueError(f"unknown genre {genre!r}: use one of {', '.join(GENRES)}")
+        # only a detector with a threshold per genre takes one (the frozen detector has a single threshold)
+        genre_kw = {"genre": genre} if genre == "transcript" and hasattr(self.detector, "threshold_for") else {}
+        split = [self.sentences(text, lines=lines) for _, text in docs]
+        per_doc = [sents for sents, _ in split]
+        flat = [(d, s) for d, sents in enumerate(per_doc) for s in sents if s.kind != "furniture"]
+        texts = [s.text for _, s in flat]
+        if self.attribution and texts:
+            from claims.pipeline import nlp as nlp_mod
+
+            nlp_mod.start_helper(len(texts))  # a large batch: the parse helper loads spaCy while we embed
+        if texts and getattr(self.detector, "wants_states", False) and hasattr(self.embedder, "encode_with_states"):
+            # one forward pass: the search vectors and the hidden states the fine-tuned detector starts from
+            # (a detector that wants states names their layer: `layer_from`)
+            vectors, states = self.embedder.encode_with_states(texts, batch_size=self.batch_size,
+                                                               layer=self.detector.layer_from)
+            scores = self.detector.score(texts, vectors, states=states, **genre_kw)
+        else:
+            vectors = self.embedder.encode(texts, batch_size=self.batch_size) if texts else np.zeros(
+                (0, self.embedder.dim), dtype=np.float32)
+            scores = self.detector.score(texts, vectors, **genre_kw) if texts else []
+        attributions: dict[tuple[int, int], tuple[Attribution, ...]] = {}
+        if self.attribution and texts:
+            from claims.pipeline import attribute as attribute_mod
+            from claims.pipeline import cues
+
+            parsed = cues.parse_where_needed(texts)  # None where no cue, quote or name
+            groups: dict[int, list[int]] = {}
+            for i, (d, _) in enumerate(flat):
+                groups.setdefault(d, []).append(i)
+            for d, idx in groups.items():
+                # one call per document: pronouns resolve against earlier sentences of the same article
+                found = attribute_mod.attribute([flat[i][1] for i in idx], [parsed[i] for i in idx])
+                for i, attrs in zip(idx, found):
+                    attributions[(d, flat[i][1].index)] = tuple(attrs)
+        by_key = {(d, s.index): (i, scores[i]) for i, (d, s) in enumerate(flat)}
+        out = []
+        for d, ((name, text), sents) in enumerate(zip(docs, per_doc)):
+            results, rows = [], []
+            for s in sents:
+                hit = by_key.get((d, s.index))
+                if hit is None:
+                    score = furniture_score(s, split[d][1].get(s.index, ""))
+                    rows.append(np.zeros(self.embedder.dim, dtype=np.float32))
+                else:
+                    i, score = hit
+                    rows.append(vectors[i])
+                results.append(SentenceResult(doc=name, sentence=s, score=score,
+                                              attributions=attributions.get((d, s.index), ())))
+            mat = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, self.embedder.dim), np.float32)
+            title = next((r.sentence.text for r in results if r.sentence.kind == "headline"), "")
+            out.append(Extracted(name=name, text=text, results=results, vectors=mat, title=title))
+            if progress:
+                progress(1)
+        return out

@@ -1,0 +1,1 @@
+"""Use cases, one module each, behind the `Workbench` facade (claims.services.workbench)."""

@@ -1,0 +1,148 @@
+"""The newsroom's archive of past fact-checks: import (CSV, JSONL or ClaimReview JSON-LD; re-importing
+updates), embed what is new or changed, then compare the stored claims with the archive again."""
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Callable, Sequence
+
+import numpy as np
+
+from claims.matching.archive import read_archive
+from claims.services.common import Progress, UseCase, batches
+from core.errors import WorkbenchError
+from store import repo
+from store.db import atomic
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    problems: list[str] = field(default_factory=list)
+    #: where the time went: parse, embed, store, index (seconds)
+    seconds: dict = field(default_factory=lambda: {"parse": 0.0, "embed": 0.0, "store": 0.0, "index": 0.0})
+    #: stored claims compared with the changed archive afterwards, and how many of them have a match in it
+    matched: int = 0
+    with_match: int = 0
+    #: why the comparison with the archive failed, if it did (what was stored stays stored)
+    match_error: str = ""
+
+    def summary(self) -> str:
+        s = f"imported {self.created} new fact-check(s), updated {self.updated}"
+        if self.problems:
+            s += f"; {len(self.problems)} row(s) skipped"
+        return s
+
+    def match_summary(self) -> str:
+        """One line on the comparison with the archive ("" when nothing was compared)."""
+        if self.match_error:
+            return f"stored, but not compared with the fact-check archive: {self.match_error}"
+        if not self.matched:
+            return ""
+        return f"compared {self.matched} claim(s) with the fact-check archive; {self.with_match} have a match in it"
+
+
+class Archive(UseCase):
+    """Importing past fact-checks."""
+
+    def import_file(self, path, *, progress: Progress | None = None, batch_size: int = 2000,
+                    on_start: Callable[[int], None] | None = None, match: bool = True,
+                    match_progress: Progress | None = None,
+                    on_match_start: Callable[[int], None] | None = None) -> ImportReport:
+        """Import (or update) past fact-checks; bad rows are reported and skipped, one transaction per batch.
+
+        `on_start` is told how many good records were read, `progress` how many are done as it goes. Only new
+        claims and changed ones are embedded, shortest first (a batch of similar lengths pads least); each
+        batch is stored with one read of the rows it may update; the FAISS index takes the new vectors once, at
+        the end (rebuilt when a stored claim's text changed). `report.seconds` splits the time: parse, embed,
+        store, index. With `match`, a changed archive is then compared with every stored claim
+        (`on_match_start` is told how many, `match_progress` as they are done)."""
+        clock = time.perf_counter()
+        read = read_archive(path)
+        report = ImportReport(problems=list(read.problems))
+        report.seconds["parse"] = time.perf_counter() - clock
+        if on_start:
+            on_start(len(read.records))
+        replaced = 0  # stored claims whose text changed: their old vectors leave the index
+        name = self.bench.embedder.name
+        for batch in batches(read.records, batch_size):
+            clock = time.perf_counter()
+            with self.session() as s:
+                before = {k: f.claim for k, f in
+                          repo.factchecks_by_keys(s, (repo.factcheck_key(r) for r in batch)).items()}
+            todo, seen = [], {}
+            for i, rec in enumerate(batch):
+                key = repo.factcheck_key(rec)
+                if seen.get(key, before.get(key)) != rec["claim"]:
+                    todo.append(i)
+                    replaced += key in before
+                seen[key] = rec["claim"]
+            report.seconds["store"] += time.perf_counter() - clock
+            clock = time.perf_counter()
+            vecs = self._encode_sorted([batch[i]["claim"] for i in todo], progress)
+            report.seconds["embed"] += time.perf_counter() - clock
+            clock = time.perf_counter()
+            with atomic(self.engine) as s:
+                rows = repo.upsert_factchecks(s, batch)
+                report.created += sum(created for _, created in rows)
+                report.updated += sum(not created for _, created in rows)
+                latest = {rows[i][0].id: v for i, v in zip(todo, vecs)}  # a key twice: its last claim
+                repo.put_vectors(s, "factcheck", name, list(latest.items()))
+            report.seconds["store"] += time.perf_counter() - clock
+            if progress and len(batch) > len(todo):
+                progress(len(batch) - len(todo))  # nothing to embed for these
+        clock = time.perf_counter()
+        indexes = self.bench.indexes
+        with self.bench.lock:
+            indexes.forget("factcheck")
+            if read.records:
+                index = indexes.get("factcheck")  # loads the saved index and adds the new vectors
+                if replaced:
+                    with self.session() as s:
+                        index.rebuild(s)
+        report.seconds["index"] = time.perf_counter() - clock
+        if match and (report.created or report.updated):
+            self._match(report, on_match_start, match_progress)
+        return report
+
+    def _match(self, report: ImportReport, on_start, progress) -> None:
+        """Compare every stored claim with the changed archive; the import stands if this fails (the report
+        says why, and the Inbox offers to compare again)."""
+        try:
+            matches = self.bench.matches
+            pending = matches.pending()
+            if pending:
+                if on_start:
+                    on_start(pending)
+                report.matched = matches.refresh(progress=progress)
+                if report.matched:
+                    report.with_match = self.bench.browse.count({"has_match": True})
+        except (WorkbenchError, ImportError, OSError) as exc:
+            report.match_error = str(exc)
+
+    def import_upload(self, name: str, data: bytes, **options) -> ImportReport:
+        """`import_file` for an uploaded archive (file name, bytes); messages name the upload."""
+        with tempfile.TemporaryDirectory(prefix="claims-archive-") as tmp:
+            path = Path(tmp) / (PurePath(name).name or "archive")
+            path.write_bytes(data)
+            try:
+                report = self.import_file(path, **options)
+            except WorkbenchError as exc:
+                raise type(exc)(str(exc).replace(str(path), name)) from None
+        report.problems = [p.replace(str(path), name) for p in report.problems]
+        return report
+
+    def _encode_sorted(self, texts: Sequence[str], progress: Progress | None = None,
+                       chunk: int = 256) -> np.ndarray:
+        """`embedder.encode(texts)`, shortest first in chunks (reporting each to `progress`), in the given order."""
+        embedder = self.bench.embedder
+        out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for part in batches(order, chunk):
+            out[part] = embedder.encode([texts[i] for i in part], batch_size=64)
+            if progress:
+                progress(len(part))
+        return out

@@ -1,0 +1,91 @@
+"""Index upkeep: the FAISS index of each kind and the BM25 over the archive, both derived from the database,
+opened on first use, kept in step with it, and rebuilt on request (`claims reindex`)."""
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable
+
+import numpy as np
+
+from claims.matching.match import LexicalArchive
+from claims.services.common import UseCase, batches
+from store import repo
+from store.db import atomic
+from store.index import VectorIndex, open_index
+
+
+class Indexes(UseCase):
+    """The vector indexes ('claim' and 'factcheck'), the lexical archive and embedded fact-check titles."""
+
+    def __init__(self, bench):
+        super().__init__(bench)
+        self._open: dict[str, VectorIndex] = {}
+        self._lexical: LexicalArchive | None = None
+        self._titles: dict[str, np.ndarray] = {}  # fact-check titles embedded on first use
+
+    def _name(self, kind: str) -> str:
+        db = hashlib.sha1(self.settings.database_url.encode()).hexdigest()[:10]
+        return f"{kind}-{db}"
+
+    def _new(self, kind: str) -> VectorIndex:
+        embedder = self.bench.embedder
+        return VectorIndex(self.settings.index_dir, self._name(kind), kind, embedder.name, embedder.dim,
+                           hnsw_min=self.settings.hnsw_min, ivf_min=self.settings.ivf_min)
+
+    def get(self, kind: str) -> VectorIndex:
+        """The FAISS index of `kind` ('claim' or 'factcheck'), synced with the database."""
+        with self.bench.lock, self.session() as s:
+            idx = self._open.get(kind)
+            if idx is None:
+                embedder = self.bench.embedder
+                idx = open_index(s, self.settings.index_dir, self._name(kind), kind, embedder.name, embedder.dim,
+                                 hnsw_min=self.settings.hnsw_min, ivf_min=self.settings.ivf_min)
+                self._open[kind] = idx
+            else:
+                idx.sync(s)
+        return idx
+
+    def forget(self, *kinds: str) -> None:
+        """Drop the open index of these kinds (all when none is named): reopened and synced on next use."""
+        with self.bench.lock:
+            for kind in kinds or list(self._open):
+                self._open.pop(kind, None)
+
+    def lexical(self) -> LexicalArchive:
+        """BM25 over the stored fact-checks (claim + title), rebuilt when the archive changes (count, largest id
+        or latest update), in this process or another."""
+        with self.bench.lock, self.session() as s:
+            stamp = repo.factcheck_stamp(s)
+            if self._lexical is None or self._lexical.stamp != stamp:
+                self._lexical = LexicalArchive.build(repo.factcheck_texts(s), stamp)
+            return self._lexical
+
+    def titles(self, titles: Iterable[str]) -> dict[str, np.ndarray]:
+        """Embedded fact-check titles (the reranker compares the query with the headline too)."""
+        with self.bench.lock:
+            missing = [t for t in dict.fromkeys(titles) if t and t not in self._titles]
+            if missing:
+                if len(self._titles) > 50_000:
+                    self._titles.clear()
+                self._titles.update(zip(missing, self.bench.embedder.encode(missing)))
+            return self._titles
+
+    def rebuild(self) -> dict:
+        """Embed whatever lacks a vector for the current model, then rebuild both indexes. Returns how many
+        vectors each holds."""
+        embedder = self.bench.embedder
+        with self.session() as s:
+            claim_ids, fc_ids = repo.missing_vector_refs(s, embedder.name)
+        for kind, ids in (("claim", claim_ids), ("factcheck", fc_ids)):
+            for batch in batches(ids, 256):
+                with atomic(self.engine) as s:
+                    rows = repo.claims_by_ids(s, batch) if kind == "claim" else repo.factchecks_by_ids(s, batch)
+                    texts = [rows[i].text if kind == "claim" else rows[i].claim for i in batch]
+                    repo.put_vectors(s, kind, embedder.name, list(zip(batch, embedder.encode(texts))))
+        out = {}
+        with self.bench.lock, self.session() as s:
+            for kind in ("claim", "factcheck"):
+                idx = self._new(kind)
+                out[kind] = idx.rebuild(s)
+                self._open[kind] = idx
+        return out

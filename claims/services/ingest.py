@@ -1,0 +1,177 @@
+"""Ingest: read articles (files, folders, feeds, URLs, pasted text, uploads), run the pipeline, store each
+article in one transaction, then compare the new claims with the fact-check archive."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Callable, Iterable, Iterator, Sequence
+
+from sqlalchemy.exc import IntegrityError
+
+from claims.io.readers import ARTICLE_SUFFIXES, Article, read_bytes, read_inputs
+from claims.services.common import Progress, UseCase, batches
+from core.errors import InputError, WorkbenchError
+from store import repo
+from store.db import atomic
+
+
+@dataclass
+class IngestReport:
+    documents: int = 0
+    duplicates: int = 0
+    sentences: int = 0
+    claims: int = 0
+    attributions: int = 0
+    document_ids: list[int] = field(default_factory=list)
+    #: ids of documents that were already stored (same content)
+    duplicate_ids: list[int] = field(default_factory=list)
+    #: claims compared with the fact-check archive after storing, and how many of them have a match in it
+    matched: int = 0
+    with_match: int = 0
+    #: why the comparison with the archive failed, if it did (what was stored stays stored)
+    match_error: str = ""
+
+    def summary(self) -> str:
+        return (f"stored {self.documents} new document(s), {self.sentences} sentences, {self.claims} claims, "
+                f"{self.attributions} attributions; {self.duplicates} already stored")
+
+    def match_summary(self) -> str:
+        """One line on the comparison with the archive ("" when nothing was compared)."""
+        if self.match_error:
+            return f"stored, but not compared with the fact-check archive: {self.match_error}"
+        if not self.matched:
+            return ""
+        return f"compared {self.matched} claim(s) with the fact-check archive; {self.with_match} have a match in it"
+
+
+def as_text(article: Article) -> Article:
+    """The article with HTML turned into its text (page furniture and markup gone)."""
+    if not article.is_html:
+        return article
+    from claims.pipeline.clean import html_to_text
+
+    text = html_to_text(article.text)
+    if not text.strip():
+        raise InputError(f"{article.name}: no article text found in the HTML; save the article as text")
+    return Article(name=article.name, text=text, origin=article.origin, title=article.title,
+                   published=article.published)
+
+
+class Ingest(UseCase):
+    """Reading, extracting and storing articles."""
+
+    def read(self, targets: Sequence[str], *, stdin=None) -> list[Article]:
+        """Read and check every input first, so a bad one stops the run before anything is stored."""
+        articles = list(read_inputs(targets, self.settings, stdin=stdin))
+        if not articles:
+            raise InputError("no articles given: name files, folders, URLs or - for standard input")
+        return [as_text(a) for a in articles]
+
+    def extract(self, targets: Sequence[str], *, lines: bool = False, stdin=None,
+                progress: Progress | None = None, genre: str | None = None) -> Iterator[dict]:
+        """One record per sentence, in document order (the `claims extract` contract). `genre`: "article"
+        (default) or "transcript", which picks the detector's threshold."""
+        articles = self.read(targets, stdin=stdin)
+        pipeline = self.bench.pipeline
+        for batch in batches(articles, 16):
+            with self.bench.lock:
+                docs = pipeline.run([(a.name, a.text) for a in batch], lines=lines, genre=genre,
+                                    progress=progress)
+            for doc in docs:
+                for r in doc.results:
+                    yield r.to_dict()
+
+    def run(self, targets: Sequence[str], *, stdin=None, genre: str | None = None, **options) -> IngestReport:
+        """Store articles named by `targets` and everything derived; the same content twice adds nothing.
+        `options` as for `articles`."""
+        return self.articles(self.read(targets, stdin=stdin), genre=genre, **options)
+
+    def text(self, text: str, name: str = "pasted text", **options) -> IngestReport:
+        """Store pasted text as one article (or a feed, by its content)."""
+        articles = [as_text(a) for a in read_bytes(text.encode("utf-8"), name, settings=self.settings)]
+        return self.articles(articles, **options)
+
+    def uploads(self, files: Sequence[tuple[str, bytes]], **options) -> IngestReport:
+        """Store uploaded articles, given as (file name, bytes); the suffix says how to read each (.txt, .md,
+        .html, .jsonl). Every file is checked before anything is stored; nothing is written to disk."""
+        if not files:
+            raise InputError("no files given: choose .txt, .md, .html or .jsonl articles to upload")
+        articles = []
+        for name, data in files:
+            suffix = PurePath(name).suffix.lower()
+            if suffix not in ARTICLE_SUFFIXES:
+                raise InputError(f"{name} is not an article file: upload .txt, .md, .html or .jsonl")
+            articles += [as_text(a) for a in read_bytes(data, name, suffix=suffix, settings=self.settings)]
+        return self.articles(articles, **options)
+
+    def articles(self, articles: Iterable[Article], *, progress: Progress | None = None, genre: str | None = None,
+                 match: bool = True, match_progress: Progress | None = None,
+                 on_match_start: Callable[[int], None] | None = None) -> IngestReport:
+        """Store new articles, then (with `match`) compare their claims with the fact-check archive, as the
+        Claim page does, so the Inbox's "has a match" covers them at once.
+
+        `genre`: "article" (the default) or "transcript", which detector threshold applies. `progress` is told
+        of each article done; `on_match_start` how many claims will be compared, `match_progress` as they are."""
+        report = IngestReport()
+        fresh: dict[str, Article] = {}
+        with self.session() as s:
+            for a in articles:
+                h = repo.content_hash(a.text)
+                stored = repo.find_document(s, h)
+                if h in fresh or stored is not None:
+                    report.duplicates += 1
+                    if stored is not None:
+                        report.duplicate_ids.append(stored.id)
+                    if progress:
+                        progress(1)
+                    continue
+                fresh[h] = a
+        pipeline = self.bench.pipeline
+        for batch in batches(list(fresh.items()), 16):
+            with self.bench.lock:  # spaCy, its parse helper and torch serve one batch at a time
+                extracted = pipeline.run([(a.name, a.text) for _, a in batch], genre=genre)
+            for (h, a), doc in zip(batch, extracted):
+                self._store(h, a, doc, report)
+                if progress:
+                    progress(1)
+        if report.documents:
+            self.bench.indexes.forget("claim")
+        if match and report.document_ids and report.claims:
+            self._match(report, on_match_start, match_progress)
+        return report
+
+    def _match(self, report: IngestReport, on_start, progress) -> None:
+        """Compare the stored articles' claims with the archive. The articles stay stored if this fails: the
+        report says why, and the Inbox offers to compare them again."""
+        if on_start:
+            on_start(report.claims)
+        try:
+            report.matched = self.bench.matches.refresh(document_ids=report.document_ids, progress=progress)
+            if report.matched:
+                report.with_match = self.bench.browse.count({"has_match": True, "document_ids": report.document_ids})
+        except (WorkbenchError, ImportError, OSError) as exc:
+            report.match_error = str(exc)
+
+    def _store(self, h: str, a: Article, doc, report: IngestReport) -> None:
+        sentences = []
+        for r in doc.results:
+            d = r.to_dict()
+            d["attributions"] = [x.to_dict() for x in r.attributions]
+            sentences.append(d)
+        try:
+            with atomic(self.engine) as s:  # one transaction per article
+                row = repo.add_document(s, content_hash_=h, name=a.name, origin=a.origin,
+                                        title=a.title or doc.title, text=doc.text, published=a.published,
+                                        sentences=sentences)
+                by_idx = {r.sentence.index: i for i, r in enumerate(doc.results)}
+                items = [(sent.claim.id, doc.vectors[by_idx[sent.idx]]) for sent in row.sentences
+                         if sent.claim is not None]
+                repo.put_vectors(s, "claim", self.bench.embedder.name, items)
+                report.documents += 1
+                report.document_ids.append(row.id)
+                report.sentences += len(sentences)
+                report.claims += len(items)
+                report.attributions += sum(len(x["attributions"]) for x in sentences)
+        except IntegrityError:
+            # another worker stored the same article first
+            report.duplicates += 1

