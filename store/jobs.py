@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from .models import Job, utcnow
 
-STATUSES = ("queued", "running", "done", "failed")
+JOB_STATUSES = ("queued", "running", "done", "failed")
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ def fail(session: Session, job: ClaimedJob, worker: str, error: str, *, retry: b
 
 def status_counts(session: Session) -> dict[str, int]:
     rows = dict(session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
-    return {s: int(rows.get(s, 0)) for s in STATUSES}
+    return {s: int(rows.get(s, 0)) for s in JOB_STATUSES}
 
 
 def list_jobs(session: Session, *, status: str | None = None, retried: bool = False,

@@ -14,7 +14,7 @@ from core.errors import BadArchive
 from claims.io.jsonl import json_lines
 from claims.io.readers import decode
 
-FIELDS = ("claim", "verdict", "url", "date", "speaker", "title")
+RECORD_FIELDS = ("claim", "verdict", "url", "date", "speaker", "title")
 
 
 @dataclass
@@ -24,7 +24,7 @@ class ArchiveRead:
 
 
 def _clean(record: dict) -> dict:
-    return {k: _str(record.get(k)) for k in FIELDS}
+    return {k: _str(record.get(k)) for k in RECORD_FIELDS}
 
 
 def read_csv(text: str, name: str) -> ArchiveRead:

@@ -11,38 +11,25 @@ from typing import Callable, Sequence
 import numpy as np
 
 from claims.matching.archive import read_archive
-from claims.services.common import Progress, UseCase, batches
+from claims.services.common import Compared, Progress, UseCase, batches
 from core.errors import WorkbenchError
 from store import repo
 from store.db import atomic
 
 
 @dataclass
-class ImportReport:
+class ImportReport(Compared):
     created: int = 0
     updated: int = 0
     problems: list[str] = field(default_factory=list)
     #: where the time went: parse, embed, store, index (seconds)
     seconds: dict = field(default_factory=lambda: {"parse": 0.0, "embed": 0.0, "store": 0.0, "index": 0.0})
-    #: stored claims compared with the changed archive afterwards, and how many of them have a match in it
-    matched: int = 0
-    with_match: int = 0
-    #: why the comparison with the archive failed, if it did (what was stored stays stored)
-    match_error: str = ""
 
     def summary(self) -> str:
         s = f"imported {self.created} new fact-check(s), updated {self.updated}"
         if self.problems:
             s += f"; {len(self.problems)} row(s) skipped"
         return s
-
-    def match_summary(self) -> str:
-        """One line on the comparison with the archive ("" when nothing was compared)."""
-        if self.match_error:
-            return f"stored, but not compared with the fact-check archive: {self.match_error}"
-        if not self.matched:
-            return ""
-        return f"compared {self.matched} claim(s) with the fact-check archive; {self.with_match} have a match in it"
 
 
 class Archive(UseCase):
@@ -109,19 +96,19 @@ class Archive(UseCase):
         return report
 
     def _match(self, report: ImportReport, on_start, progress) -> None:
-        """Compare every stored claim with the changed archive; the import stands if this fails (the report
-        says why, and the Inbox offers to compare again)."""
-        try:
+        """Compare every stored claim with the changed archive; the import stands if this fails."""
+
+        def run() -> tuple[int, int]:
             matches = self.bench.matches
             pending = matches.pending()
-            if pending:
-                if on_start:
-                    on_start(pending)
-                report.matched = matches.refresh(progress=progress)
-                if report.matched:
-                    report.with_match = self.bench.browse.count({"has_match": True})
-        except (WorkbenchError, ImportError, OSError) as exc:
-            report.match_error = str(exc)
+            if not pending:
+                return 0, 0
+            if on_start:
+                on_start(pending)
+            n = matches.refresh(progress=progress)
+            return n, self.bench.browse.count({"has_match": True}) if n else 0
+
+        report.compare(run)
 
     def import_upload(self, name: str, data: bytes, **options) -> ImportReport:
         """`import_file` for an uploaded archive (file name, bytes); messages name the upload."""

@@ -2,7 +2,10 @@
 facade's settings, database and models."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+
+from core.errors import WorkbenchError
 
 if TYPE_CHECKING:
     from claims.services.workbench import Workbench
@@ -34,3 +37,29 @@ class UseCase:
 
     def session(self):
         return self.bench.session()
+
+
+@dataclass
+class Compared:
+    """How stored claims compared with the fact-check archive after an ingest or an import."""
+
+    #: claims compared, and how many of them have a match in the archive
+    matched: int = 0
+    with_match: int = 0
+    #: why the comparison failed, if it did (what was stored stays stored; the Inbox offers to compare again)
+    match_error: str = ""
+
+    def compare(self, run: Callable[[], tuple[int, int]]) -> None:
+        """Run the comparison (`run` returns matched, with_match); a failure is recorded, not raised."""
+        try:
+            self.matched, self.with_match = run()
+        except (WorkbenchError, ImportError, OSError) as exc:
+            self.match_error = str(exc)
+
+    def match_summary(self) -> str:
+        """One line on the comparison ("" when nothing was compared)."""
+        if self.match_error:
+            return f"stored, but not compared with the fact-check archive: {self.match_error}"
+        if not self.matched:
+            return ""
+        return f"compared {self.matched} claim(s) with the fact-check archive; {self.with_match} have a match in it"

@@ -9,14 +9,14 @@ from typing import Callable, Iterable, Iterator, Sequence
 from sqlalchemy.exc import IntegrityError
 
 from claims.io.readers import ARTICLE_SUFFIXES, Article, read_bytes, read_inputs
-from claims.services.common import Progress, UseCase, batches
-from core.errors import InputError, WorkbenchError
+from claims.services.common import Compared, Progress, UseCase, batches
+from core.errors import InputError
 from store import repo
 from store.db import atomic
 
 
 @dataclass
-class IngestReport:
+class IngestReport(Compared):
     documents: int = 0
     duplicates: int = 0
     sentences: int = 0
@@ -25,23 +25,10 @@ class IngestReport:
     document_ids: list[int] = field(default_factory=list)
     #: ids of documents that were already stored (same content)
     duplicate_ids: list[int] = field(default_factory=list)
-    #: claims compared with the fact-check archive after storing, and how many of them have a match in it
-    matched: int = 0
-    with_match: int = 0
-    #: why the comparison with the archive failed, if it did (what was stored stays stored)
-    match_error: str = ""
 
     def summary(self) -> str:
         return (f"stored {self.documents} new document(s), {self.sentences} sentences, {self.claims} claims, "
                 f"{self.attributions} attributions; {self.duplicates} already stored")
-
-    def match_summary(self) -> str:
-        """One line on the comparison with the archive ("" when nothing was compared)."""
-        if self.match_error:
-            return f"stored, but not compared with the fact-check archive: {self.match_error}"
-        if not self.matched:
-            return ""
-        return f"compared {self.matched} claim(s) with the fact-check archive; {self.with_match} have a match in it"
 
 
 def as_text(article: Article) -> Article:
@@ -141,16 +128,16 @@ class Ingest(UseCase):
         return report
 
     def _match(self, report: IngestReport, on_start, progress) -> None:
-        """Compare the stored articles' claims with the archive. The articles stay stored if this fails: the
-        report says why, and the Inbox offers to compare them again."""
+        """Compare the stored articles' claims with the archive; the articles stay stored if this fails."""
         if on_start:
             on_start(report.claims)
-        try:
-            report.matched = self.bench.matches.refresh(document_ids=report.document_ids, progress=progress)
-            if report.matched:
-                report.with_match = self.bench.browse.count({"has_match": True, "document_ids": report.document_ids})
-        except (WorkbenchError, ImportError, OSError) as exc:
-            report.match_error = str(exc)
+
+        def run() -> tuple[int, int]:
+            n = self.bench.matches.refresh(document_ids=report.document_ids, progress=progress)
+            found = self.bench.browse.count({"has_match": True, "document_ids": report.document_ids}) if n else 0
+            return n, found
+
+        report.compare(run)
 
     def _store(self, h: str, a: Article, doc, report: IngestReport) -> None:
         sentences = []
