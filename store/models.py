@@ -172,7 +172,7 @@ class ReviewEvent(Base):
 class ClaimMatch(Base):
     """The closest archived fact-check to a claim when it was last matched: what the inbox filters on.
 
-    Derived data, like the FAISS index: `Workbench.refresh_matches` recomputes it from the stored vectors."""
+    Derived data, like the FAISS index: `Matches.refresh` (claims/services/search.py) recomputes it from the stored vectors."""
 
     __tablename__ = "claim_matches"
 

@@ -23,10 +23,19 @@ PG_URL = os.environ.get("CLAIMS_TEST_PG", "postgresql+psycopg://postgres@127.0.0
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def need_shared(path: Path) -> Path:
+    """`path` under ../shared: skip with the reason where it is missing (a user's clone has no ../shared), but
+    fail in CI (`CI=true`), where it must exist."""
+    if not path.exists():
+        where = path.relative_to(SHARED.parent)
+        if IN_CI:
+            pytest.fail(f"../{where} is missing: CI must have ../shared beside the repository")
+        pytest.skip(f"../{where} is not here (it exists on the project's dev and CI machines)")
+    return path
+
+
 def need_seed() -> Path:
-    if not SEED.exists():
-        pytest.skip("../shared/seeds/article.txt is not here (it exists on the project's dev and CI machines)")
-    return SEED
+    return need_shared(SEED)
 
 
 class FakeDetector:

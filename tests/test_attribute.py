@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import need_seed
 
 from claims.pipeline import nlp as nlp_module
 from claims.pipeline.attribute import attribute
@@ -14,7 +15,7 @@ from claims.pipeline.cues import lexicon
 from claims.pipeline.types import Attribution, Sentence
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seeds" / "article.txt"
+
 GOLD = ROOT / "samples" / "gold"
 
 
@@ -123,10 +124,9 @@ def test_seed_sentences_without_attribution(run, text):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SEED.exists(), reason="needs ../shared/seeds/article.txt")
 def test_whole_seed_article_has_exactly_the_five_attributions(run):
     nlp = nlp_module.get_nlp()
-    paragraphs = [p for p in SEED.read_text(encoding="utf-8").splitlines() if p.strip()]
+    paragraphs = [p for p in need_seed().read_text(encoding="utf-8").splitlines() if p.strip()]
     sentences = [s.text for p in paragraphs for s in nlp(p).sents]
     found = {(a.source, a.cue) for result in run(*sentences) for a in result}
     assert found == {(c[1], c[2]) for c in SEED_CASES}

@@ -4,14 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import need_seed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claims.pipeline.clean import clean, furniture_reason, html_to_text, is_strippable
 from claims.pipeline.split import split_lines, split_sentences
 from claims.pipeline.types import BLOCK_KINDS, Block
-
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "article.txt"
 
 
 def sentences_of(text: str) -> list[str]:
@@ -30,9 +29,7 @@ def one_block_sentences(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def seed() -> str:
-    if not SEED.exists():
-        pytest.skip("../shared/seeds/article.txt is not here (only in the project's CI and dev machines)")
-    return SEED.read_text(encoding="utf-8")
+    return need_seed().read_text(encoding="utf-8")
 
 
 def block_of(text: str, blocks: list[Block], needle: str) -> Block:

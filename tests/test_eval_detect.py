@@ -14,7 +14,7 @@ from claims.cli import main
 from claims.pipeline.embed import HashingEmbedder
 from core.errors import BadGold, NoGold
 
-from conftest import ROOT, SHARED, FakeDetector
+from conftest import ROOT, SHARED, FakeDetector, need_shared
 
 GOLD = ROOT / "samples" / "gold"
 CT24 = SHARED / "data" / "ct24" / "ct24_english.tsv"
@@ -274,8 +274,7 @@ def test_seed_article_furniture_is_never_a_claim():
 
 @pytest.mark.slow
 def test_ct24_dev_test_floor():
-    if not CT24.exists():
-        pytest.skip("../shared/data/ct24 is not here (it exists on the project's dev and CI machines)")
+    need_shared(CT24)
     from claims.pipeline.detector import load_detector
     from claims.pipeline.embed import MiniLMEmbedder
 

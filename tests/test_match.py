@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import need_shared
 from click.testing import CliRunner
 
 from claims.pipeline.embed import HashingEmbedder
@@ -282,9 +283,7 @@ def test_claim_results_keep_cosine_and_gain_the_same_keys(bench, tmp_path):
 # --------------------------------------------------------------------------------------------- the real thing
 @pytest.mark.slow
 def test_checkthat_devtest_map_at_5():
-    if not (CHECKTHAT / "devtest_queries.tsv").exists():
-        pytest.skip(f"{CHECKTHAT} is not here (CheckThat! 2022 task 2A; it exists on the project's dev and CI "
-                    "machines)")
+    need_shared(CHECKTHAT / "devtest_queries.tsv")
     out = evaluate_match(CHECKTHAT / "devtest_queries.tsv", CHECKTHAT / "devtest_qrels.tsv",
                          CHECKTHAT / "vclaims.jsonl")
     assert out["queries"] == 202 and out["archive"] == 14231

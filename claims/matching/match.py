@@ -1,8 +1,9 @@
-"""Hybrid retrieval over an archive of fact-checks held in memory: dense (MiniLM cosine) and lexical (BM25)
-candidates, pooled, then re-ranked by `claims.matching.rerank.Reranker`.
+"""Hybrid retrieval of fact-checks: dense (MiniLM cosine) and lexical (BM25) candidates, pooled, then re-ranked
+by `claims.matching.rerank.Reranker`; and whether two stored claims say the same thing (`same_claim`).
 
-`MemoryArchive` is what `claims eval match` and `claims.research.train_match` search; the Workbench does the same over
-its FAISS index and a BM25 built from the database (`claims.services.workbench`). Both hand `Candidate` lists to the same
+`MemoryArchive` holds an archive in memory: it is what `claims eval match` and `claims.research.train_match`
+search. The product searches its FAISS index and a BM25 built from the database with `hybrid_pools` and
+`hybrid_candidates` (called by `claims.services.search`). Both hand `Candidate` lists to the same
 `Reranker.rank`, so the evaluation measures the product's ranking.
 """
 from __future__ import annotations
