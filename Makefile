@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test venv samples bench clean lint
+.PHONY: run test venv samples bench screenshots clean lint
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: samples
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The README's screenshots: the browser tests write them into docs/ only when asked.
+screenshots: $(STAMP)
+	CLAIMS_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_browser.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/throughput.py

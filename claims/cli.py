@@ -130,20 +130,29 @@ class _LaterBar:
 
 @main.command("import-factchecks")
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--strict", is_flag=True,
+              help="Refuse the whole file (nothing stored, exit 1) if any row is malformed or would be skipped.")
 @db_option
 @home_option
 @handles_errors
-def import_factchecks(file, db, home):
+def import_factchecks(file, strict, db, home):
     """Import an archive of past fact-checks: CSV (header with `claim`; optional verdict, url, date,
     speaker, title), JSONL, or ClaimReview JSON-LD. Re-importing updates, never duplicates; only new or
     changed claims are embedded. Every stored claim is then compared with the archive again.
 
+    A malformed row (an unterminated quote, more or fewer cells than columns, a field over the article size
+    limit, an empty claim) is skipped and named with its line on stderr; the good rows are imported. With
+    --strict, any such row refuses the whole file.
+
+    \b
     Example: claims import-factchecks samples/factchecks.csv
+             claims import-factchecks archive.csv --strict
     """
     bench = _bench(db, home)
     with _bar(None, "import", unit="check") as bar, _LaterBar("match", unit="claim") as match:
         report = bench.archive.import_file(file, progress=bar.update, on_start=lambda n: bar.reset(total=n),
-                                           on_match_start=match.start, match_progress=match.update)
+                                           on_match_start=match.start, match_progress=match.update,
+                                           strict=strict)
     for problem in report.problems:
         click.echo(f"skipped: {problem}", err=True)
     click.echo(report.summary())
@@ -299,7 +308,7 @@ def queue_add(targets, max_attempts, db, home):
 @queue_group.command("work")
 @click.option("--once", "mode", flag_value="once", help="Do one job, then stop.")
 @click.option("--until-empty", "mode", flag_value="until-empty", default=True,
-              help="Do jobs until none is left to take (the default).")
+              help="Do jobs until every queued job is finished, waiting for jobs other workers hold (the default).")
 @click.option("--forever", "mode", flag_value="forever", help="Keep polling the queue for new jobs.")
 @click.option("--worker", "worker", default=None, help="This worker's name in the queue (default: host:pid).")
 @click.option("--poll", default=2.0, show_default=True, help="Seconds between polls with --forever.")
@@ -322,8 +331,12 @@ def queue_work(mode, worker, poll, lease, retry_delay, db, home):
             line += f" ({outcome['error']})"
         click.echo(line, err=True)
 
+    def waiting(n):
+        click.echo(f"waiting for {n} job(s) that other workers hold or that wait for a retry", err=True)
+
     report = _bench(db, home).jobs.work(worker=worker or "", once=mode == "once", forever=mode == "forever",
-                                   poll=poll, lease_seconds=lease, retry_delay=retry_delay, on_job=show)
+                                        poll=poll, lease_seconds=lease, retry_delay=retry_delay, on_job=show,
+                                        wait_for_others=mode == "until-empty", on_wait=waiting)
     click.echo(report.summary())
 
 
@@ -342,12 +355,17 @@ def queue_status(limit, db, home):
         click.echo(f"{name:<8} {n}")
     for job in out["running"]:
         click.echo(f"running: {job['target']} on {job['worker']} (attempt {job['attempts']}, lease until "
-                   f"{job['lease_until']:%Y-%m-%d %H:%M:%S})")
+                   f"{_when(job['lease_until'])})")
     for job in out["waiting"]:
         click.echo(f"to retry: {job['target']} after {job['attempts']} attempt(s), from "
-                   f"{job['lease_until']:%Y-%m-%d %H:%M:%S}: {job['error']}")
+                   f"{_when(job['lease_until'])}: {job['error']}")
     for job in out["failed"]:
         click.echo(f"failed: {job['target']} after {job['attempts']} attempt(s): {job['error']}")
+
+
+def _when(value) -> str:
+    """A time as the exports write it: ISO 8601, UTC, with the offset."""
+    return value.isoformat(timespec="seconds") if value else "-"
 
 
 @main.group("eval")
@@ -456,7 +474,9 @@ def serve(port, host, db, home):
     if home:
         env["CLAIMS_HOME"] = home
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-           "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+           "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           # tables offer no CSV download of their own (not formula-safe): files come from the exporter
+           "--client.disableDataExport", "true"]
     # Replace this process, so that stopping `claims serve` stops the server too.
     os.execve(sys.executable, cmd, env)
 

@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .models import Job, utcnow
+from .repo import as_utc
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
 
@@ -95,6 +96,12 @@ def expire_abandoned(session: Session, now: datetime | None = None) -> int:
     return result.rowcount or 0
 
 
+def unfinished(session: Session) -> int:
+    """Jobs still to finish: queued (a retry waiting for its time included) or running (a dead worker's job
+    too, until its lease runs out and another worker takes it or `expire_abandoned` fails it)."""
+    return int(session.scalar(select(func.count(Job.id)).where(Job.status.in_(("queued", "running")))) or 0)
+
+
 def claim(session: Session, worker: str, lease_seconds: float) -> ClaimedJob | None:
     """Take the oldest queued job (or one whose worker's lease expired) for `worker`; None if there is none.
 
@@ -164,6 +171,6 @@ def list_jobs(session: Session, *, status: str | None = None, retried: bool = Fa
     if limit:
         q = q.limit(limit)
     return [{"id": j.id, "kind": j.kind, "target": j.target, "status": j.status, "attempts": j.attempts,
-             "max_attempts": j.max_attempts, "error": j.error, "worker": j.worker, "lease_until": j.lease_until,
-             "documents": j.documents, "duplicates": j.duplicates, "created_at": j.created_at,
-             "finished_at": j.finished_at} for j in session.scalars(q)]
+             "max_attempts": j.max_attempts, "error": j.error, "worker": j.worker, "lease_until": as_utc(j.lease_until),
+             "documents": j.documents, "duplicates": j.duplicates, "created_at": as_utc(j.created_at),
+             "finished_at": as_utc(j.finished_at)} for j in session.scalars(q)]

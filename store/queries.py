@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.errors import InvalidValue
 
+from .repo import as_utc
 from .models import Attribution, Claim, ClaimMatch, Document, ReviewEvent, Sentence
 
 
@@ -126,7 +127,7 @@ def query_claims(
     rows = [{
         "claim_id": r.id, "score": round(r.score, 4), "claim_type": r.claim_type, "status": r.status,
         "verdict": r.verdict, "assignee": r.assignee, "reviewer": r.reviewer, "text": r.text,
-        "version": r.version, "origin": r.origin, "created_at": r.created_at, "updated_at": r.updated_at,
+        "version": r.version, "origin": r.origin, "created_at": as_utc(r.created_at), "updated_at": as_utc(r.updated_at),
         "document_id": r.document_id, "sentence_id": r.sentence_id, "document": r.document,
         "document_title": r.document_title, "source": r.source or "",
         "match_score": None if r.match_score is None else round(r.match_score, 4),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -82,7 +82,7 @@ def list_documents(session: Session) -> list[dict]:
         .order_by(Document.id.desc())
     ).all()
     return [
-        {"id": r.id, "name": r.name, "title": r.title, "created_at": r.created_at, "claims": r.n or 0}
+        {"id": r.id, "name": r.name, "title": r.title, "created_at": as_utc(r.created_at), "claims": r.n or 0}
         for r in rows
     ]
 
@@ -217,7 +217,7 @@ def _record(session: Session, claim: Claim, diff: dict, reviewer: str) -> None:
 
 def review_state(claim: Claim) -> dict:
     state = {f: getattr(claim, f) for f in REVIEW_FIELDS}
-    state.update(version=claim.version, reviewer=claim.reviewer, updated_at=claim.updated_at)
+    state.update(version=claim.version, reviewer=claim.reviewer, updated_at=as_utc(claim.updated_at))
     return state
 
 
@@ -225,7 +225,7 @@ def history(session: Session, claim_id: int) -> list[dict]:
     rows = session.scalars(
         select(ReviewEvent).where(ReviewEvent.claim_id == claim_id).order_by(ReviewEvent.id)
     ).all()
-    return [{"at": e.at, "reviewer": e.reviewer, "version": e.version, "changes": json.loads(e.changes)}
+    return [{"at": as_utc(e.at), "reviewer": e.reviewer, "version": e.version, "changes": json.loads(e.changes)}
             for e in rows]
 
 
@@ -483,8 +483,18 @@ def missing_vector_refs(session: Session, model: str) -> tuple[list[int], list[i
     return list(claims), list(fcs)
 
 
+def as_utc(value: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC datetime: SQLite hands back naive times (stored as UTC), PostgreSQL aware ones."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
 def as_iso(value: datetime | None) -> str:
-    return value.isoformat(timespec="seconds") if value else ""
+    """A stored time as ISO 8601 in UTC with its offset, the same on every database: 2026-12-05T11:07:30+00:00."""
+    return as_utc(value).isoformat(timespec="seconds") if value else ""
 
 
 def sentences_around(session: Session, sentence_id: int, *, before: int = 2, after: int = 2) -> list[dict]:

@@ -10,6 +10,7 @@ import re
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ import pytest
 
 from claims.pipeline.embed import HashingEmbedder
 from core.settings import load_settings
-from conftest import ROOT, FakeDetector
+from conftest import IN_CI, ROOT, FakeDetector
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -27,6 +28,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 PYTHON = ROOT / ".venv" / "bin" / "python"
 CLAIMS = ROOT / ".venv" / "bin" / "claims"
 SCREENSHOT = ROOT / "docs" / "review.png"
+
+
+def shot_path(tracked: Path) -> Path:
+    """Where a screenshot goes: the tracked file in docs/ only when asked (`make screenshots` sets
+    CLAIMS_SCREENSHOTS=1), else a temporary file, so a test run leaves the tree clean."""
+    if os.environ.get("CLAIMS_SCREENSHOTS") == "1":
+        return tracked
+    return Path(tempfile.gettempdir()) / f"claims-test-{tracked.name}"
 
 ARTICLE = """Budget row deepens in Riverton
 
@@ -135,6 +144,8 @@ def app_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail("/usr/bin/chromium is missing: CI must install it (.ci/run does: apt-get install chromium)")
         pytest.skip("/usr/bin/chromium is not installed: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
@@ -209,8 +220,25 @@ def test_review_a_claim_and_download_the_csv(app_url, page, tmp_path):
 
     wait_idle(page)
     page.mouse.move(0, 0)  # no tooltip in the picture
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
+    page.screenshot(path=str(shot_path(SCREENSHOT)))
+
+
+def test_no_table_offers_a_download_around_the_exporter(app_url, page):
+    """Streamlit's table toolbar would write raw cells (a claim reading `=HYPERLINK(...)` stays a formula); the
+    app turns its download off, so files only come from the formula-safe exporter."""
+    seen = 0
+    for path, ready in (("inbox", "Open claim"), ("claim?id=1", "History"), ("dashboard", "Dashboard")):
+        page.goto(app_url + path)
+        page.get_by_text(ready, exact=False).first.wait_for()
+        wait_idle(page)
+        tables = page.locator('[data-testid="stDataFrame"]')
+        for i in range(tables.count()):
+            tables.nth(i).hover()
+            toolbar = page.locator('[data-testid="stElementToolbar"]').filter(has=page.get_by_role("button"))
+            toolbar.get_by_role("button", name="Search").first.wait_for()  # the toolbar is drawn
+            assert page.get_by_role("button", name="Download as CSV").count() == 0, path
+            seen += 1
+    assert seen >= 2
 
 
 def test_hostile_article_text_stays_text(app_url, page):
@@ -391,7 +419,7 @@ def test_ingest_open_match_verdict_export(flow_url, page, tmp_path):
     page.get_by_text("verdict: Mostly false").wait_for()
     wait_idle(page)
     page.mouse.move(0, 0)
-    page.screenshot(path=str(CLAIM_SHOT), full_page=True)
+    page.screenshot(path=str(shot_path(CLAIM_SHOT)), full_page=True)
 
     # export: the CSV and the ClaimReview file carry the verdict
     go_to(page, "Export")
@@ -415,4 +443,4 @@ def test_ingest_open_match_verdict_export(flow_url, page, tmp_path):
     page.get_by_role("button", name="Apply").wait_for()  # the last thing on the page
     wait_idle(page)
     page.mouse.move(0, 0)
-    page.screenshot(path=str(INBOX_SHOT))
+    page.screenshot(path=str(shot_path(INBOX_SHOT)))

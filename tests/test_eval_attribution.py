@@ -165,23 +165,27 @@ def test_the_samples_hold_enough_attributions_and_a_held_back_part():
     assert count["fresh"] >= 60  # political news, labelled before the extractor ran on it
 
 
-# ---- Measured on the real parse (floors: the figures of 2026-11-26 less a margin) -------------------------
+# ---- Measured on the real parse (floors: the figures of 2026-11-27 less a margin) -------------------------
+# Training figures, all three: the rules were written on the dev articles, and the held-back and fresh
+# articles' misses were read and turned into rules too. They guard against regressions on what the rules were
+# built from; they do not say how attribution does on news nobody has read (the attribution issue's
+# real-news test split does).
 
 
 @pytest.mark.slow
-def test_dev_split_floor():
+def test_dev_split_training_floor():
     m = ev.evaluate_attribution(ev.gold_files(GOLD, "dev"), ARTICLES)["metrics"]["pair_lenient"]
     assert m["f1"] >= 0.97 and m["precision"] >= 0.97, m  # measured 0.992, precision 0.989
 
 
 @pytest.mark.slow
-def test_fresh_split_floor():
-    """The issue's bar for unseen political news: lenient precision >= 0.88 and F1 >= 0.75."""
+def test_fresh_split_training_floor():
+    """Political news labelled before the extractor ran on it, but whose misses were then mined for rules."""
     m = ev.evaluate_attribution(ev.gold_files(GOLD, "fresh"), ARTICLES)["metrics"]["pair_lenient"]
     assert m["f1"] >= 0.85 and m["precision"] >= 0.92, m  # measured 2026-11-27: 0.966, precision 1.000
 
 
 @pytest.mark.slow
-def test_heldout_split_floor():
+def test_heldout_split_training_floor():
     m = ev.evaluate_attribution(ev.gold_files(GOLD, "heldout"), ARTICLES)["metrics"]["pair_lenient"]
     assert m["f1"] >= 0.92 and m["precision"] >= 0.95, m  # measured 2026-11-27: 0.964, precision 0.987

@@ -274,6 +274,8 @@ def test_seed_article_furniture_is_never_a_claim():
 
 @pytest.mark.slow
 def test_ct24_dev_test_floor():
+    """A development figure, not a test one: dev-test was used to choose between detectors. It guards against
+    regressions; the held-out measure is the official test split, which nobody here has."""
     need_shared(CT24)
     from claims.pipeline.detector import load_detector
     from claims.pipeline.embed import MiniLMEmbedder

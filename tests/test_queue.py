@@ -227,3 +227,81 @@ def test_enqueue_in_batches_counts_what_was_already_queued(bench):
     with atomic(bench.engine) as s:
         assert jobs.enqueue(s, specs + specs[:1], batch=3) == (3, 5)
     assert bench.jobs.status()["counts"]["queued"] == 7
+
+
+# -- URLs are checked when queued as the worker's fetch checks them (issue 14, item 8c) -----------------------
+PUBLIC_IP = "93.184.216.34"
+
+
+@pytest.fixture(autouse=True)
+def example_hosts(monkeypatch):
+    """Queueing looks each URL's host up. No test here asks a real name server: `*.example` hosts resolve to a
+    public address, `*.invalid` ones are not found, and the lookups are counted per host."""
+    import socket
+
+    real = socket.getaddrinfo
+    lookups: dict[str, int] = {}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        lookups[name] = lookups.get(name, 0) + 1
+        if name.endswith(".example"):
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (PUBLIC_IP, port))]
+        if name.endswith(".invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, port, *args, **kwargs)  # numeric addresses in these tests: no lookup
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return lookups
+
+
+@pytest.mark.parametrize("target, words", [
+    ("http://127.0.0.1:9/x", ["http://127.0.0.1:9/x", "private or loopback", "CLAIMS_ALLOW_PRIVATE_URLS=1"]),
+    ("http://[::1]/x", ["private or loopback", "CLAIMS_ALLOW_PRIVATE_URLS=1"]),
+    ("http://169.254.169.254/latest/meta-data/", ["169.254.169.254", "CLAIMS_ALLOW_PRIVATE_URLS=1"]),
+    ("https://news.invalid/story", ["https://news.invalid/story", "not found", "check the URL"]),
+    ("http://[::1/x", ["not a valid URL"]),
+    ("feed", ["line 2", "http://10.0.0.7/admin", "CLAIMS_ALLOW_PRIVATE_URLS=1"]),
+    ("feed-string", ["line 1", "https://gone.invalid/a", "not found"]),
+])
+def test_a_url_the_worker_would_refuse_queues_nothing(bench, tmp_path, target, words):
+    good = _articles(tmp_path / "arts", 1)
+    (tmp_path / "feed.jsonl").write_text(json.dumps({"url": "https://news.example/1"}) + "\n"
+                                         + json.dumps({"url": "http://10.0.0.7/admin"}) + "\n")
+    (tmp_path / "feed-string.jsonl").write_text(json.dumps("https://gone.invalid/a") + "\n")
+    target = {"feed": str(tmp_path / "feed.jsonl"),
+              "feed-string": str(tmp_path / "feed-string.jsonl")}.get(target, target)
+    with pytest.raises(InputError) as err:
+        bench.jobs.enqueue([str(good), "https://news.example/ok", target])
+    message = str(err.value)
+    assert all(w in message for w in words) and "\n" not in message, message
+    assert bench.jobs.status()["counts"]["queued"] == 0
+
+
+def test_private_urls_are_queued_when_the_setting_allows_them(settings):
+    from dataclasses import replace
+
+    wb = _fast(replace(settings, allow_private_urls=True))
+    assert wb.jobs.enqueue(["http://127.0.0.1:9/x", "http://10.0.0.7/admin"])["added"] == 2
+    wb.engine.dispose()
+
+
+def test_each_host_is_looked_up_once_per_queueing(bench, tmp_path, example_hosts):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"url": f"https://news.example/{i}"}) + "\n" for i in range(50)))
+    assert bench.jobs.enqueue([str(feed), "https://news.example/front", "https://wire.example/1"])["added"] == 52
+    assert example_hosts == {"news.example": 1, "wire.example": 1}
+
+
+def test_cli_queue_add_of_a_loopback_url_is_one_error_line_and_queues_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLAIMS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CLAIMS_MODEL", "test/hashing")
+    monkeypatch.delenv("CLAIMS_DB", raising=False)
+    monkeypatch.delenv("CLAIMS_ALLOW_PRIVATE_URLS", raising=False)
+    res = CliRunner().invoke(main, ["queue", "add", "http://127.0.0.1:9/x"])
+    assert res.exit_code == 1, res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), res.output
+    assert "http://127.0.0.1:9/x" in lines[0] and "CLAIMS_ALLOW_PRIVATE_URLS=1" in lines[0]
+    status = CliRunner().invoke(main, ["queue", "status"])
+    assert status.exit_code == 0 and "queued   0" in status.output, status.output

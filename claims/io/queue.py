@@ -1,9 +1,10 @@
 """What the work queue holds and how a worker reads it back: targets (folders, files, JSONL feeds of articles
 or URLs, URLs) become jobs of three kinds, `path`, `url` and `article`; each job reads back as articles.
 
-Everything cheap is checked when queueing (paths exist, URLs are http(s), feed lines are JSON with an article
-or a URL), so a bad target stops `claims queue add` before anything is queued. What can only be known by
-reading (size, encoding, a URL's answer) is found by the worker and recorded on the job."""
+Everything cheap is checked when queueing (paths exist, feed lines are JSON with an article or a URL, URLs pass
+the checks the worker's fetch makes: http(s), a host that resolves, no private or loopback address unless
+CLAIMS_ALLOW_PRIVATE_URLS allows it), so a bad target stops `claims queue add` before anything is queued. What
+can only be known by reading (size, encoding, a URL's answer) is found by the worker and recorded on the job."""
 from __future__ import annotations
 
 import json
@@ -12,44 +13,66 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from core.errors import InputError
+from core.errors import FetchError, InputError
+from claims.io.fetch import check_url
 from claims.io.jsonl import json_lines
 from claims.io.readers import Article, article_files, decode, is_url, read_feed, read_path, read_url
+from claims.pipeline.normalise import normalise_text
 from core.settings import Settings
 
 KINDS = ("path", "url", "article")
 
 
-def _check_url(url: str, where: str = "") -> str:
-    scheme = urlsplit(url).scheme.lower()
-    if scheme not in ("http", "https"):
-        raise InputError(f"{where}{url}: only http and https URLs can be queued")
-    return url
+class UrlCheck:
+    """Refuses a URL the worker's fetch would refuse (`fetch.check_url`), with the same message, prefixed by where
+    it came from; each scheme, host and port is looked up once."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._passed: set[tuple] = set()
+
+    def __call__(self, url: str, where: str = "") -> str:
+        try:
+            parts = urlsplit(url)
+            key = (parts.scheme, parts.hostname, parts.port)
+        except ValueError:  # check_url says what is wrong with it
+            key = None
+        if key is None or key not in self._passed:
+            try:
+                check_url(url, allow_private=self.settings.allow_private_urls, timeout=self.settings.fetch_timeout)
+            except FetchError as exc:
+                raise FetchError(f"{where}{exc}") from None
+            if key is not None:
+                self._passed.add(key)
+        return url
 
 
 def plan(targets: Iterable[str], settings: Settings) -> list[tuple[str, str, str]]:
     """(kind, target, payload) for every job the targets make, in order; raises InputError on a bad one."""
     out: list[tuple[str, str, str]] = []
+    check = UrlCheck(settings)
     for target in targets:
         if target == "-":
             raise InputError("standard input cannot be queued: save it to a file and queue the file")
         if is_url(target):
-            out.append(("url", _check_url(target), ""))
+            out.append(("url", check(target), ""))
             continue
         for f in article_files(Path(target)):
-            out.extend(_file_jobs(f, settings))
+            out.extend(_file_jobs(f, settings, check))
     return out
 
 
-def _file_jobs(path: Path, settings: Settings) -> list[tuple[str, str, str]]:
+def _file_jobs(path: Path, settings: Settings, check: UrlCheck) -> list[tuple[str, str, str]]:
     if path.suffix.lower() != ".jsonl":
         return [("path", str(path.resolve()), "")]
-    return feed_jobs(path, settings)
+    return feed_jobs(path, settings, check=check)
 
 
-def feed_jobs(path: Path, settings: Settings) -> list[tuple[str, str, str]]:
+def feed_jobs(path: Path, settings: Settings, *, check: UrlCheck | None = None) -> list[tuple[str, str, str]]:
     """One job per line of a JSONL feed: an article (a line with "text", "content", "body" or "html") or a URL
-    to fetch (a line with only "url", or a JSON string that is a URL)."""
+    to fetch (a line with only "url", or a JSON string that is a URL). check: the URL check to share (one is
+    made if not given)."""
+    check = check or UrlCheck(settings)
     if path.stat().st_size > settings.max_bytes:
         raise InputError(f"{path} is {path.stat().st_size / 1e6:.1f} MB, over the {settings.max_bytes / 1e6:.0f} MB "
                          "limit for one feed; split it or raise CLAIMS_MAX_BYTES")
@@ -63,17 +86,18 @@ def feed_jobs(path: Path, settings: Settings) -> list[tuple[str, str, str]]:
             raise InputError(f"{path} line {lineno} is not valid JSON ({bad}): fix or remove that line")
         line = lines[lineno - 1]
         if isinstance(item, str) and is_url(item):
-            out.append(("url", _check_url(item, where), ""))
+            out.append(("url", check(item, where), ""))
             continue
         if not isinstance(item, dict):
             raise InputError(f"{path} line {lineno} is neither an article nor a URL: give {{\"text\": ...}} "
                              "or {\"url\": ...}")
         if not any(item.get(k) for k in ("text", "content", "body", "html")) and isinstance(item.get("url"), str):
-            out.append(("url", _check_url(item["url"], where), ""))
+            out.append(("url", check(item["url"], where), ""))
             continue
         read_feed(line, str(path), origin)  # raises on a line without article text
-        name = str(item.get("id") or item.get("url") or f"{path}#{lineno}")
-        out.append(("article", name, json.dumps({"origin": origin, "item": item}, ensure_ascii=False,
+        name = normalise_text(str(item.get("id") or item.get("url") or f"{path}#{lineno}"))
+        # escaped, so a lone surrogate or a NUL in the item cannot reach the database as raw text
+        out.append(("article", name, json.dumps({"origin": origin, "item": item}, ensure_ascii=True,
                                                 sort_keys=True)))
     if not out:
         raise InputError(f"{path} has no articles or URLs: each line should be a JSON object with \"text\" or \"url\"")

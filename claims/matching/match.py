@@ -16,14 +16,15 @@ from typing import Sequence
 
 import numpy as np
 
-from core.settings import cache_dir
+from core.settings import cache_dir as settings_cache_dir
 from claims.matching.lexical import BM25, clean_text, top_k
 from claims.matching.rerank import Candidate, compare_numbers, negations, parse_date
 
 #: How many candidates each retriever hands to the reranker.
 DEPTH = 50
 #: Where evaluation and training keep embeddings between runs (never inside the repository).
-CACHE_DIR = cache_dir()
+#: `encode_cached`'s default: the cache named by the settings (CLAIMS_CACHE_DIR), read at each call.
+FROM_SETTINGS = "from settings"
 
 
 def lexical_text(claim: str, title: str = "") -> str:
@@ -54,10 +55,13 @@ def pool(dense: np.ndarray, lexical: np.ndarray, depth: int = DEPTH) -> list[int
     return out
 
 
-def encode_cached(embedder, texts: Sequence[str], cache_dir: Path | str | None = CACHE_DIR,
+def encode_cached(embedder, texts: Sequence[str], cache_dir: Path | str | None = FROM_SETTINGS,
                   batch_size: int = 64) -> np.ndarray:
-    """`embedder.encode(texts)`, kept in `cache_dir` (a .npy per model and list of texts) when one is given."""
+    """`embedder.encode(texts)`, kept in `cache_dir` (a .npy per model and list of texts) when one is given;
+    by default the settings' cache folder, read now (so a test or a run that sets CLAIMS_CACHE_DIR gets its own)."""
     texts = list(texts)
+    if cache_dir == FROM_SETTINGS:
+        cache_dir = settings_cache_dir()
     if cache_dir is None:
         return embedder.encode(texts, batch_size=batch_size)
     key = hashlib.sha256((embedder.name + "\x00" + "\x1e".join(texts)).encode("utf-8")).hexdigest()[:24]

@@ -14,6 +14,7 @@ import logging
 import re
 from html.parser import HTMLParser
 
+from claims.pipeline.normalise import normalise_text
 from claims.pipeline.types import Block
 
 __all__ = ["clean", "html_to_text", "furniture_reason", "headline_reason", "line_spans", "strip_span", "is_strippable"]
@@ -547,7 +548,8 @@ _log = logging.getLogger(__name__)
 
 
 def html_to_text(html: str) -> str:
-    """Main text of an HTML page: trafilatura's extraction, else a plain tag stripper.
+    """Main text of an HTML page: trafilatura's extraction, else a plain tag stripper; normalised
+    (`normalise_text`), so "&#8203;" or "&#x202e;" in the page leave nothing behind.
 
     Scripts are never executed, and neither path keeps script, style, iframe or noscript text.
     """
@@ -561,6 +563,5 @@ def html_to_text(html: str) -> str:
     except Exception as exc:  # trafilatura can raise on malformed documents
         _log.debug("trafilatura failed: %s", exc)
         text = None
-    if text and text.strip():
-        return text.strip()
-    return _strip_tags(html)
+    # normalised here too, so a caller's "no text found" check sees what will be stored
+    return normalise_text(text.strip() if text and text.strip() else _strip_tags(html)).strip()

@@ -12,6 +12,7 @@ import numpy as np
 from claims.pipeline import clean as clean_mod
 from claims.pipeline import split as split_mod
 from claims.pipeline.embed import Embedder
+from claims.pipeline.normalise import normalise_text
 from claims.pipeline.types import GENRES, NOT_A_CLAIM, Attribution, Score, Sentence, SentenceResult
 
 
@@ -70,12 +71,16 @@ class Pipeline:
     ) -> list[Extracted]:
         """Run every stage over (name, text) pairs, batching the models across documents.
 
+        Each text is normalised first (`normalise_text`; the readers have done it already, this is for callers
+        that pass raw text): each `Extracted.text` is the normalised text, and sentence offsets point into it.
+
         `genre`: "article" (the default) or "transcript" (a debate or speech), for a detector with a
         threshold per genre; a detector without one ignores it."""
         if genre is not None and genre not in GENRES:
             raise ValueError(f"unknown genre {genre!r}: use one of {', '.join(GENRES)}")
         # only a detector with a threshold per genre takes one (the frozen detector has a single threshold)
         genre_kw = {"genre": genre} if genre == "transcript" and hasattr(self.detector, "threshold_for") else {}
+        docs = [(name, normalise_text(text)) for name, text in docs]
         split = [self.sentences(text, lines=lines) for _, text in docs]
         per_doc = [sents for sents, _ in split]
         flat = [(d, s) for d, sents in enumerate(per_doc) for s in sents if s.kind != "furniture"]

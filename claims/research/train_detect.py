@@ -58,7 +58,8 @@ import numpy as np
 
 from claims.pipeline import features as _features
 from claims.pipeline.detect import DEFAULT_MODEL_NAME, Detector
-from claims.research.detect_data import (CACHE_DIR, THRESHOLD_RULES, Data, format_table, metrics, pick_threshold,
+from core.settings import cache_dir as cache_dir_setting
+from claims.research.detect_data import (THRESHOLD_RULES, Data, format_table, metrics, pick_threshold,
                                          threshold_alternatives)
 
 FIRST_FEATURES = 26  # the first detector's lexical features: FEATURE_NAMES[:26]
@@ -270,7 +271,7 @@ def train(
     threshold_rule: str = "cv-balanced",
     compare: bool = True,
     heldout: bool = True,
-    cache_dir: str | Path = CACHE_DIR,
+    cache_dir: str | Path | None = None,
     verbose: bool = True,
 ) -> dict:
     """Cross-validate the recipes, write the shipped one to `out_path`; returns every figure."""
@@ -278,7 +279,7 @@ def train(
         raise ValueError(f"threshold_rule must be one of {THRESHOLD_RULES}, got {threshold_rule!r}")
     t0 = time.perf_counter()
     log = print if verbose else (lambda *a, **k: None)
-    data = Data(data_path, extra, articles, folds, Path(cache_dir), log)
+    data = Data(data_path, extra, articles, folds, Path(cache_dir or cache_dir_setting()), log)
     recipes = [r for r in RECIPES if compare or r.get("shipped")]
     rows, shipped, shipped_result, memo = [], None, None, {}
     log(f"cross-validating {len(recipes)} recipe(s), {folds} folds, {seeds} seed(s) per MLP fold:")
@@ -366,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-compare", action="store_true", help="train the shipped recipe only, without the comparison")
     ap.add_argument("--no-heldout", action="store_true",
                     help="do not score the held-back articles (while developing: looking at them makes them dev data)")
-    ap.add_argument("--cache-dir", default=str(CACHE_DIR), help="embedding cache (outside the repo)")
+    ap.add_argument("--cache-dir", default=str(cache_dir_setting()), help="embedding cache (outside the repo)")
     ap.add_argument("--json-out", default=None, help="also write every figure as JSON here")
     args = ap.parse_args(argv)
     data_path = Path(args.data)

@@ -38,7 +38,8 @@ from pathlib import Path
 import numpy as np
 
 from claims.research.eval_match import METHODS, rank_all, ranking_metrics, read_qrels, read_queries, read_vclaims
-from claims.matching.match import CACHE_DIR, DEPTH, MemoryArchive, encode_cached, query_text
+from claims.matching.match import DEPTH, MemoryArchive, encode_cached, query_text
+from core.settings import cache_dir
 from claims.matching.rerank import FEATURE_NAMES, Reranker, features, fuse, text_date
 
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -136,7 +137,7 @@ def main(argv=None) -> int:
     ap.add_argument("--precision", type=float, default=0.9, help="precision the match threshold aims at on dev")
     ap.add_argument("--possible-precision", type=float, default=0.6,
                     help="precision the possible-match threshold aims at on dev")
-    ap.add_argument("--cache-dir", default=str(CACHE_DIR), help="where embeddings are kept between runs")
+    ap.add_argument("--cache-dir", default=str(cache_dir()), help="where embeddings are kept between runs")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     data = Path(args.data)

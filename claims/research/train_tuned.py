@@ -35,6 +35,7 @@ import numpy as np
 
 from claims.pipeline import detect_tuned as dt
 from claims.pipeline import features as _features
+from core.settings import cache_dir as cache_dir_setting
 from core.settings import torch_threads
 from claims.pipeline.detect import DEFAULT_MODEL_NAME
 
@@ -329,14 +330,14 @@ def train(data_path, out_path, extra=None, articles=None, news_weight: float = 1
           news_split: str = "all") -> dict:
     """Cross-validate the fine-tuned recipe, write the shipped model to `out_path`; returns every figure."""
     from claims.pipeline.embed import get_embedder
-    from claims.research.detect_data import (CACHE_DIR, THRESHOLD_RULES, Data, metrics, pick_threshold,
+    from claims.research.detect_data import (THRESHOLD_RULES, Data, metrics, pick_threshold,
                                              threshold_alternatives)
 
     if threshold_rule not in THRESHOLD_RULES:
         raise ValueError(f"threshold_rule must be one of {THRESHOLD_RULES}, got {threshold_rule!r}")
     t0 = time.perf_counter()
     log = print if verbose else (lambda *a, **k: None)
-    cache_dir = Path(cache_dir or CACHE_DIR)
+    cache_dir = Path(cache_dir or cache_dir_setting())
 
     def minilm():
         return get_embedder(DEFAULT_MODEL_NAME)

@@ -38,7 +38,7 @@ class Archive(UseCase):
     def import_file(self, path, *, progress: Progress | None = None, batch_size: int = 2000,
                     on_start: Callable[[int], None] | None = None, match: bool = True,
                     match_progress: Progress | None = None,
-                    on_match_start: Callable[[int], None] | None = None) -> ImportReport:
+                    on_match_start: Callable[[int], None] | None = None, strict: bool = False) -> ImportReport:
         """Import (or update) past fact-checks; bad rows are reported and skipped, one transaction per batch.
 
         `on_start` is told how many good records were read, `progress` how many are done as it goes. Only new
@@ -46,9 +46,11 @@ class Archive(UseCase):
         batch is stored with one read of the rows it may update; the FAISS index takes the new vectors once, at
         the end (rebuilt when a stored claim's text changed). `report.seconds` splits the time: parse, embed,
         store, index. With `match`, a changed archive is then compared with every stored claim
-        (`on_match_start` is told how many, `match_progress` as they are done)."""
+        (`on_match_start` is told how many, `match_progress` as they are done). A field may be as large as an
+        article (`settings.max_bytes`). With `strict`, a malformed or skipped row refuses the whole file
+        (BadArchive naming the first problem) and nothing is stored."""
         clock = time.perf_counter()
-        read = read_archive(path)
+        read = read_archive(path, max_field=self.settings.max_bytes, strict=strict)
         report = ImportReport(problems=list(read.problems))
         report.seconds["parse"] = time.perf_counter() - clock
         if on_start:
@@ -111,7 +113,8 @@ class Archive(UseCase):
         report.compare(run)
 
     def import_upload(self, name: str, data: bytes, **options) -> ImportReport:
-        """`import_file` for an uploaded archive (file name, bytes); messages name the upload."""
+        """`import_file` for an uploaded archive (file name, bytes; options as `import_file`'s, `strict`
+        included); messages name the upload."""
         with tempfile.TemporaryDirectory(prefix="claims-archive-") as tmp:
             path = Path(tmp) / (PurePath(name).name or "archive")
             path.write_bytes(data)

@@ -58,20 +58,31 @@ class Jobs(UseCase):
 
     def work(self, *, worker: str = "", once: bool = False, forever: bool = False, poll: float = 2.0,
              lease_seconds: float = 600.0, retry_delay: float = 0.0, stop: threading.Event | None = None,
-             on_job: Callable[[dict], None] | None = None) -> WorkReport:
+             on_job: Callable[[dict], None] | None = None, wait_for_others: bool = False,
+             on_wait: Callable[[int], None] | None = None) -> WorkReport:
         """Take jobs from the queue and ingest them, until none is left to take (or one job with `once`, or
-        until `stop` is set with `forever`, polling every `poll` seconds). A job's input error fails it at once
+        until `stop` is set with `forever`, polling every `poll` seconds). With `wait_for_others` (what
+        `claims queue work --until-empty` asks), until every job is finished: while jobs are held by other
+        workers (a dead worker's job comes back when its lease runs out) or wait for their retry, it polls,
+        telling `on_wait` how many are left each time that number changes. A job's input error fails it at once
         with that error; other errors send it back to the queue, to be tried again after `retry_delay` x the
         attempts made, until its attempts run out. A job whose worker died is taken over when its lease
         (`lease_seconds`) runs out."""
         report = WorkReport(worker=worker or f"{socket.gethostname()}:{os.getpid()}")
+        last_left = 0
         while not (stop is not None and stop.is_set()):
             with atomic(self.engine) as s:
                 job_store.expire_abandoned(s)
             with atomic(self.engine) as s:
                 job = job_store.claim(s, report.worker, lease_seconds)
             if job is None:
-                if forever:
+                # With `wait_for_others`, empty means no job left unfinished: a job another worker holds may
+                # still come back (its worker died, or it failed and waits for its retry), so wait for it too.
+                left = self._unfinished() if wait_for_others and not once and not forever else 0
+                if left and on_wait and left != last_left:
+                    on_wait(left)
+                last_left = left
+                if forever or left:
                     if stop is not None:
                         stop.wait(poll)
                     else:
@@ -84,6 +95,10 @@ class Jobs(UseCase):
             if once:
                 break
         return report
+
+    def _unfinished(self) -> int:
+        with self.session() as s:
+            return job_store.unfinished(s)
 
     def _run(self, job, report: WorkReport, retry_delay: float) -> dict:
         """Ingest one job's articles and record how it ended."""

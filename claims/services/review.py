@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from claims.pipeline.normalise import normalise_text
 from claims.services.common import UseCase
 from core.errors import InputError
 from store import repo
@@ -12,11 +13,16 @@ from store.db import atomic
 from core.review import BULK_FIELDS, GROUP_FIELDS
 
 
+def _clean(values: dict) -> dict:
+    """What a reviewer typed, without NUL, control, zero-width or bidi characters (as articles are stored)."""
+    return {k: normalise_text(v) if isinstance(v, str) else v for k, v in values.items()}
+
+
 class Reviews(UseCase):
     """Saving reviews; each save appends to the claim's history with the reviewer's name."""
 
     def _reviewer(self, reviewer: str) -> str:
-        return reviewer or self.settings.reviewer or "anonymous"
+        return normalise_text(reviewer or self.settings.reviewer or "anonymous")
 
     def _check_verdict(self, verdict: str | None) -> None:
         if verdict and verdict not in self.settings.verdicts:
@@ -24,6 +30,7 @@ class Reviews(UseCase):
 
     def save(self, claim_id: int, changes: dict, *, reviewer: str = "", expected_version: int | None = None) -> dict:
         """Save review changes; raises ReviewConflict if someone saved since `expected_version`."""
+        changes = _clean(changes)
         self._check_verdict(changes.get("verdict"))
         with atomic(self.engine) as s:
             c = repo.update_review(s, claim_id, changes, reviewer=self._reviewer(reviewer),
@@ -35,7 +42,7 @@ class Reviews(UseCase):
         """Correct a sentence's main attribution. Returns the claim's new review state (None if the
         sentence is not a claim); raises ReviewConflict if the claim was saved since `expected_version`."""
         with atomic(self.engine) as s:
-            repo.update_attribution(s, sentence_id, values, reviewer=self._reviewer(reviewer),
+            repo.update_attribution(s, sentence_id, _clean(values), reviewer=self._reviewer(reviewer),
                                     expected_version=expected_version)
             claim = repo.claim_for_sentence(s, sentence_id)
             return repo.review_state(claim) if claim is not None else None
@@ -86,6 +93,7 @@ class Reviews(UseCase):
         """Apply the same review changes to many claims in one transaction, each with its own new version and
         history entry; a missing claim, or one saved since its `expected_versions` entry, undoes them all."""
         reviewer = self._reviewer(reviewer)
+        changes = _clean(changes)
         expected_versions = expected_versions or {}
         changed = 0
         with atomic(self.engine) as s:
