@@ -232,13 +232,15 @@ def test_no_table_offers_a_download_around_the_exporter(app_url, page):
         page.get_by_text(ready, exact=False).first.wait_for()
         wait_idle(page)
         tables = page.locator('[data-testid="stDataFrame"]')
+        if path == "inbox":
+            tables.first.wait_for()  # the Inbox always has its table; other pages only when they have rows
         for i in range(tables.count()):
             tables.nth(i).hover()
             toolbar = page.locator('[data-testid="stElementToolbar"]').filter(has=page.get_by_role("button"))
             toolbar.get_by_role("button", name="Search").first.wait_for()  # the toolbar is drawn
             assert page.get_by_role("button", name="Download as CSV").count() == 0, path
             seen += 1
-    assert seen >= 2
+    assert seen >= 1
 
 
 def test_hostile_article_text_stays_text(app_url, page):

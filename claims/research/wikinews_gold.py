@@ -1,0 +1,211 @@
+"""The real-news attribution gold: Wikinews articles (../shared/data/wikinews, CC BY 2.5) annotated by us, shipped
+as article ids and character offsets with labels, never the text (docs/attribution-guideline.md).
+
+    python -m claims.research.wikinews_gold select --data ../shared/data/wikinews/articles.jsonl
+    python -m claims.research.wikinews_gold convert --data ../shared/data/wikinews/articles.jsonl --notes NOTES_DIR
+    python -m claims.research.wikinews_gold check --data ../shared/data/wikinews/articles.jsonl
+
+`select` draws the articles and splits them by date into train, dev and test before anything is built from
+them (a fixed seed, so it reproduces). `convert` turns annotators' notes, which quote the article's words (kept
+outside the repository), into offsets, checking that every quoted piece is where the note says. `check`
+verifies the shipped gold against the article texts: each article's text hash and every span.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+GOLD_DIR = Path(__file__).resolve().parents[2] / "gold" / "wikinews"
+SPLITS = ("train", "dev", "test")
+QUOTES = ("direct", "reported")
+SOURCE_TYPES = ("person", "organisation", "document", "anonymous", "group", "pronoun")
+#: What `select` draws: running news prose of a readable length, no interviews, questionnaires or result lists.
+MIN_WORDS, MAX_WORDS = 180, 420
+SEED, N_ARTICLES, SHARES = 15, 48, (28, 8, 12)
+
+
+def read_articles(path: Path | str) -> dict[str, dict]:
+    with open(path, encoding="utf-8") as fh:
+        return {a["id"]: a for a in map(json.loads, fh)}
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _prose(a: dict) -> bool:
+    words = len(a["text"].split())
+    if not MIN_WORDS <= words <= MAX_WORDS:
+        return False
+    if re.search(r"(?i)interview|questionnaire|results|candidate", a["title"]):
+        return False
+    return ('"' in a["text"] or "“" in a["text"] or " said" in a["text"]) and a["text"].count("\nQ:") < 2
+
+
+def select(articles: dict[str, dict], n: int = N_ARTICLES, seed: int = SEED, shares=SHARES) -> list[dict]:
+    """`n` articles drawn at random from the prose ones, then split by date: the oldest `shares[0]` train, the
+    next `shares[1]` dev, the newest `shares[2]` test (a split takes all of a date it reaches into)."""
+    pool = sorted((a for a in articles.values() if _prose(a)), key=lambda a: (a["date"], a["id"]))
+    chosen = sorted(random.Random(seed).sample(pool, n), key=lambda a: (a["date"], a["id"]))
+    out, i = [], 0
+    for split, k in zip(SPLITS, shares):
+        end = min(i + k, len(chosen))
+        while 0 < end < len(chosen) and chosen[end]["date"] == chosen[end - 1]["date"]:
+            end += 1  # a date never straddles two splits
+        for a in chosen[i:end]:
+            out.append({"id": a["id"], "date": a["date"], "split": split, "chars": len(a["text"]),
+                        "sha256": sha(a["text"])})
+        i = end
+    return out
+
+
+def _find(haystack: str, needle: str, occurrence: int, start: int, what: str) -> int:
+    """Where the `occurrence`-th (1-based) `needle` starts in `haystack` from `start`, as whole words ("he" is
+    not found inside "she"); ValueError if absent."""
+    if not needle:
+        raise ValueError(f"{what} is empty")
+    left = r"(?<!\w)" if needle[0].isalnum() else ""
+    right = r"(?!\w)" if needle[-1].isalnum() else ""
+    found = [m.start() for m in re.finditer(left + re.escape(needle) + right, haystack[start:])]
+    if len(found) < max(1, occurrence):
+        raise ValueError(f"{what} {needle!r} (occurrence {occurrence}) is not in the text")
+    return start + found[max(1, occurrence) - 1]
+
+
+def convert_note(note: dict, text: str) -> list[dict]:
+    """Offsets for one annotator's note on one article (see docs/attribution-guideline.md for the note's form)."""
+    out = []
+    for k, a in enumerate(note.get("attributions", []), 1):
+        where = f"{note['id']} attribution {k}"
+        try:
+            s0 = _find(text, a["sentence"], a.get("sentence_occurrence", 1), 0, "sentence")
+            sent = a["sentence"]
+
+            def span(piece, occ=1, what="piece"):
+                at = _find(sent, piece, occ, 0, what)
+                return [s0 + at, s0 + at + len(piece)]
+
+            rec = {"id": note["id"], "sentence": [s0, s0 + len(sent)],
+                   "source": span(a["source"], a.get("source_occurrence", 1), "source"),
+                   "cue": span(a["cue"], a.get("cue_occurrence", 1), "cue"),
+                   "content": [span(c, 1, "content") for c in a["content"]],
+                   "quote": a["quote"], "source_type": a["source_type"], "resolved": None}
+            if a.get("resolved"):
+                at = text.rfind(a["resolved"], 0, rec["source"][0])
+                if at < 0:
+                    raise ValueError(f"resolved {a['resolved']!r} does not occur before the source")
+                rec["resolved"] = [at, at + len(a["resolved"])]
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{where}: missing or malformed field {exc}") from None
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        problems = check_record(rec, text)
+        if problems:
+            raise ValueError(f"{where}: {'; '.join(problems)}")
+        out.append(rec)
+    return out
+
+
+def check_record(rec: dict, text: str) -> list[str]:
+    """What is wrong with one gold attribution against its article's text ([] when nothing is)."""
+    bad = []
+    spans = [("sentence", rec["sentence"]), ("source", rec["source"]), ("cue", rec["cue"]),
+             *(("content", c) for c in rec["content"])] + ([("resolved", rec["resolved"])] if rec["resolved"] else [])
+    for name, (s, e) in spans:
+        if not 0 <= s < e <= len(text):
+            bad.append(f"{name} span {s}-{e} is outside the text")
+    s0, e0 = rec["sentence"]
+    for name, (s, e) in spans[1:]:
+        if name != "resolved" and not s0 <= s < e <= e0:
+            bad.append(f"{name} span {s}-{e} is outside its sentence {s0}-{e0}")
+    if not rec["content"]:
+        bad.append("no content")
+    if rec["quote"] not in QUOTES:
+        bad.append(f"quote {rec['quote']!r} is not one of {QUOTES}")
+    if rec["source_type"] not in SOURCE_TYPES:
+        bad.append(f"source_type {rec['source_type']!r} is not one of {SOURCE_TYPES}")
+    if rec["resolved"] and rec["resolved"][0] >= rec["source"][0]:
+        bad.append("resolved mention does not come before the source")
+    return bad
+
+
+def read_gold(gold_dir: Path = GOLD_DIR) -> tuple[list[dict], list[dict]]:
+    """(articles, attributions) as shipped."""
+    with open(gold_dir / "articles.jsonl", encoding="utf-8") as fh:
+        arts = [json.loads(line) for line in fh if line.strip()]
+    path = gold_dir / "attributions.jsonl"
+    attrs = []
+    if path.exists():
+        with open(path, encoding="utf-8") as fh:
+            attrs = [json.loads(line) for line in fh if line.strip()]
+    return arts, attrs
+
+
+def check(articles: dict[str, dict], gold_dir: Path = GOLD_DIR) -> list[str]:
+    """Every problem with the shipped gold against the Wikinews texts ([] when it is sound)."""
+    arts, attrs = read_gold(gold_dir)
+    out, listed = [], {a["id"]: a for a in arts}
+    for a in arts:
+        src = articles.get(a["id"])
+        if src is None:
+            out.append(f"{a['id']}: not in the Wikinews file")
+        elif sha(src["text"]) != a["sha256"]:
+            out.append(f"{a['id']}: the text differs from the one annotated (sha256)")
+    for k, rec in enumerate(attrs, 1):
+        if rec["id"] not in listed:
+            out.append(f"attribution {k}: article {rec['id']} is not listed in articles.jsonl")
+        elif rec["id"] in articles:
+            out += [f"attribution {k} ({rec['id']}): {p}" for p in check_record(rec, articles[rec["id"]]["text"])]
+    return out
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m claims.research.wikinews_gold", description=__doc__.split("\n\n")[0])
+    ap.add_argument("command", choices=["select", "convert", "check"])
+    ap.add_argument("--data", required=True, help="../shared/data/wikinews/articles.jsonl")
+    ap.add_argument("--gold", default=str(GOLD_DIR), help="the gold folder (default: gold/wikinews)")
+    ap.add_argument("--notes", help="convert: the folder of annotators' notes, one <id>.json per article")
+    args = ap.parse_args(argv)
+    articles, gold = read_articles(args.data), Path(args.gold)
+    if args.command == "select":
+        chosen = select(articles)
+        _write_jsonl(gold / "articles.jsonl", chosen)
+        print(f"wrote {len(chosen)} articles: " + ", ".join(
+            f"{s} {sum(a['split'] == s for a in chosen)} ({min(a['date'] for a in chosen if a['split'] == s)} to "
+            f"{max(a['date'] for a in chosen if a['split'] == s)})" for s in SPLITS))
+        return 0
+    if args.command == "convert":
+        arts, _ = read_gold(gold)
+        rows, missing = [], []
+        for a in arts:
+            note_path = Path(args.notes) / f"{a['id']}.json"
+            if not note_path.exists():
+                missing.append(a["id"])
+                continue
+            note = json.loads(note_path.read_text(encoding="utf-8"))
+            rows += convert_note(note, articles[a["id"]]["text"])
+        _write_jsonl(gold / "attributions.jsonl", rows)
+        print(f"wrote {len(rows)} attributions from {len(arts) - len(missing)} articles"
+              + (f"; no notes yet for {len(missing)}: {' '.join(missing)}" if missing else ""))
+        return 1 if missing else 0
+    problems = check(articles, gold)
+    for p in problems:
+        print(p)
+    print(f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""The real-news attribution gold (gold/wikinews): notes become offsets, bad notes are refused by name, and the
+shipped gold matches the Wikinews texts it was made on."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import SHARED, need_shared
+
+from claims.research import wikinews_gold as wg
+
+WIKINEWS = SHARED / "data" / "wikinews" / "articles.jsonl"
+TEXT = ('Headline here\n\nThe minister, Anna Berg, said on Monday that taxes would rise. "We have no choice," '
+        'she said. "None at all."\n\nCritics denied it.')
+
+
+def note(**attr) -> dict:
+    base = {"sentence": '"We have no choice," she said.', "source": "she", "cue": "said",
+            "content": ["We have no choice"], "quote": "direct", "source_type": "pronoun", "resolved": "Anna Berg"}
+    return {"id": "X", "attributions": [{**base, **attr}]}
+
+
+def test_a_note_becomes_offsets_into_the_text():
+    (rec,) = wg.convert_note(note(), TEXT)
+    cut = lambda span: TEXT[span[0]:span[1]]  # noqa: E731
+    assert cut(rec["source"]) == "she" and cut(rec["cue"]) == "said" and cut(rec["resolved"]) == "Anna Berg"
+    assert [cut(c) for c in rec["content"]] == ["We have no choice"]
+    assert cut(rec["sentence"]) == '"We have no choice," she said.' and rec["quote"] == "direct"
+    assert "We have" not in json.dumps(rec)  # offsets and labels only: no article text in the gold
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"source": "he"}, "source 'he'"),
+    ({"sentence": "Not in the article."}, "sentence"),
+    ({"resolved": "Critics"}, "does not occur before the source"),
+    ({"quote": "indirect"}, "quote 'indirect'"),
+    ({"source_type": "robot"}, "source_type 'robot'"),
+    ({"content": []}, "no content"),
+    ({"cue": "said", "cue_occurrence": 2}, "occurrence 2"),
+])
+def test_a_bad_note_is_refused_by_name(change, message):
+    with pytest.raises(ValueError, match="X attribution 1") as err:
+        wg.convert_note(note(**change), TEXT)
+    assert message in str(err.value)
+
+
+def test_the_second_occurrence_is_picked_when_asked():
+    text = "He said it, and she said it too."
+    (rec,) = wg.convert_note({"id": "Y", "attributions": [{
+        "sentence": text, "source": "she", "cue": "said", "cue_occurrence": 2, "content": ["it too"],
+        "quote": "reported", "source_type": "pronoun"}]}, text)
+    assert rec["cue"] == [20, 24]
+
+
+def test_the_shipped_gold_matches_the_wikinews_texts():
+    articles = wg.read_articles(need_shared(WIKINEWS))
+    shipped, attrs = wg.read_gold()
+    assert wg.select(articles) == shipped  # the draw and the date split reproduce
+    assert {a["split"] for a in shipped} == set(wg.SPLITS)
+    dates = {s: [a["date"] for a in shipped if a["split"] == s] for s in wg.SPLITS}
+    assert max(dates["train"]) < min(dates["dev"]) and max(dates["dev"]) < min(dates["test"])
+    assert wg.check(articles) == []
+
+
+def test_the_gold_is_big_enough_to_measure_on():
+    shipped, attrs = wg.read_gold()
+    per_split = {s: sum(a["split"] == s for a in shipped) for s in wg.SPLITS}
+    assert len(shipped) >= 40 and min(per_split.values()) >= 8, per_split
+    split_of = {a["id"]: a["split"] for a in shipped}
+    counts = {s: sum(split_of[r["id"]] == s for r in attrs) for s in wg.SPLITS}
+    assert sum(counts.values()) >= 250 and counts["test"] >= 50, counts
+    assert {r["quote"] for r in attrs} == set(wg.QUOTES) and any(r["resolved"] for r in attrs)
