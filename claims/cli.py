@@ -409,21 +409,37 @@ def eval_detect(data, split, articles, genre, json_out):
               help="A gold .jsonl file or a folder of them (default: samples/gold).")
 @click.option("--articles", "articles", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder with the article of each gold file, same name with .txt (default: samples/articles).")
-@click.option("--split", type=click.Choice(["dev", "heldout", "fresh", "all"]), default="all", show_default=True,
-              help="dev: articles 01-12, used to tune attribution; heldout (13-20) and fresh (21-25): not tuned on.")
+@click.option("--data", "data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="A span gold folder (articles.jsonl + attributions.jsonl, e.g. gold/wikinews) instead of --gold.")
+@click.option("--wikinews", "wikinews", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --data: the Wikinews articles the offsets point into (../shared/data/wikinews/articles.jsonl).")
+@click.option("--split", default="all", show_default=True,
+              help="Samples: dev (01-12, used to tune), heldout (13-20), fresh (21-25) or all. With --data: train, "
+                   "dev, train+dev, test (scored once per shipped model) or all.")
 @click.option("--json-out", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write every figure, and the sentences where prediction and gold differ, as JSON.")
 @handles_errors
-def eval_attribution(gold, articles, split, json_out):
+def eval_attribution(gold, articles, data, wikinews, split, json_out):
     """Precision, recall and F1 of attribution (source, cue, linked pair; exact and lenient) on gold labels.
 
     Example: claims eval attribution --split heldout --json-out heldout.json
-    """
-    from claims.research.eval_attribution import SAMPLES, evaluate_attribution, gold_files, table
 
-    result = evaluate_attribution(gold_files(gold or SAMPLES / "gold", split), articles or SAMPLES / "articles")
-    result["split"] = split
-    for line in table(result, f"attribution ({split}): "):
+    Example: claims eval attribution --data gold/wikinews --wikinews ../shared/data/wikinews/articles.jsonl --split dev
+    """
+    if data is not None:
+        from claims.research.eval_spans import evaluate_spans, table as span_table
+
+        result = evaluate_spans(data, wikinews, split)
+        lines = span_table(result)
+    else:
+        from claims.research.eval_attribution import SAMPLES, SPLITS, evaluate_attribution, gold_files, table
+
+        if split not in (*SPLITS, "all"):
+            raise click.BadParameter(f"{split!r}: the samples' splits are dev, heldout, fresh and all", param_hint="--split")
+        result = evaluate_attribution(gold_files(gold or SAMPLES / "gold", split), articles or SAMPLES / "articles")
+        result["split"] = split
+        lines = table(result, f"attribution ({split}): ")
+    for line in lines:
         click.echo(line)
     if json_out:
         json_out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
