@@ -82,3 +82,13 @@ def test_the_command_scores_a_span_gold(tmp_path):
     res = CliRunner().invoke(main, ["eval", "attribution", "--data", str(folder), "--wikinews", str(wikinews),
                                     "--split", "later"])
     assert res.exit_code == 1 and "unknown split" in res.output
+
+
+def test_the_bootstrap_interval_holds_the_figure_and_narrows_with_more_articles():
+    from claims.research.eval_attribution import Counts
+
+    few = es.bootstrap([Counts(3, 1, 1), Counts(1, 0, 2), Counts(4, 0, 0)], reps=500)
+    many = es.bootstrap([Counts(3, 1, 1), Counts(1, 0, 2), Counts(4, 0, 0)] * 20, reps=500)
+    point = (3 + 1 + 4) / (3 + 1 + 4 + 1 + 2)  # recall over all articles
+    assert few["recall"][0] <= point <= few["recall"][1] and few["unit"] == "article"
+    assert many["recall"][1] - many["recall"][0] < few["recall"][1] - few["recall"][0]

@@ -139,6 +139,7 @@ SAME: dict[str, Callable[[dict, dict], bool]] = {
 def score(gold: Mapping[str, Sequence[dict]], pred: Mapping[str, Sequence[dict]]) -> dict:
     """P/R/F1 per metric over articles, and recall (and the predictions' precision) per cue family."""
     totals = {m: Counts() for m in METRICS}
+    per_article: list[Counts] = []  # the linked pair (lenient) of each article, for the bootstrap
     fam_gold, fam_found, fam_pred, fam_right = Counter(), Counter(), Counter(), Counter()
     for name, g in gold.items():
         g = sorted(g, key=lambda r: r["cue"][0])
@@ -146,6 +147,8 @@ def score(gold: Mapping[str, Sequence[dict]], pred: Mapping[str, Sequence[dict]]
         for metric in METRICS:
             tp = len(match(g, p, SAME[metric]))
             totals[metric] = totals[metric] + Counts(tp, len(p) - tp, len(g) - tp)
+            if metric == "pair_lenient":
+                per_article.append(Counts(tp, len(p) - tp, len(g) - tp))
         pairs = match(g, p, SAME["pair_lenient"])
         for gi, r in enumerate(g):
             fam_gold[family(r["cue_text"])] += 1
@@ -156,12 +159,35 @@ def score(gold: Mapping[str, Sequence[dict]], pred: Mapping[str, Sequence[dict]]
             fam_pred[family(r["cue_text"])] += 1
     return {
         "metrics": {m: c.as_dict() for m, c in totals.items()},
+        "pair_lenient_interval": bootstrap(per_article),
         "by_family": {f: {"gold": fam_gold[f], "found": fam_found[f],
                           "recall": round(fam_found[f] / fam_gold[f], 4) if fam_gold[f] else None,
                           "predicted": fam_pred[f],
                           "precision": round(fam_right[f] / fam_pred[f], 4) if fam_pred[f] else None}
                       for f in sorted(set(fam_gold) | set(fam_pred), key=lambda f: -fam_gold[f])},
     }
+
+
+def bootstrap(per_article: Sequence[Counts], reps: int = 2000, seed: int = 0) -> dict:
+    """95% percentile intervals of precision, recall and F1, resampling whole articles (attributions in one
+    article are not independent)."""
+    import random
+
+    if not per_article:
+        return {}
+    rng, draws = random.Random(seed), {"precision": [], "recall": [], "f1": []}
+    for _ in range(reps):
+        total = Counts()
+        for _ in per_article:
+            total = total + per_article[rng.randrange(len(per_article))]
+        for key, value in total.as_dict().items():
+            if key in draws:
+                draws[key].append(value)
+    out = {}
+    for key, values in draws.items():
+        values.sort()
+        out[key] = [values[int(0.025 * reps)], values[int(0.975 * reps) - 1]]
+    return {"reps": reps, "unit": "article", **out}
 
 
 def evaluate_spans(gold_dir: Path | str = GOLD_DIR, wikinews: Path | str | None = None,
@@ -193,6 +219,11 @@ def table(result: dict) -> list[str]:
     for name, m in result["metrics"].items():
         lines.append(f"{name.replace('_', ' '):<16}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1']:>7.3f}"
                      f"{m['tp']:>6}{m['fp']:>5}{m['fn']:>5}")
+    ci = result.get("pair_lenient_interval")
+    if ci:
+        lines.append(f"pair lenient, 95% bootstrap over articles: precision {ci['precision'][0]:.3f}-"
+                     f"{ci['precision'][1]:.3f}, recall {ci['recall'][0]:.3f}-{ci['recall'][1]:.3f}, "
+                     f"F1 {ci['f1'][0]:.3f}-{ci['f1'][1]:.3f}")
     lines.append("by cue family (pair, lenient): recall found/gold; precision of the predictions")
     for f, c in result["by_family"].items():
         rec = "-" if c["recall"] is None else f"{c['recall']:.2f}"
