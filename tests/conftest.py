@@ -104,6 +104,15 @@ def db_url(request, tmp_path):
 
 
 @pytest.fixture
+def env(tmp_path, monkeypatch):
+    """A CLI environment with its own home, the fast hashing embedder, and no database URL from outside."""
+    monkeypatch.setenv("CLAIMS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CLAIMS_MODEL", "test/hashing")
+    monkeypatch.delenv("CLAIMS_DB", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
 def settings(tmp_path, db_url):
     return load_settings(home=str(tmp_path / "home"), db_url=db_url)
 

@@ -190,14 +190,6 @@ def test_strict_upload_names_the_upload(bench):
 # --- the command line -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("CLAIMS_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("CLAIMS_MODEL", "test/hashing")
-    monkeypatch.delenv("CLAIMS_DB", raising=False)
-    return tmp_path
-
-
 def cli(*args):
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 

@@ -9,15 +9,6 @@ from claims.cli import main
 ARTICLE = "Crime fell 12 percent in 2024, the police chief said.\n\nWhat a week it was.\n\nLoad more\n"
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    """A CLI environment with its own home, the fast hashing embedder, and a SQLite or PostgreSQL URL."""
-    monkeypatch.setenv("CLAIMS_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("CLAIMS_MODEL", "test/hashing")
-    monkeypatch.delenv("CLAIMS_DB", raising=False)
-    return tmp_path
-
-
 def run(*args, input=None):
     return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
 

@@ -120,14 +120,6 @@ def test_a_failed_comparison_keeps_the_articles(bench, tmp_path, monkeypatch):
 # --- the command line -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("CLAIMS_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("CLAIMS_MODEL", "test/hashing")
-    monkeypatch.delenv("CLAIMS_DB", raising=False)
-    return tmp_path
-
-
 def run(*args):
     res = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
     assert res.exit_code == 0, res.output

@@ -50,6 +50,17 @@ class ArchiveRead:
     records: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
+    def take(self, where: str, rec: dict, values, max_field: int, missing: str) -> None:
+        """Keep `rec`, or report why not at `where`: a value that cannot be stored (among `values`, as read),
+        or no claim (`missing` says so in the format's words)."""
+        why = _cell_problem(values, max_field)
+        if why:
+            self.problems.append(f"{where}: {why}")
+        elif rec["claim"]:
+            self.records.append(rec)
+        else:
+            self.problems.append(f"{where}: {missing}")
+
 
 def _clean(record: dict) -> dict:
     return {k: _str(record.get(k)) for k in RECORD_FIELDS}
@@ -173,15 +184,7 @@ def read_csv(text: str, name: str, *, max_field: int = MAX_FIELD) -> ArchiveRead
             out.problems.append(f"{where}: {len(row.cells)} cell(s) but {len(header)} columns; "
                                 "give every row all the columns (empty ones may stay empty)")
             continue
-        why = _cell_problem(row.cells, max_field)
-        if why:
-            out.problems.append(f"{where}: {why}")
-            continue
-        rec = _clean(dict(zip(header, row.cells)))
-        if not rec["claim"]:
-            out.problems.append(f"{where}: empty claim; skipped")
-            continue
-        out.records.append(rec)
+        out.take(where, _clean(dict(zip(header, row.cells))), row.cells, max_field, "empty claim; skipped")
     return out
 
 
@@ -248,13 +251,7 @@ def read_claimreview(text: str, name: str, *, max_field: int = MAX_FIELD) -> Arc
     out = ArchiveRead()
     for i, item in enumerate(items, 1):
         rec = claimreview_record(item)
-        why = _cell_problem(rec.values(), max_field)
-        if why:
-            out.problems.append(f"{name} item {i}: {why}")
-        elif rec["claim"]:
-            out.records.append(rec)
-        else:
-            out.problems.append(f"{name} item {i}: no claimReviewed; skipped")
+        out.take(f"{name} item {i}", rec, rec.values(), max_field, "no claimReviewed; skipped")
     return out
 
 
@@ -271,13 +268,7 @@ def read_jsonl(text: str, name: str, *, max_field: int = MAX_FIELD) -> ArchiveRe
         else:
             out.problems.append(f"{name} line {lineno}: not a JSON object; skipped")
             continue
-        why = _cell_problem(rec.values(), max_field)
-        if why:
-            out.problems.append(f"{name} line {lineno}: {why}")
-        elif rec["claim"]:
-            out.records.append(rec)
-        else:
-            out.problems.append(f"{name} line {lineno}: no claim; skipped")
+        out.take(f"{name} line {lineno}", rec, rec.values(), max_field, "no claim; skipped")
     return out
 
 
