@@ -1,7 +1,7 @@
 """The real-news attribution gold: Wikinews articles (../shared/data/wikinews, CC BY 2.5) annotated by us, shipped
 as article ids and character offsets with labels, never the text (docs/attribution-guideline.md).
 
-    python -m claims.research.wikinews_gold select --data ../shared/data/wikinews/articles.jsonl
+    python -m claims.research.wikinews_gold select --data ../shared/data/wikinews/articles.jsonl [--more]
     python -m claims.research.wikinews_gold convert --data ../shared/data/wikinews/articles.jsonl --notes NOTES_DIR
     python -m claims.research.wikinews_gold check --data ../shared/data/wikinews/articles.jsonl
 
@@ -27,6 +27,11 @@ SOURCE_TYPES = ("person", "organisation", "document", "anonymous", "group", "pro
 #: What `select` draws: running news prose of a readable length, no interviews, questionnaires or result lists.
 MIN_WORDS, MAX_WORDS = 180, 420
 SEED, N_ARTICLES, SHARES = 15, 48, (28, 8, 12)
+#: The second draw (to reach about 1,000 sentences): a fresh seed, the first draw's articles excluded, and the
+#: split fixed by the first draw's date boundaries (dev starts 2007-06-12, test 2008-03-20), so no date
+#: straddles two splits. Per split, how many to draw: the test split grows most, as the targets are scored there.
+MORE_SEED, MORE_SHARES = 16, (14, 8, 18)
+DEV_FROM, TEST_FROM = "2007-06-12", "2008-03-20"
 
 
 def read_articles(path: Path | str) -> dict[str, dict]:
@@ -62,6 +67,25 @@ def select(articles: dict[str, dict], n: int = N_ARTICLES, seed: int = SEED, sha
                         "sha256": sha(a["text"])})
         i = end
     return out
+
+
+def split_of(date: str) -> str:
+    return "train" if date < DEV_FROM else "dev" if date < TEST_FROM else "test"
+
+
+def select_more(articles: dict[str, dict], first: list[dict], seed: int = MORE_SEED,
+                shares=MORE_SHARES) -> list[dict]:
+    """The second draw: per split, `shares` more prose articles at random from that split's date range,
+    excluding the first draw's."""
+    taken = {a["id"] for a in first}
+    rng, out = random.Random(seed), []
+    for split, k in zip(SPLITS, shares):
+        pool = sorted((a for a in articles.values() if _prose(a) and a["id"] not in taken
+                       and split_of(a["date"]) == split), key=lambda a: (a["date"], a["id"]))
+        for a in rng.sample(pool, k):
+            out.append({"id": a["id"], "date": a["date"], "split": split, "chars": len(a["text"]),
+                        "sha256": sha(a["text"]), "draw": 2})
+    return sorted(out, key=lambda a: (a["date"], a["id"]))
 
 
 def _find(haystack: str, needle: str, occurrence: int, start: int, what: str) -> int:
@@ -177,27 +201,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", required=True, help="../shared/data/wikinews/articles.jsonl")
     ap.add_argument("--gold", default=str(GOLD_DIR), help="the gold folder (default: gold/wikinews)")
     ap.add_argument("--notes", help="convert: the folder of annotators' notes, one <id>.json per article")
+    ap.add_argument("--more", action="store_true", help="select: add the second draw (see MORE_SHARES)")
     args = ap.parse_args(argv)
     articles, gold = read_articles(args.data), Path(args.gold)
     if args.command == "select":
         chosen = select(articles)
+        if args.more:
+            chosen = sorted(chosen + select_more(articles, chosen), key=lambda a: (a["date"], a["id"]))
         _write_jsonl(gold / "articles.jsonl", chosen)
         print(f"wrote {len(chosen)} articles: " + ", ".join(
             f"{s} {sum(a['split'] == s for a in chosen)} ({min(a['date'] for a in chosen if a['split'] == s)} to "
             f"{max(a['date'] for a in chosen if a['split'] == s)})" for s in SPLITS))
         return 0
     if args.command == "convert":
-        arts, _ = read_gold(gold)
-        rows, missing = [], []
+        arts, shipped = read_gold(gold)
+        rows, missing, kept = [], [], 0
         for a in arts:
             note_path = Path(args.notes) / f"{a['id']}.json"
-            if not note_path.exists():
+            if note_path.exists():
+                note = json.loads(note_path.read_text(encoding="utf-8"))
+                rows += convert_note(note, articles[a["id"]]["text"])
+            elif a.get("draw", 1) == 1:  # the first draw's notes are gone: its shipped gold stays as it is
+                old = [r for r in shipped if r["id"] == a["id"]]
+                rows, kept = rows + old, kept + 1
+            else:
                 missing.append(a["id"])
-                continue
-            note = json.loads(note_path.read_text(encoding="utf-8"))
-            rows += convert_note(note, articles[a["id"]]["text"])
         _write_jsonl(gold / "attributions.jsonl", rows)
-        print(f"wrote {len(rows)} attributions from {len(arts) - len(missing)} articles"
+        print(f"wrote {len(rows)} attributions from {len(arts) - len(missing)} articles ({kept} kept as shipped)"
               + (f"; no notes yet for {len(missing)}: {' '.join(missing)}" if missing else ""))
         return 1 if missing else 0
     problems = check(articles, gold)
