@@ -5,8 +5,8 @@ gives them this claim's verdict), the verdict form and the full history of chang
 The claim comes from the URL (`?id=123`, so the page can be shared) or from the Inbox, Review or Search page."""
 import streamlit as st
 
-from app_pages.common import (STATUS_COLOURS, as_text, band, get_bench, history_rows, results_table, reviewer,
-                              safe_url, stop_on_error)
+from app_pages.common import (STATUS_COLOURS, as_text, attribution_text, band, get_bench, history_rows,
+                              results_table, reviewer, safe_url, sources_line, stop_on_error)
 from app_pages.review_form import conflict, field_key, report_saved, review_form, seen_version, show_saved
 from core.errors import NotFound, ReviewConflict, WorkbenchError
 
@@ -61,6 +61,8 @@ def context_block(claim: dict) -> None:
             st.caption(as_text(s["text"]))
         else:
             st.text(s["text"], width="stretch")
+            if s.get("attributions"):
+                st.caption(sources_line(s["attributions"]))
     if st.button("Read the whole article", key="claim_open_article", icon=":material/article:"):
         st.session_state["review_doc_id"] = claim["document_id"]
         st.switch_page("app_pages/review.py")
@@ -80,8 +82,8 @@ def attribution_form(claim: dict, seen: int) -> None:
                     + (f"  \n*written as:* {as_text(written)}" if written else ""))
     else:
         st.markdown("*No source named in this sentence.*")
-    for extra in claim["attributions"][1:]:
-        st.caption("Also: " + as_text(f"{extra['resolved'] or extra['source']} — {extra['cue']}"))
+    if claim["attributions"][1:]:  # the form corrects the first; the others are shown, each with its cue
+        st.caption("Also: " + " · ".join(attribution_text(a) for a in claim["attributions"][1:]))
     with st.expander("Correct the source", icon=":material/edit:"):
         with st.form(key("attribution_form", cid), border=False):
             st.text_input("Source", value=shown["source"], key=key("source", cid))

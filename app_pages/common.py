@@ -66,6 +66,24 @@ def as_text(value) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def attribution_text(a: dict) -> str:
+    """One attribution as Markdown that displays literally: **source** — cue (direct quote|reported), the
+    resolved name where there is one; "(corrected)" when a reviewer edited it."""
+    source = a.get("resolved") or a.get("source") or "(no source)"
+    quote = "direct quote" if a.get("quote") == "direct" else (a.get("quote") or "")
+    cue = f" — {as_text(a['cue'])}" if a.get("cue") else ""
+    return (f"**{as_text(source)}**{cue}" + (f" ({as_text(quote)})" if quote else "")
+            + (" (corrected)" if a.get("edited") else ""))
+
+
+def sources_line(attributions: list[dict]) -> str:
+    """Every attribution of a sentence on one compact line ("Source: …" / "Sources: … · …"); "" for none."""
+    if not attributions:
+        return ""
+    label = "Source: " if len(attributions) == 1 else "Sources: "
+    return label + " · ".join(attribution_text(a) for a in attributions)
+
+
 def safe_url(url: str | None) -> str | None:
     """The URL when it is an http(s) link, else None (a `javascript:` link must never become clickable)."""
     url = (url or "").strip()

@@ -3,7 +3,7 @@ and, on request, similar past fact-checks. Article text is always shown as plain
 import streamlit as st
 
 from app_pages.common import (STATUS_COLOURS, as_text, band, get_bench, history_rows, open_claim, reviewer,
-                              safe_url, stop_on_error)
+                              safe_url, sources_line, stop_on_error)
 from app_pages.review_form import field_key, report_saved, review_form, show_saved
 from core.errors import WorkbenchError
 
@@ -126,10 +126,13 @@ def sentence_line(sentence: dict) -> None:
         claim_box(sentence)
     elif sentence["kind"] == "furniture":
         st.caption(as_text(sentence["text"]))
-    elif sentence["kind"] == "headline":
-        st.subheader(as_text(sentence["text"]), anchor=False)
     else:
-        st.text(sentence["text"], width="stretch")
+        if sentence["kind"] == "headline":
+            st.subheader(as_text(sentence["text"]), anchor=False)
+        else:
+            st.text(sentence["text"], width="stretch")
+        if sentence["attributions"]:  # who says it, though it is no claim: one compact line
+            st.caption(sources_line(sentence["attributions"]))
 
 
 def missed_claim_form(doc: dict) -> None:

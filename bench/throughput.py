@@ -1,6 +1,8 @@
 """Throughput of `claims extract` end to end and of embedding alone, on the sample articles.
 
-Also times `extract` with attribution switched off (the issue's budget: attribution adds at most 40%).
+Also times `extract` with attribution switched off (issue 15's budget: attribution adds at most 30%), and the
+attribution stage with the rules alone against the rules plus the learned step. `--wikinews FILE` runs it on
+real articles (the first `--limit` of ../shared/data/wikinews/articles.jsonl that are not in the gold).
 Run it with CLAIMS_PARSE_HELPER=0 to measure with the whole spaCy parse in this one process.
 
 Prints sentences per second (median of several runs after a warm-up) and per-stage times, and writes them to
@@ -23,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from claims.pipeline import clean, nlp, split  # noqa: E402
-from claims.pipeline.attribute import attribute  # noqa: E402
+from claims.pipeline.attribute import attribute, rules_only  # noqa: E402
 from claims.pipeline.cues import parse_where_needed  # noqa: E402
 from claims.services.workbench import Workbench  # noqa: E402
 from core.settings import load_settings  # noqa: E402
@@ -46,12 +48,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--samples", default=str(ROOT / "samples" / "articles"))
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--wikinews", help="../shared/data/wikinews/articles.jsonl: real articles instead of the samples")
+    ap.add_argument("--limit", type=int, default=60, help="with --wikinews: how many articles")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "throughput.json"))
     args = ap.parse_args()
 
     bench = Workbench(load_settings())
-    articles = bench.ingest.read([args.samples])
-    docs = [(a.name, a.text) for a in articles]
+    if args.wikinews:
+        gold = {json.loads(line)["id"] for line in open(ROOT / "gold" / "wikinews" / "articles.jsonl")}
+        with open(args.wikinews, encoding="utf-8") as fh:
+            rows = (json.loads(line) for line in fh)
+            docs = [(r["id"], r["text"]) for r in rows if r["id"] not in gold][:args.limit]
+    else:
+        docs = [(a.name, a.text) for a in bench.ingest.read([args.samples])]
     pipe = bench.pipeline
     sents = [s for _, t in docs for s in pipe.sentences(t)[0]]
     texts = [s.text for s in sents if s.kind != "furniture"]
@@ -69,6 +78,7 @@ def main() -> None:
     parsed = parse_where_needed(texts)
     body = [s for s in sents if s.kind != "furniture"]
     t_attr = timed(lambda: attribute(body, parsed), args.runs)
+    t_attr_rules = timed(lambda: attribute(body, parsed, finder=rules_only), args.runs)
     if getattr(bench.detector, "wants_states", False):  # the fine-tuned detector reads the pass's layer-1 states
         vecs, states = bench.embedder.encode_with_states(texts, layer=bench.detector.layer_from)
         t_detect = timed(lambda: bench.detector.score(texts, vecs, states=states), args.runs)
@@ -101,9 +111,10 @@ def main() -> None:
         "stage_seconds": {
             "clean+split": round(t_split, 4), "embed": round(t_embed, 4), "spacy_parse": round(t_parse, 4),
             "spacy_parse_every_sentence": round(t_parse_all, 4),
-            "attribution": round(t_attr, 4), "detector": round(t_detect, 4), "extract_total": round(t_extract, 4),
+            "attribution": round(t_attr, 4), "attribution_rules_only": round(t_attr_rules, 4), "detector": round(t_detect, 4), "extract_total": round(t_extract, 4),
         },
         "runs": args.runs,
+        "input": "wikinews" if args.wikinews else "samples",
     }
     print(f"{len(docs)} documents, {n_all} sentences ({len(texts)} scored), median of {args.runs} runs")
     print(f"extract end to end : {result['extract_sentences_per_s']:>8.1f} sentences/s "

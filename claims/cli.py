@@ -80,6 +80,8 @@ def extract(paths, lines, fmt, genre):
                    f"{(r['cue'] or '')[:13]:<13} {r['text'][:70]}")
         if r["is_claim"] and r.get("reasons"):
             click.echo(f"{'':>28}because: {', '.join(r['reasons'])}")
+        for a in r.get("attributions", [])[1:]:  # the columns show the first; each other one, claim or not
+            click.echo(f"{'':>28}also: {a.get('resolved') or a['source']} — {a['cue']} ({a['quote']})")
 
 
 @main.command()

@@ -508,7 +508,9 @@ def sentences_around(session: Session, sentence_id: int, *, before: int = 2, aft
         .order_by(Sentence.idx)
     ).all()
     return [{"id": r.id, "index": r.idx, "text": r.text, "kind": r.kind, "score": r.score,
-             "is_target": r.id == sentence_id} for r in rows]
+             "is_target": r.id == sentence_id,
+             "attributions": [{"source": a.source, "resolved": a.resolved, "cue": a.cue, "quote": a.quote,
+                               "edited": a.edited} for a in r.attributions]} for r in rows]
 
 
 # --- matches recorded for the inbox --------------------------------------------------------------------

@@ -299,6 +299,52 @@ def test_review_page_adds_a_missed_claim_and_opens_a_claim(stocked):
     assert not at.exception and at.title[0].value == f"Claim {added['id']}"
 
 
+def add_attribution(service, sentence_id: int, **values) -> None:
+    """A further attribution of a sentence (the fake pipeline finds none; spaCy would find several)."""
+    from store.db import atomic
+    from store.models import Attribution
+
+    with atomic(service.engine) as s:
+        s.add(Attribution(sentence_id=sentence_id, ord=9, **values))
+
+
+def test_review_page_names_the_sources_of_sentences_that_are_no_claims(stocked):
+    doc = stocked.browse.document(next(d["id"] for d in stocked.browse.documents() if d["name"] == "riverton.txt"))
+    audit = next(s for s in doc["sentences"] if s["text"] == "Council members asked for an audit.")
+    headline = next(s for s in doc["sentences"] if s["kind"] == "headline")
+    assert audit["claim"] is None and headline["claim"] is None
+    stocked.reviews.edit_attribution(audit["id"], {"source": "Councillor Ortiz", "cue": "said", "quote": "reported"},
+                                     reviewer="carol")
+    add_attribution(stocked, audit["id"], source="<b>minutes</b> [x](javascript:alert(1))", cue="according to",
+                    quote="reported")
+    add_attribution(stocked, headline["id"], source="Riverton Post", resolved="The Riverton Post", cue="reports",
+                    quote="direct")
+    at = start()
+    at.selectbox(key="review_doc").select(doc["id"]).run()
+    captions = [c.value for c in at.caption]
+    line = next(c for c in captions if "Councillor Ortiz" in c)
+    assert line.startswith("Sources: **Councillor Ortiz** — said (reported) (corrected) · ")
+    assert "according to (reported)" in line and "<b>" not in commonmark(line) and "href" not in commonmark(line)
+    assert any(c.startswith("Source: **The Riverton Post** — reports (direct quote)") for c in captions)
+    # a sentence with no source gets no line: one per sentence with attributions, no more
+    assert len([c for c in captions if c.startswith(("Source: ", "Sources: "))]) == 2
+
+
+def test_claim_page_shows_every_attribution_and_those_of_its_neighbours(stocked):
+    cid = claim_id(stocked, "$4.2 million")
+    claim = stocked.browse.claim(cid)
+    stocked.reviews.edit_attribution(claim["sentence_id"], {"source": "Mayor Ana Ruiz", "cue": "said"}, reviewer="carol")
+    add_attribution(stocked, claim["sentence_id"], source="the budget office", cue="according to", quote="direct")
+    doc = stocked.browse.document(claim["document_id"])
+    audit = next(s for s in doc["sentences"] if s["text"] == "Council members asked for an audit.")
+    add_attribution(stocked, audit["id"], source="Councillor Ortiz", cue="said", quote="reported")
+    assert len(stocked.browse.claim(cid)["attributions"]) == 2
+    at = start("app_pages/claim.py", id=cid)
+    captions = [c.value for c in at.caption]
+    assert "Also: **the budget office** — according to (direct quote)" in captions
+    assert "Source: **Councillor Ortiz** — said (reported)" in captions  # a neighbour in the context
+
+
 # --- Search --------------------------------------------------------------------------------------------
 
 

@@ -446,3 +446,34 @@ def test_ingest_open_match_verdict_export(flow_url, page, tmp_path):
     wait_idle(page)
     page.mouse.move(0, 0)
     page.screenshot(path=str(shot_path(INBOX_SHOT)))
+
+
+def test_review_names_the_source_of_a_sentence_that_is_no_claim(flow_url, page):
+    """The seed article, uploaded: its Department of Justice sentence is no claim (no box, no review form), yet
+    the line under it names its source, cue and kind of speech, as the spaCy attribution found them."""
+    from playwright.sync_api import expect
+
+    from conftest import need_seed
+
+    seed = need_seed()
+    page.goto(flow_url + "ingest")
+    page.get_by_role("tab", name="Upload files").click()
+    page.get_by_role("tabpanel").locator("input[type=file]").set_input_files([str(seed)])
+    expect(page.get_by_role("button", name="Ingest files")).to_be_enabled()
+    page.get_by_role("button", name="Ingest files").click()
+    page.get_by_text("Done: stored 1 new document").wait_for(timeout=120_000)
+    page.get_by_role("link", name="Review it").click()
+    page.get_by_role("heading", name="Review", exact=True).wait_for()
+
+    sentence = "According to a short Department of Justice release, the two used the meeting"
+    page.get_by_text(sentence, exact=False).first.wait_for()
+    wait_idle(page)
+    expect(claim_box(page, sentence)).to_have_count(0)  # not a claim ...
+    shown = page.locator("[data-testid='stElementContainer']").filter(
+        has=page.locator("[data-testid='stText']", has_text=sentence))
+    expect(shown).to_have_count(1)
+    # ... and the element right under it names its source
+    source = shown.locator("xpath=following-sibling::*[1]")
+    expect(source).to_contain_text("Department of Justice")
+    expect(source).to_contain_text("according to (reported)")
+    expect(source.locator("[data-testid='stCaptionContainer']")).to_have_count(1)

@@ -105,6 +105,33 @@ def test_extract_table(env):
     path.write_text(ARTICLE)
     res = run("extract", path, "--format", "table")
     assert res.exit_code == 0 and "Load more" in res.output and "score" in res.output.splitlines()[0]
+    # a sentence with two sources: the columns show the first, a line under it the other
+    two = ("Officials at the Reserve Bank expect inflation to reach 2 percent in 2026, according to minutes of "
+           "the bank's October meeting.\n")
+    res = run("extract", "--lines", "-", "--format", "table", input=two)
+    assert res.exit_code == 0 and "Officials at the Reserve Bank" in res.output.splitlines()[1]
+    assert "also: minutes of the bank's October meeting — according to (reported)" in res.output
+
+
+def test_extract_gives_attributions_for_a_sentence_that_is_no_claim(env):
+    """Every sentence carries its attributions, claim or not: in the JSON and in the table's source column."""
+    from conftest import need_seed
+
+    seed = need_seed()
+    res = run("extract", seed)
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.output.splitlines()]
+    doj = next(r for r in rows if r["text"].startswith("According to a short Department of Justice release"))
+    assert not doj["is_claim"], "the seed's Department of Justice sentence is expected not to be a claim"
+    assert [(a["cue"], a["quote"]) for a in doj["attributions"]] == [("according to", "reported")]
+    assert "Department of Justice" in doj["attributions"][0]["source"]
+    assert "Department of Justice" in doj["source"] and doj["cue"] == "according to"
+    assert all("attributions" in r for r in rows)
+
+    table = run("extract", seed, "--format", "table")
+    assert table.exit_code == 0, table.output
+    line = next(l for l in table.output.splitlines() if "According to a short Department" in l)
+    assert " yes " not in line and "Department of Justice" in line and "according to" in line
 
 
 def test_ingest_search_export_round_trip(env, db_url):

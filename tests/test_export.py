@@ -4,7 +4,7 @@ import json
 
 from hypothesis import given, strategies as st
 
-from claims.io.export import FORMULA_START, claimreview, safe_cell, to_claimreview, to_csv
+from claims.io.export import COLUMNS, FORMULA_START, attributions_text, claimreview, safe_cell, to_claimreview, to_csv
 
 
 def _row(**kw):
@@ -44,3 +44,42 @@ def test_claimreview_fields():
 def test_claimreview_skips_unreviewed():
     data = json.loads(to_claimreview([_row(), _row(verdict="")]))
     assert len(data) == 1
+
+
+def test_csv_lists_every_attribution_after_the_old_columns():
+    assert COLUMNS[-1] == "attributions" and COLUMNS[:-1][-3:] == ("version", "created_at", "updated_at")
+    attrs = [{"source": "Ruiz", "resolved": "Mayor Ana Ruiz", "cue": "said", "quote": "direct"},
+             {"source": "the council's finance office", "resolved": "", "cue": "according to", "quote": "reported"}]
+    rows = list(csv.DictReader(io.StringIO(to_csv([_row(attributions=attrs), _row(attributions=[])]), newline="")))
+    assert rows[0]["attributions"] == ("Mayor Ana Ruiz — said (direct); "
+                                       "the council's finance office — according to (reported)")
+    assert rows[1]["attributions"] == ""
+    assert attributions_text(attrs[1:]) == "the council's finance office — according to (reported)"
+
+
+def test_attributions_cell_is_formula_safe():
+    attrs = [{"source": "=HYPERLINK(\"http://evil\")", "resolved": "", "cue": "said", "quote": "reported"},
+             {"source": "@x", "resolved": "", "cue": "+1", "quote": "reported"}]
+    for first in ("=", "+", "-", "@", "\t", "\r"):
+        attrs[0]["resolved"] = first + "cmd"
+        text = to_csv([_row(attributions=attrs)])
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        assert len(rows) == 2 and not any(c.startswith(FORMULA_START) for c in rows[1])
+        assert rows[1][-1].startswith("'")
+
+
+def test_service_export_carries_every_attribution_of_the_sentence(tmp_path):
+    from claims.pipeline.embed import HashingEmbedder
+    from claims.services.workbench import Workbench
+    from conftest import FakeDetector
+    from core.settings import load_settings
+
+    wb = Workbench(load_settings(home=str(tmp_path / "home"), db_url="", model="test/hashing"),
+                   embedder=HashingEmbedder(), detector=FakeDetector(), attribution=False)
+    wb.ingest.text("Prices rose 4 percent in 2024, the mayor said.\n", "a.txt")
+    cid = wb.browse.claims()[0]["claim_id"]
+    wb.reviews.edit_attribution(wb.browse.claim(cid)["sentence_id"],
+                                {"source": "-the mayor", "cue": "said", "quote": "reported"}, reviewer="dana")
+    row = next(csv.DictReader(io.StringIO(wb.exports.claims("csv"), newline="")))
+    assert row["attributions"] == "'-the mayor — said (reported)" and row["source"] == "'-the mayor"
+    wb.engine.dispose()

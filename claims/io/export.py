@@ -9,7 +9,7 @@ from typing import Iterable, Sequence
 COLUMNS = (
     "claim_id", "document", "document_origin", "sentence_index", "text", "score", "claim_type",
     "source", "cue", "quote", "status", "verdict", "rationale", "evidence", "reviewer", "assignee",
-    "version", "created_at", "updated_at",
+    "version", "created_at", "updated_at", "attributions",
 )
 
 #: Characters that make a spreadsheet treat a cell as a formula (or hide one behind a control character).
@@ -33,12 +33,33 @@ def csv_cell(value) -> str:
     return safe_cell(value).replace("\r\n", "\n").replace("\r", "\n")
 
 
+def attributions_text(attributions: Iterable[dict] | str | None) -> str:
+    """Every attribution of a sentence in one cell: "source — cue (direct|reported)", joined by "; ".
+    The source is the resolved name where there is one, else the words of the sentence."""
+    if not attributions:
+        return ""
+    if isinstance(attributions, str):
+        return attributions
+    parts = []
+    for a in attributions:
+        source = a.get("resolved") or a.get("source") or ""
+        cue = a.get("cue") or ""
+        quote = a.get("quote") or ""
+        text = f"{source} — {cue}" if cue else source
+        parts.append(f"{text} ({quote})" if quote else text)
+    return "; ".join(parts)
+
+
+#: Columns whose row value is a structure, written as text by these functions.
+CELL_TEXT = {"attributions": attributions_text}
+
+
 def to_csv(rows: Iterable[dict], columns: Sequence[str] = COLUMNS) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([csv_cell(row.get(c)) for c in columns])
+        writer.writerow([csv_cell(CELL_TEXT[c](row.get(c)) if c in CELL_TEXT else row.get(c)) for c in columns])
     return buf.getvalue()
 
 

@@ -18,9 +18,9 @@ parse is most of the cost, and a sentence without a cue word, a quotation mark o
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
-from claims.pipeline.attribution_rules import find_attributions
+from claims.pipeline.attribution_rules import Found, find_attributions
 from claims.pipeline.cues import lexicon
 from claims.pipeline.mentions import ArticleMentions
 from claims.pipeline.types import Attribution, Sentence
@@ -29,12 +29,31 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 
-def attribute(sentences: list[Sentence], docs: list["Doc | None"]) -> list[tuple[Attribution, ...]]:
+Finder = Callable[["Doc"], list[Found]]
+
+
+def rules_only(doc: "Doc") -> list[Found]:
+    return find_attributions(doc)
+
+
+def learned(doc: "Doc") -> list[Found]:
+    """The rules' findings decided on, and added to, by the learned step (`attribution_learned`); the rules alone
+    where no model is shipped or the shipped one is switched off (it did not beat the rules under CV)."""
+    from claims.pipeline import attribution_learned
+
+    m = attribution_learned.model()
+    found = find_attributions(doc)
+    return found if m is None or not m.enabled else attribution_learned.decide(doc, found, m)
+
+
+def attribute(sentences: list[Sentence], docs: list["Doc | None"],
+              finder: Finder = learned) -> list[tuple[Attribution, ...]]:
     """Attributions for each sentence of one article; docs[i] is the spaCy parse of sentences[i].text.
 
     Sentences must be in article order: pronouns and short names are resolved against what earlier
     sentences named. Within a sentence, attributions come in the order of their cues. docs[i] is None
     for a sentence left unparsed (see `parse_where_needed`): it has no attributions and names no one.
+    `finder` reads one parsed sentence: the learned step by default, `rules_only` for the rules alone.
     """
     if len(sentences) != len(docs):
         raise ValueError(f"got {len(sentences)} sentences but {len(docs)} parsed docs")
@@ -44,7 +63,7 @@ def attribute(sentences: list[Sentence], docs: list["Doc | None"]) -> list[tuple
             out.append(())
             continue
         here, result = sorted(article.mentions_in(doc), key=lambda e: e[0]), []
-        for f in find_attributions(doc):
+        for f in finder(doc):
             cands = article.mentions + [m for end, m in here if end <= f.source[0]]
             resolved, antecedent = article.antecedent(doc, f, cands)
             source = doc[f.source[0]:f.source[1]].text

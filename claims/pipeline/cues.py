@@ -6,6 +6,7 @@ is most of the cost, and a sentence without a cue word, a quotation mark or a na
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -85,11 +86,60 @@ def _inflections(lemma: str) -> set[str]:
 
 
 
+#: Cue families by the start of the cue word (lower case); the first that matches wins.
+FAMILIES = (
+    ("accusation or denial", ("accus", "deni", "deny", "admit", "conced", "alleg", "blam", "dispute", "reject")),
+    ("promise or warning", ("promis", "pledg", "vow", "warn", "threat", "caution")),
+    ("evaluation", ("call", "prais", "critic", "describ", "condemn", "label", "welcom", "dismiss")),
+    ("evidence", ("show", "suggest", "find", "found", "indicat", "reveal", "estimat", "measur")),
+    ("announcement", ("announc", "declar", "confirm", "report", "disclos", "releas", "publish")),
+    ("belief", ("believ", "think", "thought", "expect", "fear", "hope", "feel", "doubt", "consider")),
+    ("directive", ("urg", "ask", "demand", "request", "appeal", "order", "advis", "recommend")),
+    ("speech", ("said", "say", "tell", "told", "stat", "add", "not", "explain", "comment", "claim", "argu",
+                "insist", "repl", "respond", "wrote", "writ", "acknowledg", "mention", "assert", "cit")),
+)
+
+
+def family(cue: str) -> str:
+    low = " ".join(cue.casefold().split())
+    if low == ":":
+        return "colon"
+    if " " in low or low in ("per",):
+        return "preposition"
+    return next((name for name, starts in FAMILIES if low.startswith(starts)), "other")
+
+
+@functools.lru_cache(maxsize=1)
+def cue_vocabulary() -> dict[str, str]:
+    """Every lemma that can be a cue, with its family where one is known: `base_vocabulary` and the learned
+    model's (`data/attribution_model.json`, which also holds every cue word of its training gold)."""
+    vocab = base_vocabulary()
+    model = resources.files("claims").joinpath("data/attribution_model.json")
+    if model.is_file():
+        for w, fam in json.loads(model.read_text(encoding="utf-8")).get("vocabulary", {}).items():
+            vocab[w] = fam or vocab.get(w, "")
+    return vocab
+
+
+def base_vocabulary() -> dict[str, str]:
+    """The lexicon's cue lemmas and the cues mined from Wikinews and reviewed (`data/mined_cues_reviewed.tsv`)."""
+    lex = lexicon()
+    vocab = {w: family(w) for w in lex.any_verb | lex.nouns}
+    root = resources.files("claims")
+    mined = root.joinpath("data/mined_cues_reviewed.tsv")
+    if mined.is_file():
+        for line in mined.read_text(encoding="utf-8").splitlines()[1:]:
+            cols = [c.strip() for c in line.split("\t")]
+            if len(cols) >= 4 and cols[2] == "cue":
+                lemma, named = cols[0].lower(), cols[3].replace("/", " or ").strip() or "other"
+                vocab[lemma] = family(lemma) if family(lemma) != "other" else named
+    return vocab
+
+
 @functools.lru_cache(maxsize=1)
 def _trigger_words() -> frozenset[str]:
     """Every word form that can start an attribution: cue verbs and nouns as written, and the prepositions."""
-    lex = lexicon()
-    return frozenset(w for lemma in lex.any_verb | lex.nouns | set(MISREAD_VERBS) for w in _inflections(lemma))
+    return frozenset(w for lemma in set(cue_vocabulary()) | set(MISREAD_VERBS) for w in _inflections(lemma))
 
 
 

@@ -25,34 +25,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from claims.pipeline.cues import FAMILIES, family  # noqa: F401 (re-exported: the evaluator's families)
 from claims.research.eval_attribution import Counts, match, source_exact, source_lenient
 from claims.research.wikinews_gold import GOLD_DIR, SPLITS, read_articles, read_gold
 from core.errors import NoGold
 
 METRICS = ("source_exact", "source_lenient", "cue", "content_lenient", "pair_exact", "pair_lenient")
-
-#: Cue families by the start of the cue word (lower case); the first that matches wins.
-FAMILIES = (
-    ("accusation or denial", ("accus", "deni", "deny", "admit", "conced", "alleg", "blam", "dispute", "reject")),
-    ("promise or warning", ("promis", "pledg", "vow", "warn", "threat", "caution")),
-    ("evaluation", ("call", "prais", "critic", "describ", "condemn", "label", "welcom", "dismiss")),
-    ("evidence", ("show", "suggest", "find", "found", "indicat", "reveal", "estimat", "measur")),
-    ("announcement", ("announc", "declar", "confirm", "report", "disclos", "releas", "publish")),
-    ("belief", ("believ", "think", "thought", "expect", "fear", "hope", "feel", "doubt", "consider")),
-    ("directive", ("urg", "ask", "demand", "request", "appeal", "order", "advis", "recommend")),
-    ("speech", ("said", "say", "tell", "told", "stat", "add", "not", "explain", "comment", "claim", "argu",
-                "insist", "repl", "respond", "wrote", "writ", "acknowledg", "mention", "assert", "cit")),
-)
-
-
-def family(cue: str) -> str:
-    low = " ".join(cue.casefold().split())
-    if low == ":":
-        return "colon"
-    if " " in low or low in ("per",):
-        return "preposition"
-    return next((name for name, starts in FAMILIES if low.startswith(starts)), "other")
-
 
 def _tokens(text: str) -> Counter:
     return Counter(re.findall(r"\w+", text.casefold()))
@@ -83,7 +61,8 @@ def place(sent_start: int, sentence: str, a) -> dict:
         cue = cues[0] if cues else None
     shift = lambda span: None if span is None else [sent_start + span[0], sent_start + span[1]]  # noqa: E731
     return {"sentence": [sent_start, sent_start + len(sentence)], "source": shift(src), "cue": shift(cue),
-            "source_text": a.source, "cue_text": a.cue, "content_text": a.content, "quote": a.quote}
+            "source_text": a.source, "cue_text": a.cue, "content_text": a.content, "quote": a.quote,
+            "resolved_text": a.resolved}
 
 
 def predict(texts: Mapping[str, str]) -> dict[str, list[dict]]:
@@ -108,7 +87,8 @@ def predict(texts: Mapping[str, str]) -> dict[str, list[dict]]:
 def gold_view(rec: dict, text: str) -> dict:
     cut = lambda span: text[span[0]:span[1]]  # noqa: E731
     return {**rec, "source_text": cut(rec["source"]), "cue_text": cut(rec["cue"]),
-            "content_text": " ".join(cut(c) for c in rec["content"])}
+            "content_text": " ".join(cut(c) for c in rec["content"]),
+            "resolved_text": cut(rec["resolved"]) if rec.get("resolved") else ""}
 
 
 def _overlap(a, b) -> bool:
@@ -141,6 +121,7 @@ def score(gold: Mapping[str, Sequence[dict]], pred: Mapping[str, Sequence[dict]]
     totals = {m: Counts() for m in METRICS}
     per_article: list[Counts] = []  # the linked pair (lenient) of each article, for the bootstrap
     fam_gold, fam_found, fam_pred, fam_right = Counter(), Counter(), Counter(), Counter()
+    resolution = Counter({k: 0 for k in ("gold", "found", "right", "wrong", "unresolved", "resolved without need")})
     for name, g in gold.items():
         g = sorted(g, key=lambda r: r["cue"][0])
         p = sorted(pred.get(name, []), key=lambda r: (r["cue"] or r["sentence"])[0])
@@ -150,6 +131,14 @@ def score(gold: Mapping[str, Sequence[dict]], pred: Mapping[str, Sequence[dict]]
             if metric == "pair_lenient":
                 per_article.append(Counts(tp, len(p) - tp, len(g) - tp))
         pairs = match(g, p, SAME["pair_lenient"])
+        for gi, pj in pairs:  # pronouns and short names: is the resolved source the gold's earlier mention?
+            want, got = g[gi].get("resolved_text", ""), p[pj].get("resolved_text", "")
+            if want:
+                resolution["found"] += 1
+                resolution["right" if got and source_lenient(got, want) else "wrong" if got else "unresolved"] += 1
+            elif got:
+                resolution["resolved without need"] += 1
+        resolution["gold"] += sum(bool(r.get("resolved_text")) for r in g)
         for gi, r in enumerate(g):
             fam_gold[family(r["cue_text"])] += 1
         for gi, pj in pairs:
@@ -160,6 +149,7 @@ def score(gold: Mapping[str, Sequence[dict]], pred: Mapping[str, Sequence[dict]]
     return {
         "metrics": {m: c.as_dict() for m, c in totals.items()},
         "pair_lenient_interval": bootstrap(per_article),
+        "resolution": dict(resolution),
         "by_family": {f: {"gold": fam_gold[f], "found": fam_found[f],
                           "recall": round(fam_found[f] / fam_gold[f], 4) if fam_gold[f] else None,
                           "predicted": fam_pred[f],
@@ -224,6 +214,11 @@ def table(result: dict) -> list[str]:
         lines.append(f"pair lenient, 95% bootstrap over articles: precision {ci['precision'][0]:.3f}-"
                      f"{ci['precision'][1]:.3f}, recall {ci['recall'][0]:.3f}-{ci['recall'][1]:.3f}, "
                      f"F1 {ci['f1'][0]:.3f}-{ci['f1'][1]:.3f}")
+    res = result.get("resolution")
+    if res:
+        lines.append(f"resolution of pronouns and short names: {res['gold']} in the gold, {res['found']} of them "
+                     f"found; resolved right {res['right']}, wrong {res['wrong']}, left unresolved "
+                     f"{res['unresolved']}; resolved where the gold needs none {res['resolved without need']}")
     lines.append("by cue family (pair, lenient): recall found/gold; precision of the predictions")
     for f, c in result["by_family"].items():
         rec = "-" if c["recall"] is None else f"{c['recall']:.2f}"

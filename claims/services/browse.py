@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from claims.services.common import UseCase
-from claims.services.views import attribution_view, claim_row, sentence_view
+from claims.services.views import claim_row, sentence_view
 from store import queries, repo
 
 
@@ -38,7 +38,6 @@ class Browse(UseCase):
             c = repo.get_claim(s, claim_id)
             row = claim_row(c)
             row["reasons"] = [r for r in c.sentence.reasons.split(",") if r]
-            row["attributions"] = [attribution_view(a) for a in c.sentence.attributions]
             row["history"] = repo.history(s, claim_id)
             return row
 

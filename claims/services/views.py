@@ -58,7 +58,8 @@ def sentence_view(x) -> dict:
 
 
 def claim_row(c) -> dict:
-    """A flat view of a claim and its review: what the export and the tables show."""
+    """A flat view of a claim and its review: what the export and the tables show. `attributions` lists every
+    attribution of the claim's sentence (the CSV writes them in one cell)."""
     attrs = c.sentence.attributions if c.sentence is not None else []
     main = attrs[0] if attrs else None
     return {
@@ -72,6 +73,7 @@ def claim_row(c) -> dict:
         "status": c.status, "verdict": c.verdict, "rationale": c.rationale, "evidence": c.evidence,
         "reviewer": c.reviewer, "assignee": c.assignee, "version": c.version, "origin": c.origin,
         "created_at": repo.as_iso(c.created_at), "updated_at": repo.as_iso(c.updated_at),
+        "attributions": [attribution_view(a) for a in attrs],  # every one; `source`, `cue`, `quote`: the first's
     }
 
 
