@@ -111,6 +111,7 @@ class Candidate:
     kind: str  # verb, noun, prep, colon
     rule: Found | None  # what the rules found at this cue, if anything
     sources: list["Token"]  # heads of candidate sources
+    np_heads: list["Token"] = field(default_factory=list)  # every noun phrase head of the sentence
     feats: dict[str, float] = field(default_factory=dict)
 
 
@@ -121,7 +122,7 @@ def _lemma(t: "Token") -> str:
 def candidates(doc: "Doc", rules: list[Found], vocab: dict[str, str]) -> list[Candidate]:
     """Every cue candidate in a parsed sentence: a vocabulary word used as a verb or noun, a rule's cue."""
     by_cue = {f.cue_i: f for f in rules}
-    out = []
+    nps, out = _np_heads(doc), []
     for t in doc:
         rule = by_cue.get(t.i)
         lem = _lemma(t)
@@ -132,7 +133,7 @@ def candidates(doc: "Doc", rules: list[Found], vocab: dict[str, str]) -> list[Ca
             kind = "verb" if t.pos_ != "NOUN" else "noun"
         else:
             continue
-        out.append(Candidate(t, kind, rule, source_heads(doc, t, rule)))
+        out.append(Candidate(t, kind, rule, source_heads(nps, t, rule), nps))
     return out
 
 
@@ -144,19 +145,16 @@ def _np_heads(doc: "Doc") -> list["Token"]:
     return [doc[i] for i in sorted(heads) if doc[i].tag_ not in ("WP", "WDT", "WP$")]
 
 
-def source_heads(doc: "Doc", cue: "Token", rule: Found | None) -> list["Token"]:
-    """Heads of the noun phrases that may be this cue's source: every noun phrase, name and personal pronoun."""
-    heads = [h for h in _np_heads(doc) if h.i != cue.i]
+def source_heads(nps: list["Token"], cue: "Token", rule: Found | None) -> list["Token"]:
+    """Heads of the noun phrases that may be this cue's source: every noun phrase, name and personal pronoun
+    (`nps`, from `_np_heads`) but the cue, and the rules' source."""
+    heads = [h for h in nps if h.i != cue.i]
     if rule is not None and all(h.i != rule.head.i for h in heads):
         heads.append(rule.head)
     return heads
 
 
 # --- features ---------------------------------------------------------------------------------------------
-
-
-def _in_quotes(doc: "Doc") -> list[bool]:
-    return _Sent(doc, lexicon()).in_quote
 
 
 def _subject_of(v: "Token") -> "Token | None":
@@ -177,8 +175,8 @@ def _subject_of(v: "Token") -> "Token | None":
     return None
 
 
-def cue_features(c: Candidate, in_quote: list[bool], vocab: dict[str, str], rule_features: bool = True) -> dict[str, float]:
-    t, doc = c.cue, c.cue.doc
+def cue_features(c: Candidate, sent: _Sent, vocab: dict[str, str], rule_features: bool = True) -> dict[str, float]:
+    t, doc, in_quote = c.cue, c.cue.doc, sent.in_quote
     lem = _lemma(t)
     f: dict[str, float] = {"bias_kind=" + c.kind: 1.0, "lemma=" + lem: 1.0, "family=" + (vocab.get(lem) or "none"): 1.0,
                            "pos=" + t.pos_: 1.0, "tag=" + t.tag_: 1.0, "dep=" + t.dep_: 1.0}
@@ -225,7 +223,7 @@ def cue_features(c: Candidate, in_quote: list[bool], vocab: dict[str, str], rule
         if in_quote[subj.i]:
             f["subj_in_quote"] = 1.0
     elif c.kind == "verb":
-        tail = _trailing_source(_Sent(doc, lexicon()), t) if t.i > 1 else None
+        tail = _trailing_source(sent, t) if t.i > 1 else None
         f["trailing_source" if tail is not None else "no_subj"] = 1.0
     if c.kind == "verb":
         try:
@@ -292,10 +290,10 @@ def source_features(c: Candidate, h: "Token", in_quote: list[bool]) -> dict[str,
             f["lex=" + name] = 1.0
     if h.dep_ in ("nsubj", "nsubjpass"):
         f["is_some_subject"] = 1.0
-    left_nps = [w for w in _np_heads(doc) if w.i < t.i and not in_quote[w.i]]
+    left_nps = [w for w in c.np_heads if w.i < t.i and not in_quote[w.i]]
     if left_nps and left_nps[-1].i == h.i:
         f["nearest_left"] = 1.0
-    right_nps = [w for w in _np_heads(doc) if w.i > t.i and not in_quote[w.i]]
+    right_nps = [w for w in c.np_heads if w.i > t.i and not in_quote[w.i]]
     if right_nps and right_nps[0].i == h.i:
         f["nearest_right"] = 1.0
     if h.left_edge.i == 0:
@@ -305,12 +303,18 @@ def source_features(c: Candidate, h: "Token", in_quote: list[bool]) -> dict[str,
 
 def featurise(doc: "Doc", rules: list[Found], vocab: dict[str, str],
               rule_features: bool = True) -> tuple[list[Candidate], list[bool]]:
-    """Candidates of one sentence with their cue features (source features are made per candidate source)."""
-    in_quote = _in_quotes(doc)
+    """Candidates of one sentence with their cue features (source features are made per candidate source), and
+    which tokens are inside quotation marks."""
+    cands, sent = _prepare(doc, rules, vocab, rule_features)
+    return cands, sent.in_quote
+
+
+def _prepare(doc: "Doc", rules: list[Found], vocab: dict[str, str], rule_features: bool) -> tuple[list[Candidate], _Sent]:
+    sent = _Sent(doc, lexicon())  # the quotation marks paired once per sentence
     cands = candidates(doc, rules, vocab)
     for c in cands:
-        c.feats = cue_features(c, in_quote, vocab, rule_features)
-    return cands, in_quote
+        c.feats = cue_features(c, sent, vocab, rule_features)
+    return cands, sent
 
 
 # --- decisions --------------------------------------------------------------------------------------------
@@ -334,7 +338,7 @@ def _loose_content(s: _Sent, c: Candidate, src: "Token") -> tuple[str, str]:
         j = max(ch.right_edge.i for ch in rights) + 1
         if i < j:
             return _content(s, (i, j))
-    if lo > 1 and src.i > t.i or (hi <= t.i and doc[lo - 1].text == "," if lo > 0 else False):
+    if (lo > 1 and src.i > t.i) or (lo > 0 and hi <= t.i and doc[lo - 1].text == ","):
         return _content(s, (0, lo - 1))
     if t.i + 1 < len(doc):
         return _content(s, (t.i + 1, len(doc)))
@@ -354,10 +358,10 @@ def decide(doc: "Doc", rules: list[Found], m: Model) -> list[Found]:
     rules' spans and content when the classifier picks the rules' source; with `keep_rules`, every rule
     finding is kept and the classifiers only add what the rules did not read. Exact rule findings (`_exact`)
     are always kept, and a verb the rules skip as speech that did not happen is never added."""
-    cands, in_quote = featurise(doc, rules, m.vocabulary, m.rule_features)
+    cands, s = _prepare(doc, rules, m.vocabulary, m.rule_features)
     vetoed = {id(c.rule) for c in cands if c.rule is not None and m.veto and m.cue_p(c.feats) < m.veto}
-    exact = [f for f in rules if _exact(f)]  # the rules stay where they are exact
-    s, out = None, [f for f in rules if id(f) not in vetoed or _exact(f)] if m.keep_rules else list(exact)
+    # the rules stay where they are exact; with keep_rules, everywhere the classifier does not veto them
+    out = [f for f in rules if _exact(f) or (m.keep_rules and id(f) not in vetoed)]
     for c in cands:
         if (m.keep_rules and c.rule is not None) or (c.rule is not None and _exact(c.rule)):
             continue
@@ -365,7 +369,7 @@ def decide(doc: "Doc", rules: list[Found], m: Model) -> list[Found]:
             continue  # speech not reported as having happened: negated, hedged, conditional, relative
         if m.cue_p(c.feats) < m.cue_threshold or not c.sources:
             continue
-        scored = sorted(((m.source_p(source_features(c, h, in_quote)), h) for h in c.sources),
+        scored = sorted(((m.source_p(source_features(c, h, s.in_quote)), h) for h in c.sources),
                         key=lambda e: -e[0])
         p, head = scored[0]
         if p < m.source_threshold:
@@ -373,7 +377,6 @@ def decide(doc: "Doc", rules: list[Found], m: Model) -> list[Found]:
         if c.rule is not None and (c.rule.head.i == head.i or c.rule.source[0] <= head.i < c.rule.source[1]):
             out.append(c.rule)
             continue
-        s = s or _Sent(doc, lexicon())
         content, quote = _loose_content(s, c, head)
         if not content:
             continue

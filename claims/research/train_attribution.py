@@ -119,12 +119,22 @@ def fit(cue_rows, src_rows, C: float, vocab: dict[str, str]) -> al.Model:
 
 def predict(arts: list[Article], m: al.Model) -> dict[str, list[dict]]:
     """Every article through the product's own per-article path with model `m`: placed predictions."""
+    return _placed(arts, lambda rules: (lambda d: al.decide(d, rules[id(d)], m)))
+
+
+def predict_rules(arts: list[Article]) -> dict[str, list[dict]]:
+    """The same with the rules alone (the baseline)."""
+    return _placed(arts, lambda rules: (lambda d: rules[id(d)]))
+
+
+def _placed(arts: list[Article], finder_for) -> dict[str, list[dict]]:
+    """Predictions placed in each article; `finder_for(rules by doc id)` gives the finder `attribute` calls."""
     from claims.pipeline import attribute
 
     out = {}
     for art in arts:
         rules = {id(d): r for d, r in zip(art.docs, art.rules)}
-        found = attribute.attribute(art.sentences, art.docs, finder=lambda d: al.decide(d, rules[id(d)], m))
+        found = attribute.attribute(art.sentences, art.docs, finder=finder_for(rules))
         out[art.id] = [es.place(s.start, s.text, a) for s, attrs in zip(art.sentences, found) for a in attrs]
     return out
 
@@ -214,17 +224,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {args.out} ({len(m.cue_weights)} cue and {len(m.source_weights)} source weights, "
           f"{len(vocab)} cue lemmas) in {time.time() - t0:.0f} s")
     return 0
-
-
-def predict_rules(arts: list[Article]) -> dict[str, list[dict]]:
-    from claims.pipeline import attribute
-
-    out = {}
-    for art in arts:
-        rules = {id(d): r for d, r in zip(art.docs, art.rules)}
-        found = attribute.attribute(art.sentences, art.docs, finder=lambda d: rules[id(d)])
-        out[art.id] = [es.place(s.start, s.text, a) for s, attrs in zip(art.sentences, found) for a in attrs]
-    return out
 
 
 if __name__ == "__main__":
