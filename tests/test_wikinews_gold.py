@@ -73,3 +73,45 @@ def test_the_gold_is_big_enough_to_measure_on():
     counts = {s: sum(split_of[r["id"]] == s for r in attrs) for s in wg.SPLITS}
     assert sum(counts.values()) >= 250 and counts["test"] >= 50, counts
     assert {r["quote"] for r in attrs} == set(wg.QUOTES) and any(r["resolved"] for r in attrs)
+
+
+# The check-worthiness layer (docs/checkworthiness-guideline.md): one label per sentence, by offsets.
+
+ARTS = [{"id": "X", "split": "train"}]
+SOURCE = {"X": {"text": TEXT}}
+
+
+def label(start: int, end: int, claim: bool = True, kind: str = "event") -> dict:
+    return {"id": "X", "start": start, "end": end, "is_claim": claim, "claim_type": kind}
+
+
+def test_sentence_labels_become_rows_in_text_order():
+    second, first = label(76, 107, False, "not a claim"), label(15, 75, True, "prediction")
+    rows = wg.convert_labels(ARTS, SOURCE, [second, first])
+    assert [r["sentence"] for r in rows] == [[15, 75], [76, 107]]
+    assert rows[0] == {"id": "X", "sentence": [15, 75], "is_claim": True, "claim_type": "prediction", "split": "train"}
+    assert "minister" not in json.dumps(rows)
+
+
+@pytest.mark.parametrize("labels, message", [
+    ([label(15, 75, True, "opinion")], "claim_type 'opinion'"),
+    ([label(15, 75, True, "not a claim")], "is_claim must be false"),
+    ([label(15, 9999)], "outside the text"),
+    ([label(15, 75), label(60, 90)], "overlap"),
+    ([], "no labels for 1 article"),
+    ([{**label(15, 75), "id": "Y"}], "Y: not an article of the gold"),
+])
+def test_bad_sentence_labels_are_refused_by_name(labels, message):
+    with pytest.raises(ValueError, match=message):
+        wg.convert_labels(ARTS, SOURCE, labels)
+
+
+def test_every_gold_sentence_has_a_check_worthiness_label():
+    shipped, _ = wg.read_gold()
+    labels = wg.read_labels()
+    assert {r["id"] for r in labels} == {a["id"] for a in shipped}
+    split_of = {a["id"]: a["split"] for a in shipped}
+    assert all(r["split"] == split_of[r["id"]] for r in labels)
+    per_split = {s: [r["is_claim"] for r in labels if r["split"] == s] for s in wg.SPLITS}
+    assert len(labels) >= 1000 and all(0.3 < sum(v) / len(v) < 0.9 for v in per_split.values()), per_split
+    assert {r["claim_type"] for r in labels} >= {"event", "quantity", "not a claim"}

@@ -40,6 +40,10 @@ HEARER_VERBS = {"tell", "inform", "assure", "reassure", "remind", "warn", "promi
 #: "put the cost at $90 million": an estimate, when the phrase after the object holds a figure.
 ESTIMATE_PREPS = {"at", "closer", "near", "around", "between", "above", "below", "under", "over"}
 
+#: What an evaluation verb's object is called or blamed for ("praised X for", "described X as"); "warned X
+#: against ...", where the default "of" or "for" would read "warned X of" only.
+EVALUATION_PREPS = {"warn": ("against", "about", "of")}
+
 #: Right-hand dependents the parser hangs on the reporting verb that belong to its content ("names, email addresses").
 SPILLOVER = {"npadvmod", "dobj", "dep", "appos", "attr", "oprd"}
 
@@ -208,6 +212,9 @@ def _skip_verb(verb: "Token") -> bool:
         return True
     if verb.dep_ == "relcl" and (subj is None or subj.tag_ in ("WDT", "WP")) and not _aside_relative(verb):
         return True  # "the man who told police ..." (but "buses, which the town says will cut costs" is speech)
+    if verb.dep_ == "relcl" and verb.left_edge.dep_ == "prep" and verb.left_edge.i + 1 < len(verb.doc) and \
+            verb.doc[verb.left_edge.i + 1].lower_ in ("which", "whom"):
+        return True  # "an agreement in which both sides pledged ...": what the agreement holds, not a report
     return any(
         c.dep_ == "neg"
         or (c.dep_ == "mark" and c.lower_ in CONDITIONS)
@@ -325,6 +332,10 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
         after = next((t for t in doc[v.right_edge.i + 1:anchor.right_edge.i + 1] if not t.is_punct), None)
         end = v.right_edge.i + 1 if after is None or after.dep_ == "mark" else anchor.right_edge.i + 1
         return _content(s, (anchor.left_edge.i, v.left_edge.i), (v.right_edge.i + 1, end))
+    if lem in lex.evaluation_verbs:
+        found = _evaluation_content(s, v)
+        if found is not None:
+            return found
     hearer = next((c for c in v.rights if c.dep_ in ("dobj", "dative")), None)
     if lem in HEARER_VERBS and hearer is not None and not comps:  # "told reporters outside the court that ..."
         that = next((t for t in doc[hearer.right_edge.i + 1:v.right_edge.i + 1]
@@ -337,6 +348,33 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
         return _content(s, (0, subj.left_edge.i))
     return None
 
+
+
+def _evaluation_content(s: _Sent, v: "Token") -> tuple[str, str] | None:
+    """What an evaluation verb says of its object: "called the plan a disaster", "described X as critical",
+    "praised Maliki for ...", "called for a ceasefire"; in the passive, "FARC is considered a terrorist group by
+    ..." (the subject and what it is called). An object alone ("praised the team") reports nothing."""
+    rights = [c for c in v.rights if not c.is_punct and not s.in_quote[c.i]]
+    obj = next((c for c in rights if c.dep_ == "dobj"), None)
+    said = [c for c in rights if (c.dep_ in ("oprd", "xcomp", "ccomp", "attr") and c.left_edge.tag_ != "TO")
+            or (c.dep_ == "prep" and c.lower_ in EVALUATION_PREPS.get(v.lemma_.lower(), ("as", "for", "of")))]
+    # not "called Obama to congratulate him": an infinitive is what the caller wanted, not what was said
+    if obj is not None and (any(c.i > obj.i for c in said) or any(  # "described the relationship with X as ..."
+            t.dep_ == "prep" and t.lower_ == "as" for t in obj.subtree)):
+        return _content(s, (obj.left_edge.i, _right_end(s, v, obj.left_edge.i, None, set())))
+    small = next((c for c in said if c.dep_ in ("ccomp", "oprd") and any(  # "consider Hamas a terrorist group"
+        g.dep_ == "nsubj" for g in c.children)), None)
+    if obj is None and small is not None:
+        return _content(s, (small.left_edge.i, _right_end(s, v, small.left_edge.i, None, set())))
+    plea = next((c for c in rights if c.dep_ == "prep" and c.lower_ in ("for", "on") and c.i == v.i + 1), None)
+    if obj is None and plea is not None and v.lemma_.lower() in ("call", "appeal"):
+        return _content(s, (plea.i + 1, _right_end(s, v, plea.right_edge.i + 1, None, set())))
+    passive = next((c for c in v.lefts if c.dep_ == "nsubjpass"), None)
+    named = next((c for c in said if c.dep_ != "prep" or c.lower_ == "as"), None)
+    if passive is not None and named is not None and any(c.dep_ == "agent" for c in v.children):
+        first, last = np_range(passive)
+        return _content(s, (first, last), (named.left_edge.i, named.right_edge.i + 1))
+    return None
 
 
 def _trailing_source(s: _Sent, v: "Token") -> "Token | None":

@@ -31,6 +31,7 @@ class Lexicon:
     infinitive_verbs: frozenset[str]
     quote_verbs: frozenset[str]
     document_verbs: frozenset[str]
+    evaluation_verbs: frozenset[str]
     nouns: frozenset[str]
     prepositions: tuple[tuple[str, ...], ...]  # longest first
     documents: frozenset[str]
@@ -42,7 +43,8 @@ class Lexicon:
 
     @functools.cached_property
     def any_verb(self) -> frozenset[str]:
-        return self.verbs | self.object_verbs | self.infinitive_verbs | self.document_verbs | self.quote_verbs
+        return (self.verbs | self.object_verbs | self.infinitive_verbs | self.document_verbs | self.quote_verbs
+                | self.evaluation_verbs)
 
 
 

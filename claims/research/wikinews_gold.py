@@ -3,12 +3,16 @@ as article ids and character offsets with labels, never the text (docs/attributi
 
     python -m claims.research.wikinews_gold select --data ../shared/data/wikinews/articles.jsonl [--more]
     python -m claims.research.wikinews_gold convert --data ../shared/data/wikinews/articles.jsonl --notes NOTES_DIR
+    python -m claims.research.wikinews_gold convert-checkworthy --data ../shared/data/wikinews/articles.jsonl \
+        --notes LABELS.jsonl [LABELS.jsonl ...]
     python -m claims.research.wikinews_gold check --data ../shared/data/wikinews/articles.jsonl
 
 `select` draws the articles and splits them by date into train, dev and test before anything is built from
 them (a fixed seed, so it reproduces). `convert` turns annotators' notes, which quote the article's words (kept
 outside the repository), into offsets, checking that every quoted piece is where the note says. `check`
 verifies the shipped gold against the article texts: each article's text hash and every span.
+`convert-checkworthy` turns sentence labels (one JSON line per sentence: id, start, end, is_claim, claim_type;
+docs/checkworthiness-guideline.md) into `checkworthy.jsonl`, the second layer of the same gold.
 """
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ from pathlib import Path
 GOLD_DIR = Path(__file__).resolve().parents[2] / "gold" / "wikinews"
 SPLITS = ("train", "dev", "test")
 QUOTES = ("direct", "reported")
+CLAIM_TYPES = ("quantity", "comparison", "causal", "prediction", "law or rule", "personal experience", "event",
+               "other", "not a claim")
 SOURCE_TYPES = ("person", "organisation", "document", "anonymous", "group", "pronoun")
 #: What `select` draws: running news prose of a readable length, no interviews, questionnaires or result lists.
 MIN_WORDS, MAX_WORDS = 180, 420
@@ -158,6 +164,53 @@ def check_record(rec: dict, text: str) -> list[str]:
     return bad
 
 
+def check_label(rec: dict, text: str) -> list[str]:
+    """What is wrong with one check-worthiness label against its article's text ([] when nothing is)."""
+    bad, (s, e) = [], rec["sentence"]
+    if not 0 <= s < e <= len(text):
+        bad.append(f"sentence span {s}-{e} is outside the text")
+    if rec["claim_type"] not in CLAIM_TYPES:
+        bad.append(f"claim_type {rec['claim_type']!r} is not one of {CLAIM_TYPES}")
+    if not isinstance(rec["is_claim"], bool) or rec["is_claim"] == (rec["claim_type"] == "not a claim"):
+        bad.append("is_claim must be false exactly when claim_type is 'not a claim'")
+    return bad
+
+
+def read_labels(gold_dir: Path = GOLD_DIR) -> list[dict]:
+    """The check-worthiness layer: one row per sentence ([] where it is not shipped)."""
+    path = gold_dir / "checkworthy.jsonl"
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def convert_labels(arts: list[dict], articles: dict[str, dict], notes: list[dict]) -> list[dict]:
+    """Sentence labels as shipped rows, in article and text order; raises ValueError naming what is wrong
+    (a label outside its text, a bad type, overlapping sentences, or an article without labels)."""
+    split = {a["id"]: a["split"] for a in arts}
+    rows, problems = [], []
+    for n in notes:
+        if n["id"] not in split:
+            problems.append(f"{n['id']}: not an article of the gold")
+            continue
+        row = {"id": n["id"], "sentence": [n["start"], n["end"]], "is_claim": n["is_claim"],
+               "claim_type": n["claim_type"], "split": split[n["id"]]}
+        problems += [f"{n['id']} {n['start']}-{n['end']}: {p}" for p in check_label(row, articles[n["id"]]["text"])]
+        rows.append(row)
+    order = {a["id"]: k for k, a in enumerate(arts)}
+    rows.sort(key=lambda r: (order.get(r["id"], 0), r["sentence"][0]))
+    for a, b in zip(rows, rows[1:]):
+        if a["id"] == b["id"] and b["sentence"][0] < a["sentence"][1]:
+            problems.append(f"{a['id']}: sentences {a['sentence']} and {b['sentence']} overlap")
+    unlabelled = sorted(set(split) - {r["id"] for r in rows})
+    if unlabelled:
+        problems.append(f"no labels for {len(unlabelled)} article(s): {' '.join(unlabelled)}")
+    if problems:
+        raise ValueError("; ".join(problems[:10]) + (f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""))
+    return rows
+
+
 def read_gold(gold_dir: Path = GOLD_DIR) -> tuple[list[dict], list[dict]]:
     """(articles, attributions) as shipped."""
     with open(gold_dir / "articles.jsonl", encoding="utf-8") as fh:
@@ -185,6 +238,13 @@ def check(articles: dict[str, dict], gold_dir: Path = GOLD_DIR) -> list[str]:
             out.append(f"attribution {k}: article {rec['id']} is not listed in articles.jsonl")
         elif rec["id"] in articles:
             out += [f"attribution {k} ({rec['id']}): {p}" for p in check_record(rec, articles[rec["id"]]["text"])]
+    for k, rec in enumerate(read_labels(gold_dir), 1):
+        if rec["id"] not in listed:
+            out.append(f"label {k}: article {rec['id']} is not listed in articles.jsonl")
+        elif rec["split"] != listed[rec["id"]]["split"]:
+            out.append(f"label {k} ({rec['id']}): split {rec['split']} differs from the article's")
+        elif rec["id"] in articles:
+            out += [f"label {k} ({rec['id']}): {p}" for p in check_label(rec, articles[rec["id"]]["text"])]
     return out
 
 
@@ -197,10 +257,11 @@ def _write_jsonl(path: Path, rows) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m claims.research.wikinews_gold", description=__doc__.split("\n\n")[0])
-    ap.add_argument("command", choices=["select", "convert", "check"])
+    ap.add_argument("command", choices=["select", "convert", "convert-checkworthy", "check"])
     ap.add_argument("--data", required=True, help="../shared/data/wikinews/articles.jsonl")
     ap.add_argument("--gold", default=str(GOLD_DIR), help="the gold folder (default: gold/wikinews)")
-    ap.add_argument("--notes", help="convert: the folder of annotators' notes, one <id>.json per article")
+    ap.add_argument("--notes", nargs="+", help="convert: the folder of annotators' notes, one <id>.json per "
+                    "article; convert-checkworthy: the sentence label files (JSON lines)")
     ap.add_argument("--more", action="store_true", help="select: add the second draw (see MORE_SHARES)")
     args = ap.parse_args(argv)
     articles, gold = read_articles(args.data), Path(args.gold)
@@ -217,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         arts, shipped = read_gold(gold)
         rows, missing, kept = [], [], 0
         for a in arts:
-            note_path = Path(args.notes) / f"{a['id']}.json"
+            note_path = Path(args.notes[0]) / f"{a['id']}.json"
             if note_path.exists():
                 note = json.loads(note_path.read_text(encoding="utf-8"))
                 rows += convert_note(note, articles[a["id"]]["text"])
@@ -230,6 +291,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {len(rows)} attributions from {len(arts) - len(missing)} articles ({kept} kept as shipped)"
               + (f"; no notes yet for {len(missing)}: {' '.join(missing)}" if missing else ""))
         return 1 if missing else 0
+    if args.command == "convert-checkworthy":
+        notes = []
+        for path in args.notes or []:
+            with open(path, encoding="utf-8") as fh:
+                notes += [json.loads(line) for line in fh if line.strip()]
+        try:
+            rows = convert_labels(read_gold(gold)[0], articles, notes)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        _write_jsonl(gold / "checkworthy.jsonl", rows)
+        print(f"wrote {len(rows)} sentence labels, {sum(r['is_claim'] for r in rows)} claims: " + ", ".join(
+            f"{s} {sum(r['split'] == s for r in rows)}" for s in SPLITS))
+        return 0
     problems = check(articles, gold)
     for p in problems:
         print(p)
