@@ -56,8 +56,9 @@ def main():
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--lines", is_flag=True, help="Each non-empty line is one sentence; no cleaning or splitting.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
-@click.option("--genre", type=click.Choice(["article", "transcript"]), default="article", show_default=True,
-              help="transcript: a debate or speech, scored with the detector's transcript threshold.")
+@click.option("--genre", type=click.Choice(["article", "transcript"]), default=None,
+              help="Override the genre read from each document's words (a debate or speech transcript is scored "
+                   "with the detector's transcript threshold). Default: detected per document.")
 @handles_errors
 def extract(paths, lines, fmt, genre):
     """Score every sentence of articles for check-worthiness and attribution; no database.
@@ -72,8 +73,12 @@ def extract(paths, lines, fmt, genre):
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
-    click.echo(f"{'#':>3} {'score':>5} {'claim':<5} {'type':<12} {'source':<36} {'cue':<13} text")
+    shown = None
     for r in rows:
+        if (r["doc"], r["genre"]) != shown:  # the genre decides the threshold: say which one each document got
+            shown = (r["doc"], r["genre"])
+            click.echo(f"{r['doc']}: {r['genre']} ({r['genre_source']})")
+            click.echo(f"{'#':>3} {'score':>5} {'claim':<5} {'type':<12} {'source':<36} {'cue':<13} text")
         mark = "yes" if r["is_claim"] else ("furn" if r["kind"] == "furniture" else "")
         src = (r["source"] or "")[:36]
         click.echo(f"{r['index']:>3} {r['score']:>5.2f} {mark:<5} {r['claim_type'][:12]:<12} {src:<36} "
@@ -86,8 +91,9 @@ def extract(paths, lines, fmt, genre):
 
 @main.command()
 @click.argument("targets", nargs=-1, required=True)
-@click.option("--genre", type=click.Choice(["article", "transcript"]), default="article", show_default=True,
-              help="transcript: a debate or speech, scored with the detector's transcript threshold.")
+@click.option("--genre", type=click.Choice(["article", "transcript"]), default=None,
+              help="Override the genre read from each document's words (a debate or speech transcript is scored "
+                   "with the detector's transcript threshold). Default: detected per document.")
 @db_option
 @home_option
 @handles_errors
@@ -380,15 +386,18 @@ def eval_group():
               help="CT24-style TSV, a gold .jsonl file or a folder of them (default: samples/gold).")
 @click.option("--split", "split", default=None,
               help="A TSV: only the rows of this split (e.g. dev-test). A gold folder: dev (01-12), heldout (13-20), "
-                   "fresh (21-25) or all.")
+                   "fresh (21-25) or all. The Wikinews gold: train, dev, test or train+dev.")
 @click.option("--articles", "articles", type=click.Path(exists=True, file_okay=False), default=None,
               help="With gold files: the folder of <name>.txt articles (default: articles/ next to the gold folder).")
 @click.option("--genre", type=click.Choice(["article", "transcript"]), default=None,
-              help="Which detector threshold applies (default: transcript for a TSV, article for gold files).")
+              help="Which detector threshold applies (default: transcript for a TSV, article for gold files, "
+                   "detected per article for the Wikinews gold).")
+@click.option("--wikinews", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="With --data gold/wikinews: ../shared/data/wikinews/articles.jsonl (the gold holds offsets only).")
 @click.option("--json-out", "json_out", type=click.Path(dir_okay=False), default=None,
               help="Also write the full result (with the errors) as JSON here.")
 @handles_errors
-def eval_detect(data, split, articles, genre, json_out):
+def eval_detect(data, split, articles, genre, wikinews, json_out):
     """Precision, recall, F1 and average precision of the check-worthiness detector on labelled sentences.
 
     Gold articles go through the whole pipeline (furniture included); TSV rows are scored one per line.
@@ -398,8 +407,14 @@ def eval_detect(data, split, articles, genre, json_out):
     from claims.research.eval_detect import evaluate_detect, format_report
 
     bench = _bench()
-    result = evaluate_detect(data, embedder=bench.embedder, detector=bench.detector, split=split, articles=articles,
-                             genre=genre)
+    if data and (Path(data) / "checkworthy.jsonl").is_file():  # the Wikinews gold: offsets into ../shared
+        from claims.research.eval_news import evaluate_news
+
+        result = evaluate_news(data, wikinews, split or "dev", embedder=bench.embedder, detector=bench.detector,
+                               genre=genre)
+    else:
+        result = evaluate_detect(data, embedder=bench.embedder, detector=bench.detector, split=split,
+                                 articles=articles, genre=genre)
     click.echo(format_report(result))
     if json_out:
         Path(json_out).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -38,6 +38,9 @@ class Document(Base):
     title: Mapped[str] = mapped_column(String(1000), default="")
     text: Mapped[str] = mapped_column(Text)
     published: Mapped[str] = mapped_column(String(40), default="")
+    #: "article" or "transcript": which detector threshold scored it; `genre_source` "detected" or "given"
+    genre: Mapped[str] = mapped_column(String(20), default="article", server_default="article")
+    genre_source: Mapped[str] = mapped_column(String(20), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     sentences: Mapped[list["Sentence"]] = relationship(

@@ -41,12 +41,14 @@ def add_document(
     text: str,
     published: str,
     sentences: Sequence[dict],
+    genre: str = "article",
+    genre_source: str = "",
 ) -> Document:
     """Store a document with its sentences; each sentence dict may carry `attributions` (list of dicts).
     Claims are created for sentences with `is_claim`. Flushes so ids are known; does not commit."""
     doc = Document(
         content_hash=content_hash_, name=name[:500], origin=origin[:2000], title=title[:1000],
-        text=text, published=published[:40],
+        text=text, published=published[:40], genre=genre, genre_source=genre_source,
     )
     session.add(doc)
     for s in sentences:

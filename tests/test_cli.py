@@ -104,12 +104,14 @@ def test_extract_table(env):
     path = env / "a.txt"
     path.write_text(ARTICLE)
     res = run("extract", path, "--format", "table")
-    assert res.exit_code == 0 and "Load more" in res.output and "score" in res.output.splitlines()[0]
+    lines = res.output.splitlines()
+    assert res.exit_code == 0 and "Load more" in res.output and "score" in lines[1]
+    assert lines[0] == f"{path}: article (detected)"  # which genre's threshold scored it
     # a sentence with two sources: the columns show the first, a line under it the other
     two = ("Officials at the Reserve Bank expect inflation to reach 2 percent in 2026, according to minutes of "
            "the bank's October meeting.\n")
     res = run("extract", "--lines", "-", "--format", "table", input=two)
-    assert res.exit_code == 0 and "Officials at the Reserve Bank" in res.output.splitlines()[1]
+    assert res.exit_code == 0 and "Officials at the Reserve Bank" in res.output.splitlines()[2]
     assert "also: minutes of the bank's October meeting — according to (reported)" in res.output
 
 

@@ -320,10 +320,10 @@ def test_tsv_is_scored_as_transcripts_and_gold_as_articles(tmp_path):
     assert "(transcript)" in ev.format_report(r)
     det = GenreDetector()
     r = ev.evaluate_detect(write_samples(tmp_path), embedder=HashingEmbedder(), detector=det)
-    assert set(det.genres) == {None} and r["genre"] == "article" and r["threshold"] == 0.5
+    assert set(det.genres) == {"article"} and r["genre"] == "article" and r["threshold"] == 0.5
     det = GenreDetector()
     r = ev.evaluate_detect(f, embedder=HashingEmbedder(), detector=det, split="dev-test", genre="article")
-    assert set(det.genres) == {None} and r["threshold"] == 0.5
+    assert set(det.genres) == {"article"} and r["threshold"] == 0.5
 
 
 def test_pipeline_passes_the_genre_only_to_a_detector_that_has_thresholds_per_genre():

@@ -10,8 +10,10 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from claims.pipeline import clean as clean_mod
+from claims.pipeline import genre as genre_mod
 from claims.pipeline import split as split_mod
 from claims.pipeline.embed import Embedder
+from claims.pipeline.genre import GenreGuess
 from claims.pipeline.normalise import normalise_text
 from claims.pipeline.types import GENRES, NOT_A_CLAIM, Attribution, Score, Sentence, SentenceResult
 
@@ -30,6 +32,8 @@ class Extracted:
     #: row i is the embedding of results[i] (zeros for page furniture, which is never embedded)
     vectors: np.ndarray
     title: str = ""
+    #: the genre whose detector threshold was used: named by the caller, or detected from the text
+    genre: GenreGuess | None = None
 
     @property
     def claims(self) -> list[SentenceResult]:
@@ -61,6 +65,24 @@ class Pipeline:
                 reasons[s.index] = next((b.reason for b in furniture if b.start <= s.start and s.end <= b.end), "")
         return sents, reasons
 
+    def _score(self, texts: list[str], vectors, states, genres: list[str]) -> list[Score]:
+        """The detector's scores, each sentence with its document's genre threshold (only a detector with a
+        threshold per genre takes one: the frozen detector has a single threshold)."""
+        if not texts:
+            return []
+        per_genre = hasattr(self.detector, "threshold_for")
+        out: list[Score | None] = [None] * len(texts)
+        for g in sorted(set(genres)) if per_genre else [None]:
+            idx = [i for i, x in enumerate(genres) if x == g] if per_genre else list(range(len(texts)))
+            kw = {"genre": g} if per_genre else {}
+            if states is not None:
+                kw["states"] = [states[i] for i in idx]
+            sub = self.detector.score([texts[i] for i in idx], vectors[idx] if len(idx) < len(texts) else vectors,
+                                      **kw)
+            for i, sc in zip(idx, sub):
+                out[i] = sc
+        return out  # type: ignore[return-value]
+
     def run(
         self,
         docs: Sequence[tuple[str, str]],
@@ -74,31 +96,32 @@ class Pipeline:
         Each text is normalised first (`normalise_text`; the readers have done it already, this is for callers
         that pass raw text): each `Extracted.text` is the normalised text, and sentence offsets point into it.
 
-        `genre`: "article" (the default) or "transcript" (a debate or speech), for a detector with a
-        threshold per genre; a detector without one ignores it."""
+        `genre`: "article" or "transcript" (a debate or speech) for every document; None (the default) detects
+        each document's genre from its words (`claims.pipeline.genre`). A detector with a threshold per genre
+        scores each document with its genre's; a detector without one ignores it."""
         if genre is not None and genre not in GENRES:
             raise ValueError(f"unknown genre {genre!r}: use one of {', '.join(GENRES)}")
-        # only a detector with a threshold per genre takes one (the frozen detector has a single threshold)
-        genre_kw = {"genre": genre} if genre == "transcript" and hasattr(self.detector, "threshold_for") else {}
         docs = [(name, normalise_text(text)) for name, text in docs]
         split = [self.sentences(text, lines=lines) for _, text in docs]
         per_doc = [sents for sents, _ in split]
         flat = [(d, s) for d, sents in enumerate(per_doc) for s in sents if s.kind != "furniture"]
         texts = [s.text for _, s in flat]
+        genres = [genre_mod.given(genre) if genre else genre_mod.detect(
+            text, [s.text for s in sents if s.kind != "furniture"]) for (_, text), sents in zip(docs, per_doc)]
         if self.attribution and texts:
             from claims.pipeline import nlp as nlp_mod
 
             nlp_mod.start_helper(len(texts))  # a large batch: the parse helper loads spaCy while we embed
+        states = None
         if texts and getattr(self.detector, "wants_states", False) and hasattr(self.embedder, "encode_with_states"):
             # one forward pass: the search vectors and the hidden states the fine-tuned detector starts from
             # (a detector that wants states names their layer: `layer_from`)
             vectors, states = self.embedder.encode_with_states(texts, batch_size=self.batch_size,
                                                                layer=self.detector.layer_from)
-            scores = self.detector.score(texts, vectors, states=states, **genre_kw)
         else:
             vectors = self.embedder.encode(texts, batch_size=self.batch_size) if texts else np.zeros(
                 (0, self.embedder.dim), dtype=np.float32)
-            scores = self.detector.score(texts, vectors, **genre_kw) if texts else []
+        scores = self._score(texts, vectors, states, [genres[d].genre for d, _ in flat])
         attributions: dict[tuple[int, int], tuple[Attribution, ...]] = {}
         if self.attribution and texts:
             from claims.pipeline import attribute as attribute_mod
@@ -129,7 +152,7 @@ class Pipeline:
                                               attributions=attributions.get((d, s.index), ())))
             mat = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, self.embedder.dim), np.float32)
             title = next((r.sentence.text for r in results if r.sentence.kind == "headline"), "")
-            out.append(Extracted(name=name, text=text, results=results, vectors=mat, title=title))
+            out.append(Extracted(name=name, text=text, results=results, vectors=mat, title=title, genre=genres[d]))
             if progress:
                 progress(1)
         return out

@@ -184,6 +184,8 @@ def evaluate_detect(
 ) -> dict:
     """Score the labelled sentences at `path` with the product's pipeline and measure the detector.
 
+    (The Wikinews gold, offsets only, is measured by `claims.research.eval_news.evaluate_news`.)
+
     path: a CT24-style TSV, a gold JSONL file, or a folder of them (default: samples/gold).
     split: for a TSV, only the rows of this split (e.g. "dev-test"); for a gold folder dev (01-12),
         heldout (13-20), fresh (21-25) or all.
@@ -358,6 +360,11 @@ def format_report(result: dict) -> str:
         "average prec. " + ("n/a" if result["average_precision"] is None else f"{result['average_precision']:.3f}"),
         f"counts        tp {result['tp']}  fp {result['fp']}  fn {result['fn']}  tn {result['tn']}",
     ]
+    if result["format"] == "wikinews":
+        iv = result["interval"]
+        lines.append(f"95% interval  precision {iv['precision'][0]:.3f}-{iv['precision'][1]:.3f}, recall "
+                     f"{iv['recall'][0]:.3f}-{iv['recall'][1]:.3f}, F1 {iv['f1'][0]:.3f}-{iv['f1'][1]:.3f} "
+                     f"(bootstrap over {result['documents']} articles)")
     if result["format"] == "gold":
         a, f = result["aligned"], result["furniture"]
         lines.append(

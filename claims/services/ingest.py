@@ -56,8 +56,9 @@ class Ingest(UseCase):
 
     def extract(self, targets: Sequence[str], *, lines: bool = False, stdin=None,
                 progress: Progress | None = None, genre: str | None = None) -> Iterator[dict]:
-        """One record per sentence, in document order (the `claims extract` contract). `genre`: "article"
-        (default) or "transcript", which picks the detector's threshold."""
+        """One record per sentence, in document order (the `claims extract` contract), with its document's
+        genre. `genre`: "article" or "transcript" for every document, which picks the detector's threshold;
+        None (the default) detects it per document."""
         articles = self.read(targets, stdin=stdin)
         pipeline = self.bench.pipeline
         for batch in batches(articles, 16):
@@ -65,8 +66,9 @@ class Ingest(UseCase):
                 docs = pipeline.run([(a.name, a.text) for a in batch], lines=lines, genre=genre,
                                     progress=progress)
             for doc in docs:
+                genre = doc.genre.to_dict() if doc.genre else {}
                 for r in doc.results:
-                    yield r.to_dict()
+                    yield {**r.to_dict(), **genre}
 
     def run(self, targets: Sequence[str], *, stdin=None, genre: str | None = None, **options) -> IngestReport:
         """Store articles named by `targets` and everything derived; the same content twice adds nothing.
@@ -97,7 +99,7 @@ class Ingest(UseCase):
         """Store new articles, then (with `match`) compare their claims with the fact-check archive, as the
         Claim page does, so the Inbox's "has a match" covers them at once.
 
-        `genre`: "article" (the default) or "transcript", which detector threshold applies. `progress` is told
+        `genre`: "article" or "transcript", which detector threshold applies; None detects it per article. `progress` is told
         of each article done; `on_match_start` how many claims will be compared, `match_progress` as they are."""
         report = IngestReport()
         fresh: dict[str, Article] = {}
@@ -149,7 +151,8 @@ class Ingest(UseCase):
             with atomic(self.engine) as s:  # one transaction per article
                 row = repo.add_document(s, content_hash_=h, name=a.name, origin=a.origin,
                                         title=a.title or doc.title, text=doc.text, published=a.published,
-                                        sentences=sentences)
+                                        sentences=sentences, genre=doc.genre.genre if doc.genre else "article",
+                                        genre_source=doc.genre.source if doc.genre else "")
                 by_idx = {r.sentence.index: i for i, r in enumerate(doc.results)}
                 items = [(sent.claim.id, doc.vectors[by_idx[sent.idx]]) for sent in row.sentences
                          if sent.claim is not None]
