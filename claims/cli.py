@@ -37,6 +37,10 @@ db_option = click.option("--db", "db", metavar="URL", default=None,
                          help="SQLAlchemy database URL (default: $CLAIMS_DB or SQLite in $CLAIMS_HOME).")
 home_option = click.option("--home", "home", metavar="DIR", default=None,
                            help="Folder for the default database and index files (default: $CLAIMS_HOME or .claims).")
+genre_option = click.option(
+    "--genre", type=click.Choice(["article", "transcript"]), default=None,
+    help="Override the genre read from each document's words (a debate or speech transcript is scored with the "
+         "detector's transcript threshold). Default: detected per document.")
 
 
 def _bar(total: int | None, label: str, unit: str = "doc"):
@@ -56,9 +60,7 @@ def main():
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--lines", is_flag=True, help="Each non-empty line is one sentence; no cleaning or splitting.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
-@click.option("--genre", type=click.Choice(["article", "transcript"]), default=None,
-              help="Override the genre read from each document's words (a debate or speech transcript is scored "
-                   "with the detector's transcript threshold). Default: detected per document.")
+@genre_option
 @handles_errors
 def extract(paths, lines, fmt, genre):
     """Score every sentence of articles for check-worthiness and attribution; no database.
@@ -91,9 +93,7 @@ def extract(paths, lines, fmt, genre):
 
 @main.command()
 @click.argument("targets", nargs=-1, required=True)
-@click.option("--genre", type=click.Choice(["article", "transcript"]), default=None,
-              help="Override the genre read from each document's words (a debate or speech transcript is scored "
-                   "with the detector's transcript threshold). Default: detected per document.")
+@genre_option
 @db_option
 @home_option
 @handles_errors

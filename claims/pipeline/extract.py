@@ -15,7 +15,7 @@ from claims.pipeline import split as split_mod
 from claims.pipeline.embed import Embedder
 from claims.pipeline.genre import GenreGuess
 from claims.pipeline.normalise import normalise_text
-from claims.pipeline.types import GENRES, NOT_A_CLAIM, Attribution, Score, Sentence, SentenceResult
+from claims.pipeline.types import NOT_A_CLAIM, Attribution, Score, Sentence, SentenceResult
 
 
 class ScoresSentences(Protocol):
@@ -67,21 +67,18 @@ class Pipeline:
 
     def _score(self, texts: list[str], vectors, states, genres: list[str]) -> list[Score]:
         """The detector's scores, each sentence with its document's genre threshold (only a detector with a
-        threshold per genre takes one: the frozen detector has a single threshold)."""
+        threshold per genre takes one: the frozen detector has a single threshold and wants no states)."""
         if not texts:
             return []
-        per_genre = hasattr(self.detector, "threshold_for")
-        out: list[Score | None] = [None] * len(texts)
-        for g in sorted(set(genres)) if per_genre else [None]:
-            idx = [i for i, x in enumerate(genres) if x == g] if per_genre else list(range(len(texts)))
-            kw = {"genre": g} if per_genre else {}
-            if states is not None:
-                kw["states"] = [states[i] for i in idx]
-            sub = self.detector.score([texts[i] for i in idx], vectors[idx] if len(idx) < len(texts) else vectors,
-                                      **kw)
-            for i, sc in zip(idx, sub):
+        if not hasattr(self.detector, "threshold_for"):
+            return self.detector.score(texts, vectors)
+        out: list[Score] = [None] * len(texts)  # type: ignore[list-item]
+        for g in sorted(set(genres)):
+            idx = [i for i, x in enumerate(genres) if x == g]
+            extra = {} if states is None else {"states": [states[i] for i in idx]}
+            for i, sc in zip(idx, self.detector.score([texts[i] for i in idx], vectors[idx], genre=g, **extra)):
                 out[i] = sc
-        return out  # type: ignore[return-value]
+        return out
 
     def run(
         self,
@@ -99,14 +96,12 @@ class Pipeline:
         `genre`: "article" or "transcript" (a debate or speech) for every document; None (the default) detects
         each document's genre from its words (`claims.pipeline.genre`). A detector with a threshold per genre
         scores each document with its genre's; a detector without one ignores it."""
-        if genre is not None and genre not in GENRES:
-            raise ValueError(f"unknown genre {genre!r}: use one of {', '.join(GENRES)}")
         docs = [(name, normalise_text(text)) for name, text in docs]
         split = [self.sentences(text, lines=lines) for _, text in docs]
         per_doc = [sents for sents, _ in split]
         flat = [(d, s) for d, sents in enumerate(per_doc) for s in sents if s.kind != "furniture"]
         texts = [s.text for _, s in flat]
-        genres = [genre_mod.given(genre) if genre else genre_mod.detect(
+        genres = [genre_mod.given(genre) if genre else genre_mod.detect(  # given() refuses an unknown genre
             text, [s.text for s in sents if s.kind != "furniture"]) for (_, text), sents in zip(docs, per_doc)]
         if self.attribution and texts:
             from claims.pipeline import nlp as nlp_mod

@@ -47,19 +47,26 @@ def score_news(gold_dir: Path, wikinews: Path, split: str, pipeline, genre: str 
         raise NoGold("the gold holds offsets only: give --wikinews ../shared/data/wikinews/articles.jsonl")
     wanted = _splits(split)
     arts = [a for a in read_gold(Path(gold_dir))[0] if a["split"] in wanted]
-    labels = read_labels(Path(gold_dir))
+    labels: dict[str, list[dict]] = {}
+    for r in read_labels(Path(gold_dir)):
+        labels.setdefault(r["id"], []).append(r)
     texts = read_articles(wikinews)
     docs = [(a["id"], texts[a["id"]]["text"]) for a in arts]
     rows = []
     for a, ex in zip(arts, pipeline.run(docs, genre=genre)):
         sents = [(r.sentence.start, r.sentence.end, r.score) for r in ex.results]
-        for lab in (r for r in labels if r["id"] == a["id"]):
+        for lab in labels.get(a["id"], []):
             s0, e0 = lab["sentence"]
             hits = [sc for s, e, sc in sents if s < e0 and s0 < e]
             rows.append({"id": a["id"], "split": a["split"], "date": a["date"], "label": int(lab["is_claim"]),
                          "score": max((h.score for h in hits), default=0.0),
                          "predicted": any(h.is_claim for h in hits), "genre": ex.genre.genre if ex.genre else ""})
     return rows
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p, r = (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 def bootstrap(rows: Sequence[dict], predicted: Sequence[bool] | None = None, reps: int = 2000, seed: int = 0) -> dict:
@@ -74,10 +81,8 @@ def bootstrap(rows: Sequence[dict], predicted: Sequence[bool] | None = None, rep
         tp = sum(rows[i]["label"] and pred[i] for i in idx)
         fp = sum(not rows[i]["label"] and pred[i] for i in idx)
         fn = sum(rows[i]["label"] and not pred[i] for i in idx)
-        p, r = (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
-        out["precision"].append(p)
-        out["recall"].append(r)
-        out["f1"].append(2 * p * r / (p + r) if p + r else 0.0)
+        for k, v in zip(("precision", "recall", "f1"), _prf(tp, fp, fn)):
+            out[k].append(v)
     return {k: [round(float(np.percentile(v, 2.5)), 4), round(float(np.percentile(v, 97.5)), 4)] for k, v in out.items()}
 
 
@@ -107,10 +112,7 @@ def pick(labels: Sequence[int], scores: Sequence[float]) -> float:
     best, best_key = THRESHOLDS[-1], None
     for t in THRESHOLDS:
         p = s >= t
-        tp, fp, fn = int(np.sum(y & p)), int(np.sum(~y & p)), int(np.sum(y & ~p))
-        prec = tp / (tp + fp) if tp + fp else 0.0
-        rec = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        prec, _, f1 = _prf(int(np.sum(y & p)), int(np.sum(~y & p)), int(np.sum(y & ~p)))
         key = (prec >= MIN_PRECISION, f1 if prec >= MIN_PRECISION else prec)
         if best_key is None or key > best_key:
             best, best_key = t, key
@@ -119,7 +121,7 @@ def pick(labels: Sequence[int], scores: Sequence[float]) -> float:
 
 def choose_threshold(rows: Sequence[dict], folds: int = 5) -> dict:
     """Out-of-fold figures of the rule, and the threshold it picks on all rows (see the module doc)."""
-    ids = sorted({r["id"] for r in rows}, key=lambda i: next((r["date"], r["id"]) for r in rows if r["id"] == i))
+    ids = [i for _, i in sorted({(r["date"], r["id"]) for r in rows})]  # articles in date order
     fold_of = {a: k * folds // len(ids) for k, a in enumerate(ids)}
     pred, per_fold = [False] * len(rows), []
     for f in range(folds):
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     cv = choose_threshold(rows)
     print(f"train+dev: {len(rows)} sentences, {len({r['id'] for r in rows})} articles")
     print(f"shipped threshold {det.threshold_for('article'):.3f}: P {shipped['precision']:.3f} R {shipped['recall']:.3f} "
-          f"F1 {shipped['f1']:.3f} AP {shipped['average_precision']:.3f} (training figure for nothing: not tuned here)")
+          f"F1 {shipped['f1']:.3f} AP {shipped['average_precision']:.3f} (nothing was chosen on these articles)")
     o = cv["out_of_fold"]
     print(f"rule, out of fold: P {o['precision']:.3f} R {o['recall']:.3f} F1 {o['f1']:.3f} {cv['interval']}; "
           f"fold thresholds {cv['fold_thresholds']}; chosen on all {cv['chosen']:.3f}")
