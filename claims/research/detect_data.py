@@ -134,11 +134,35 @@ def metrics(y, p, t) -> dict:
     return {k: m[k] for k in ("precision", "recall", "f1", "average_precision", "positive_rate", "label_rate", "n")}
 
 
+def wikinews_gold(wikinews, gold_dir=None, splits=("train", "dev")) -> dict[str, tuple[list[dict], str]]:
+    """{article id: (gold rows, article text)} of the Wikinews check-worthiness gold's `splits`, in date order:
+    rows as `read_gold` gives them (the sentence's text from the article, its label), for training and folds."""
+    from claims.research.wikinews_gold import GOLD_DIR, read_articles, read_labels
+    from claims.research.wikinews_gold import read_gold as read_wikinews_gold
+
+    gold_dir = Path(gold_dir or GOLD_DIR)
+    arts = sorted((a for a in read_wikinews_gold(gold_dir)[0] if a["split"] in splits),
+                  key=lambda a: (a["date"], a["id"]))
+    texts = read_articles(wikinews)
+    labels: dict[str, list[dict]] = {}
+    for r in read_labels(gold_dir):
+        labels.setdefault(r["id"], []).append(r)
+    out = {}
+    for a in arts:
+        text = texts[a["id"]]["text"]
+        rows = [{"text": text[s:e], "is_claim": bool(r["is_claim"]), "furniture": False, "headline": False}
+                for r in sorted(labels.get(a["id"], []), key=lambda r: r["sentence"][0])
+                for s, e in [r["sentence"]]]
+        if rows:
+            out[a["id"]] = (rows, text)
+    return out
+
+
 class Data:
     """Everything the recipes share: CT24 splits, news rows and articles, embeddings, features, folds."""
 
     def __init__(self, data_path, extra, articles, folds: int, cache_dir: Path, log, embed_fn=None,
-                 news_split: str = "dev"):
+                 news_split: str = "dev", wikinews=None):
         t0 = time.perf_counter()
         ct = read_ct24(data_path)
         for split in ("train", "dev", "dev-test"):
@@ -164,6 +188,11 @@ class Data:
             self.docs = load_articles(self.gold, folder)
             self.heldout = read_gold(extra, "heldout") if Path(extra).is_dir() and news_split == "dev" else {}
             self.heldout_docs = load_articles(self.heldout, folder) if self.heldout else []
+        self.wikinews = wikinews_gold(wikinews) if wikinews else {}
+        for name, (rows, text) in self.wikinews.items():
+            self.gold[name] = rows
+            self.docs.append((name, text))
+        if self.gold:
             for i, (name, rows) in enumerate(self.gold.items()):
                 for r in rows:
                     if not r["furniture"]:
@@ -190,7 +219,12 @@ class Data:
         self.ct_fold = np.empty(len(order), dtype=np.int64)
         for k, block in enumerate(np.array_split(order, folds)):
             self.ct_fold[block] = k
-        self.doc_fold = np.arange(len(self.gold)) % folds
+        # the samples round-robin; Wikinews articles in blocks of dates (neighbouring days share stories)
+        self.doc_fold = np.array([i % folds if name not in self.wikinews else -1
+                                  for i, name in enumerate(self.gold)], dtype=np.int64)
+        wiki = [i for i, name in enumerate(self.gold) if name in self.wikinews]
+        for k, i in enumerate(wiki):  # wikinews_gold returns them in date order
+            self.doc_fold[i] = k * folds // len(wiki)
         self.news_fold = self.doc_fold[self.news_doc] if len(news_doc) else np.zeros(0, dtype=np.int64)
 
     def model(self):

@@ -364,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
                          "tuned, whose transcript threshold is always cv-ct24, and cv-balanced for frozen")
     ap.add_argument("--news-articles", choices=("all", "dev"), default="all",
                     help="tuned: which gold articles join the folds: all 25 (default) or dev 01-12, holding 13-20 back")
+    ap.add_argument("--wikinews", default=None,
+                    help="tuned: ../shared/data/wikinews/articles.jsonl; the Wikinews check-worthiness gold's train and "
+                         "dev articles (gold/wikinews) join the news folds, in blocks of dates")
     ap.add_argument("--no-compare", action="store_true", help="train the shipped recipe only, without the comparison")
     ap.add_argument("--no-heldout", action="store_true",
                     help="do not score the held-back articles (while developing: looking at them makes them dev data)")
@@ -383,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
             news_weight=args.news_weight, folds=args.folds, seeds=args.seeds or 1, epochs=args.epochs or 1,
             threshold_rule=args.threshold_rule or "cv-news", compare=not args.no_compare,
             heldout=not args.no_heldout, cache_dir=args.cache_dir, max_folds=args.train_folds,
-            news_split=args.news_articles,
+            news_split=args.news_articles, wikinews=args.wikinews,
         )
         if args.json_out:
             Path(args.json_out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -279,12 +279,29 @@ def run_tuned(data, bank: StateBank, rows: dict, init: dict, news_weight: float,
         "dev-test_at_article_threshold": metrics(data.y["dev-test"], probs["dev-test"], t),
         "news_cv": metrics(*oof["news"], t) if news_rows else None,
         "news_cv_furniture_claims": sum(1 for r in news_rows if r["furniture"] and r["score"] >= t),
+        **news_parts(news_rows, data.wikinews, t, metrics),
         "fold_logit_average": {s: metrics(data.y[s], ens[s], tt) for s in ens},
         "seconds": round(time.perf_counter() - t0, 1),
         "_oof": oof,
         "_probs": probs,
     }
     return shipped, result
+
+
+def news_parts(news_rows: list[dict], wikinews: dict, t: float, metrics) -> dict:
+    """Out-of-fold figures of the Wikinews articles and of the samples apart, the Wikinews ones with a 95%
+    bootstrap interval over articles (empty when no Wikinews article is in the folds)."""
+    if not wikinews:
+        return {}
+    from claims.research.eval_news import bootstrap
+
+    wiki = [r for r in news_rows if r["doc"] in wikinews]
+    own = [r for r in news_rows if r["doc"] not in wikinews]
+    out = {"news_cv_wikinews": metrics([r["label"] for r in wiki], [r["score"] for r in wiki], t),
+           "news_cv_samples": metrics([r["label"] for r in own], [r["score"] for r in own], t) if own else None}
+    rows = [{"id": r["doc"], "label": r["label"], "predicted": r["score"] >= t} for r in wiki]
+    out["news_cv_wikinews"]["interval"] = bootstrap(rows)
+    return out
 
 
 # --------------------------------------------------------------------------------------- baseline
@@ -327,7 +344,7 @@ def tfidf_baseline(data, metrics, pick_threshold, rule: str) -> dict:
 def train(data_path, out_path, extra=None, articles=None, news_weight: float = 10.0, folds: int = 4,
           seeds: int = 1, epochs: int = 1, threshold_rule: str = "cv-balanced", compare: bool = True,
           heldout: bool = True, cache_dir=None, verbose: bool = True, max_folds: int | None = None,
-          news_split: str = "all") -> dict:
+          news_split: str = "all", wikinews=None) -> dict:
     """Cross-validate the fine-tuned recipe, write the shipped model to `out_path`; returns every figure."""
     from claims.pipeline.embed import get_embedder
     from claims.research.detect_data import (THRESHOLD_RULES, Data, metrics, pick_threshold,
@@ -349,7 +366,8 @@ def train(data_path, out_path, extra=None, articles=None, news_weight: float = 1
         banks[len(banks)] = bank
         return bank.vectors
 
-    data = Data(data_path, extra, articles, folds, cache_dir, log, embed_fn=embed_fn, news_split=news_split)
+    data = Data(data_path, extra, articles, folds, cache_dir, log, embed_fn=embed_fn, news_split=news_split,
+                wikinews=wikinews)
     bank, parts = StateBank.concat([banks[i] for i in range(len(banks))])
     rows = dict(zip(("train", "dev", "dev-test", "news"), parts))
     data.embedder = StatesEmbedder(minilm)
@@ -380,7 +398,9 @@ def train(data_path, out_path, extra=None, articles=None, news_weight: float = 1
         "threshold_rule": threshold_rule,
         "threshold_transcript_rule": "cv-ct24",
         "news_split": news_split,
-        "figures": {k: res.get(k) for k in ("ct24_cv", "dev", "dev-test", "news_cv", "news_heldout")},
+        "wikinews_articles": list(data.wikinews),
+        "figures": {k: res.get(k) for k in ("ct24_cv", "dev", "dev-test", "news_cv", "news_cv_wikinews",
+                                            "news_cv_samples", "news_heldout")},
     }
     out_path = Path(out_path)
     shipped.save(out_path)
@@ -411,6 +431,11 @@ def train(data_path, out_path, extra=None, articles=None, news_weight: float = 1
     log("")
     log(format_table(result))
     fa = res["fold_logit_average"]
+    for part in ("news_cv_wikinews", "news_cv_samples"):
+        if res.get(part):
+            m = res[part]
+            log(f"{part} at the article threshold {shipped.threshold:.3f}: P {m['precision']:.3f} R {m['recall']:.3f} "
+                f"F1 {m['f1']:.3f} AP {m['average_precision']:.3f}" + (f" {m['interval']}" if "interval" in m else ""))
     log(f"fold models' logit average instead of their weight average: dev F1 {fa['dev']['f1']:.3f}, "
         f"dev-test F1 {fa['dev-test']['f1']:.3f} (AP {fa['dev-test']['average_precision']:.3f})")
     log(f"wrote {out_path} ({result['npz_bytes']:,} bytes) in {result['total_seconds']:.0f}s")
