@@ -81,11 +81,12 @@ def extract(paths, lines, fmt, genre):
             shown = (r["doc"], r["genre"])
             click.echo(f"{r['doc']}: {r['genre']} ({r['genre_source']})")
             click.echo(f"{'#':>3} {'score':>5} {'claim':<5} {'type':<12} {'source':<36} {'cue':<13} text")
-        mark = "yes" if r["is_claim"] else ("furn" if r["kind"] == "furniture" else "")
+        linked = r.get("restates") is not None and not r["is_claim"]  # a headline counted at its body sentence
+        mark = "yes" if r["is_claim"] else (f"={r['restates']}" if linked else "furn" if r["kind"] == "furniture" else "")
         src = (r["source"] or "")[:36]
         click.echo(f"{r['index']:>3} {r['score']:>5.2f} {mark:<5} {r['claim_type'][:12]:<12} {src:<36} "
                    f"{(r['cue'] or '')[:13]:<13} {r['text'][:70]}")
-        if r["is_claim"] and r.get("reasons"):
+        if (r["is_claim"] or linked) and r.get("reasons"):
             click.echo(f"{'':>28}because: {', '.join(r['reasons'])}")
         for a in r.get("attributions", [])[1:]:  # the columns show the first; each other one, claim or not
             click.echo(f"{'':>28}also: {a.get('resolved') or a['source']} — {a['cue']} ({a['quote']})")

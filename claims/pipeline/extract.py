@@ -11,6 +11,7 @@ import numpy as np
 
 from claims.pipeline import clean as clean_mod
 from claims.pipeline import genre as genre_mod
+from claims.pipeline import headlines as headlines_mod
 from claims.pipeline import split as split_mod
 from claims.pipeline.embed import Embedder
 from claims.pipeline.genre import GenreGuess
@@ -146,6 +147,7 @@ class Pipeline:
                 results.append(SentenceResult(doc=name, sentence=s, score=score,
                                               attributions=attributions.get((d, s.index), ())))
             mat = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, self.embedder.dim), np.float32)
+            results = headlines_mod.link(results, mat)
             title = next((r.sentence.text for r in results if r.sentence.kind == "headline"), "")
             out.append(Extracted(name=name, text=text, results=results, vectors=mat, title=title, genre=genres[d]))
             if progress:

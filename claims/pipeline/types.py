@@ -78,6 +78,8 @@ class SentenceResult:
     sentence: Sentence
     score: Score
     attributions: tuple[Attribution, ...] = field(default_factory=tuple)
+    #: a headline's link: the index of the body sentence it restates (`claims.pipeline.headlines`)
+    restates: int | None = None
 
     @property
     def main(self) -> Attribution | None:
@@ -102,4 +104,5 @@ class SentenceResult:
             "cue": main.cue if main else None,
             "quote": main.quote if main else "none",
             "attributions": [a.to_dict() for a in self.attributions],
+            "restates": self.restates,
         }

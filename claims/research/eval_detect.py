@@ -243,6 +243,11 @@ def load_articles(gold: dict[str, list[dict]], folder: str | Path) -> list[tuple
     return docs
 
 
+def caught(result, claims: set[int]) -> bool:
+    """A sentence's claim is caught: it is a claim, or a headline linked to the body sentence that is one."""
+    return result.score.is_claim or (result.restates is not None and result.restates in claims)
+
+
 def score_gold(gold: dict[str, list[dict]], docs: list[tuple[str, str]], pipeline, genre: str | None = None) -> list[dict]:
     """One record per gold row: its label and what the pipeline made of the overlapping sentences
     (`score`: the highest, `predicted`: any is a claim, `match`: exact, split_or_merged or missing)."""
@@ -252,6 +257,7 @@ def score_gold(gold: dict[str, list[dict]], docs: list[tuple[str, str]], pipelin
         spans = gold_spans(text, rows, name)
         matched = align(spans, [(r.sentence.start, r.sentence.end) for r in ex.results])
         covered = {j for js in matched for j in js}
+        claims = {r.sentence.index for r in ex.results if r.score.is_claim}
         unlabelled = sum(1 for j, r in enumerate(ex.results) if j not in covered and r.sentence.text.strip())
         for i, (row, span, js) in enumerate(zip(rows, spans, matched)):
             hits = [ex.results[j] for j in js]
@@ -266,7 +272,7 @@ def score_gold(gold: dict[str, list[dict]], docs: list[tuple[str, str]], pipelin
                 "furniture": row["furniture"],
                 "headline": row["headline"],
                 "score": max((h.score.score for h in hits), default=0.0),
-                "predicted": any(h.score.is_claim for h in hits),
+                "predicted": any(caught(h, claims) for h in hits),
                 "scored": any(h.sentence.kind != "furniture" for h in hits),
                 "match": match,
                 # per document, on its first row: pipeline sentences that overlap no gold row
