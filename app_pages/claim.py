@@ -253,7 +253,18 @@ with right:
 
 if matches is not None:
     st.subheader("Past fact-checks and similar claims", anchor=False)
-    if matches:
-        results_table(matches)
+    weak = [m for m in matches if m.get("band") == "none"]
+    show_weak = bool(weak) and st.toggle(f"Show {len(weak)} weak candidate(s)", key=key("weak", claim_id),
+                                         help="Results in the 'none' band: unlikely to state the same claim.")
+    shown = matches if show_weak else [m for m in matches if m.get("band") != "none"]
+    if shown:
+        results_table(shown)
+        reranker = bench.reranker
+        st.caption(f"Past fact-checks: the score is the probability that it states the same claim; match at "
+                   f"{reranker.match_threshold:.2f} or more, possible at {reranker.possible_threshold:.2f}. Stored "
+                   f"claims come from other articles; their score is the cosine similarity, match at "
+                   f"{bench.settings.match_threshold:.2f} or more.")
+    elif matches:
+        st.caption("Only weak candidates were found: nothing in this archive seems to state this claim.")
     else:
         st.caption("Nothing similar is stored yet. Import past fact-checks on the Ingest page.")

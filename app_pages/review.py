@@ -79,12 +79,12 @@ def history_table(claim_id: int) -> None:
 def matches_table(claim_id: int) -> None:
     try:
         with st.spinner("Looking for similar claims and past fact-checks…"):
-            matches = bench.matches.for_claim(claim_id, k=5)
+            matches = bench.matches.for_claim(claim_id, k=5, include_none=False)
     except (WorkbenchError, ImportError) as exc:
         st.error(str(exc))
         return
     if not matches:
-        st.caption("Nothing similar is stored yet. Import past fact-checks with `claims import-factchecks`.")
+        st.caption("Nothing similar in the archive or in other articles (weak candidates are on the Claim page).")
         return
     rows = [{
         "match": "✔" if m["match"] else "",

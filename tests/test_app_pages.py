@@ -195,6 +195,12 @@ def test_claim_page_shows_context_source_reasons_matches_and_history(stocked):
     matches = table(at, "kind").value
     assert matches["kind"][0] == "past fact-check" and matches["verdict"][0] == "Mostly false"
     assert matches["link"][0] == "https://example.org/fc/1"
+    assert "none" not in set(matches["band"])  # weak candidates hidden unless asked for
+    weak = [m for m in stocked.matches.for_claim(cid, k=5) if m["band"] == "none"]
+    assert weak  # the small archive holds fact-checks on other subjects
+    at.toggle(key=f"claim_weak_{cid}").set_value(True).run()
+    assert len(table(at, "kind").value) == len(matches) + len(weak)
+    assert any("other articles" in c.value and "probability" in c.value for c in at.caption)
     history = table(at, "who").value
     assert list(history["who"]) == ["carol"] and "attribution.source" in history["what"][0]
 

@@ -196,3 +196,25 @@ def test_real_model_groups_a_paraphrase_at_the_default_threshold(tmp_path):
     assert [m["claim_id"] for m in group["members"]] == [ids["a.txt"], ids["b.txt"]], group["members"]
     assert group["articles"] == 2 and group["first_seen"] == "2025-03-01"
     wb.engine.dispose()
+
+
+SAME_ARTICLE = Article(name="same.txt", title="Two figures", published="2025-05-01", text="""Two figures
+
+Violent crime in Port Ellery rose 22 percent between 2021 and 2023, police records show.
+Violent crime in Port Ellery rose 22 percent between 2021 and 2023, court records show.
+""")
+
+
+def test_similar_claims_come_from_other_articles_and_weak_ones_are_hidden_on_request(bench):
+    bench.ingest.articles([SAME_ARTICLE, SECOND, FIRST])
+    rows = bench.browse.inbox(limit=100)["rows"]
+    mine = next(r for r in rows if "police records show." in r["text"] and r["document"] == "same.txt")
+    sibling = next(r for r in rows if "court records" in r["text"])
+    found = bench.matches.for_claim(mine["claim_id"], k=5)
+    ids = [m["id"] for m in found if m["kind"] == "claim"]
+    assert sibling["claim_id"] not in ids and mine["claim_id"] not in ids  # its own article is context
+    assert {m["document"] for m in found if m["kind"] == "claim"} <= {"first.txt", "second.txt"}
+    assert ids  # the other articles' claims are found
+    strong = bench.matches.for_claim(mine["claim_id"], k=5, include_none=False)
+    assert strong and all(m["band"] != "none" for m in strong)
+    assert len(strong) < len(found)  # something weak was there to hide

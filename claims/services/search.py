@@ -29,11 +29,12 @@ class Matches(UseCase):
 
     def similar(self, vecs: np.ndarray, *, k: int = 5, kinds=("factcheck", "claim"),
                 exclude_claims: Sequence[int] = (), texts: Sequence[str] | None = None,
-                dates: Sequence | None = None) -> list[list[dict]]:
+                dates: Sequence | None = None, exclude_documents: Sequence[int] = ()) -> list[list[dict]]:
         """For each query vector: the k best archived fact-checks (dense and BM25 candidates, fused and
         re-ranked; `score` is the reranker's probability, `band` match, possible or none) and the k stored
-        claims closest by cosine, best first. `texts` are the queries' words (lexical search and the
-        explanations need them), `dates` when each claim was made (None where unknown)."""
+        claims closest by cosine, best first, leaving out `exclude_claims` and the claims of
+        `exclude_documents`. `texts` are the queries' words (lexical search and the explanations need them),
+        `dates` when each claim was made (None where unknown)."""
         out = [[] for _ in range(len(vecs))]
         texts = list(texts) if texts is not None else [""] * len(vecs)
         threshold = self.settings.match_threshold
@@ -42,14 +43,17 @@ class Matches(UseCase):
                 for row, found in zip(out, self._factchecks(vecs, texts, k, dates)):
                     row.extend(found)
                 continue
-            hits = self.bench.indexes.get(kind).search(vecs, k + len(exclude_claims))
+            # the claims of an excluded article may fill the top: look deeper when there are any
+            depth = k + len(exclude_claims) + (4 * k + 32 if exclude_documents else 0)
+            hits = self.bench.indexes.get(kind).search(vecs, depth)
             ids = {i for row in hits for i, _ in row}
             with self.session() as s:
                 rows = repo.claims_by_ids(s, ids)
                 for qi, row in enumerate(hits):
                     taken = 0
                     for ref, score in row:
-                        if ref in exclude_claims or ref not in rows or taken >= k:
+                        if ref in exclude_claims or ref not in rows or taken >= k \
+                                or rows[ref].document_id in exclude_documents:
                             continue
                         taken += 1
                         out[qi].append(claim_result(rows[ref], score, threshold, texts[qi]))
@@ -76,16 +80,20 @@ class Matches(UseCase):
             out.append([factcheck_result(facts[r["ref"]], r) for r in ranked])
         return out
 
-    def for_claim(self, claim_id: int, *, k: int = 5) -> list[dict]:
-        """Past fact-checks and other stored claims similar to one claim."""
+    def for_claim(self, claim_id: int, *, k: int = 5, include_none: bool = True) -> list[dict]:
+        """Past fact-checks and stored claims of other articles similar to one claim (a claim's neighbours in
+        its own article are its context, not earlier claims). `include_none=False` leaves out the results in
+        the "none" band, which the app hides unless asked for."""
         with self.session() as s:
             claim = repo.get_claim(s, claim_id)
             text, published = claim.text, claim.document.published if claim.document else ""
+            document_id = claim.document_id
             vec = repo.get_vector(s, "claim", claim_id, self.bench.embedder.name)
         if vec is None:
             vec = self.bench.embedder.encode([text])[0]
-        return self.similar(vec[None, :], k=k, exclude_claims=[claim_id], texts=[text],
-                            dates=[parse_date(published)])[0]
+        found = self.similar(vec[None, :], k=k, exclude_claims=[claim_id], texts=[text],
+                             dates=[parse_date(published)], exclude_documents=[document_id])[0]
+        return found if include_none else [m for m in found if m.get("band") != "none"]
 
     def group(self, claim_id: int, *, limit: int = 500) -> dict:
         """The stored claims that say what this one says, in any article: MiniLM cosine at or above
