@@ -448,9 +448,10 @@ def test_ingest_open_match_verdict_export(flow_url, page, tmp_path):
     page.screenshot(path=str(shot_path(INBOX_SHOT)))
 
 
-def test_review_names_the_source_of_a_sentence_that_is_no_claim(flow_url, page):
-    """The seed article, uploaded: its Department of Justice sentence is no claim (no box, no review form), yet
-    the line under it names its source, cue and kind of speech, as the spaCy attribution found them."""
+def test_review_shows_the_seeds_attributed_sentences_claim_or_not(flow_url, page):
+    """The seed article, uploaded: its Department of Justice sentence is a claim whose box names the release as
+    its source; the senior official's quote is no claim (no box, no review form), yet the line under it names
+    its source, cue and kind of speech (docs/checkworthiness-guideline.md says why each is what it is)."""
     from playwright.sync_api import expect
 
     from conftest import need_seed
@@ -465,15 +466,21 @@ def test_review_names_the_source_of_a_sentence_that_is_no_claim(flow_url, page):
     page.get_by_role("link", name="Review it").click()
     page.get_by_role("heading", name="Review", exact=True).wait_for()
 
-    sentence = "According to a short Department of Justice release, the two used the meeting"
-    page.get_by_text(sentence, exact=False).first.wait_for()
+    release = "According to a short Department of Justice release, the two used the meeting"
+    page.get_by_text(release, exact=False).first.wait_for()
     wait_idle(page)
-    expect(claim_box(page, sentence)).to_have_count(0)  # not a claim ...
+    box = claim_box(page, release)
+    expect(box).to_have_count(1)  # a claim ...
+    expect(box).to_contain_text("a short Department of Justice release")  # ... with its source
+    expect(box.get_by_text("Review claim", exact=False)).to_have_count(1)
+
+    quote = "We have been clear with the Chinese government"
+    expect(claim_box(page, quote)).to_have_count(0)  # not a claim ...
     shown = page.locator("[data-testid='stElementContainer']").filter(
-        has=page.locator("[data-testid='stText']", has_text=sentence))
+        has=page.locator("[data-testid='stText']", has_text=quote))
     expect(shown).to_have_count(1)
     # ... and the element right under it names its source
     source = shown.locator("xpath=following-sibling::*[1]")
-    expect(source).to_contain_text("Department of Justice")
-    expect(source).to_contain_text("according to (reported)")
+    expect(source).to_contain_text("a senior administration official")
+    expect(source).to_contain_text("told (direct)")
     expect(source.locator("[data-testid='stCaptionContainer']")).to_have_count(1)
