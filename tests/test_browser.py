@@ -482,5 +482,5 @@ def test_review_shows_the_seeds_attributed_sentences_claim_or_not(flow_url, page
     # ... and the element right under it names its source
     source = shown.locator("xpath=following-sibling::*[1]")
     expect(source).to_contain_text("a senior administration official")
-    expect(source).to_contain_text("told (direct)")
+    expect(source).to_contain_text("told (direct quote)")
     expect(source.locator("[data-testid='stCaptionContainer']")).to_have_count(1)

@@ -116,7 +116,8 @@ def test_extract_table(env):
 
 
 def test_extract_gives_attributions_for_a_sentence_that_is_no_claim(env):
-    """Every sentence carries its attributions, claim or not: in the JSON and in the table's source column."""
+    """Every sentence carries its attributions, claim or not: in the JSON and in the table's source column. The
+    seed's Department of Justice sentence is a claim, the senior official's quote is none; both name their source."""
     from conftest import need_seed
 
     seed = need_seed()
@@ -124,16 +125,22 @@ def test_extract_gives_attributions_for_a_sentence_that_is_no_claim(env):
     assert res.exit_code == 0, res.output
     rows = [json.loads(line) for line in res.output.splitlines()]
     doj = next(r for r in rows if r["text"].startswith("According to a short Department of Justice release"))
-    assert not doj["is_claim"], "the seed's Department of Justice sentence is expected not to be a claim"
+    assert doj["is_claim"], "the seed's Department of Justice sentence is a claim (docs/checkworthiness-guideline.md)"
     assert [(a["cue"], a["quote"]) for a in doj["attributions"]] == [("according to", "reported")]
     assert "Department of Justice" in doj["attributions"][0]["source"]
     assert "Department of Justice" in doj["source"] and doj["cue"] == "according to"
+    quote = next(r for r in rows if "We have been clear with the Chinese government" in r["text"])
+    assert not quote["is_claim"], "the senior official's quote is no claim (docs/checkworthiness-guideline.md)"
+    assert [(a["source"], a["cue"], a["quote"]) for a in quote["attributions"]] == [
+        ("a senior administration official", "told", "direct")]
     assert all("attributions" in r for r in rows)
 
     table = run("extract", seed, "--format", "table")
     assert table.exit_code == 0, table.output
+    line = next(l for l in table.output.splitlines() if "We have been clear" in l)
+    assert " yes " not in line and "a senior administration official" in line and "told" in line
     line = next(l for l in table.output.splitlines() if "According to a short Department" in l)
-    assert " yes " not in line and "Department of Justice" in line and "according to" in line
+    assert " yes " in line and "Department of Justice" in line and "according to" in line
 
 
 def test_ingest_search_export_round_trip(env, db_url):
