@@ -58,3 +58,30 @@ def test_eval_detect_measures_the_wikinews_gold(env):
     assert "bootstrap over 16 articles" in res.output and "detected: article" in res.output
     res = CliRunner().invoke(main, ["eval", "detect", "--data", "gold/wikinews", "--split", "dev"])
     assert res.exit_code != 0 and "--wikinews" in res.output
+
+
+def test_news_folds_keep_samples_round_robin_and_wikinews_in_date_blocks():
+    from claims.research.detect_data import news_folds
+
+    names = ["01-a", "02-b", "03-c", "W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"]
+    folds = news_folds(names, {f"W{i}" for i in range(1, 9)}, 4)
+    assert list(folds[:3]) == [0, 1, 2]
+    assert list(folds[3:]) == [0, 0, 1, 1, 2, 2, 3, 3]  # consecutive dates stay together
+
+
+def test_wikinews_training_rows_are_the_gold_sentences_in_date_order():
+    from conftest import SHARED, need_shared
+    from claims.research.detect_data import wikinews_gold
+    from claims.research.wikinews_gold import read_gold, read_labels
+
+    path = need_shared(SHARED / "data" / "wikinews" / "articles.jsonl")
+    gold = wikinews_gold(path)
+    arts = {a["id"]: a for a in read_gold()[0]}
+    assert {arts[i]["split"] for i in gold} == {"train", "dev"}  # never the test split
+    dates = [arts[i]["date"] for i in gold]
+    assert dates == sorted(dates)
+    labels = [r for r in read_labels() if r["split"] != "test"]
+    rows = [row for rs, _ in gold.values() for row in rs]
+    assert len(rows) == len(labels) and sum(r["is_claim"] for r in rows) == sum(r["is_claim"] for r in labels)
+    rows0, text0 = next(iter(gold.values()))
+    assert all(r["text"] in text0 and not r["furniture"] for r in rows0)

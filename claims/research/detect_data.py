@@ -158,6 +158,16 @@ def wikinews_gold(wikinews, gold_dir=None, splits=("train", "dev")) -> dict[str,
     return out
 
 
+def news_folds(names: list[str], wikinews: set[str], folds: int) -> np.ndarray:
+    """The fold of each news article: the samples round-robin, the Wikinews ones (given in date order) in
+    blocks of dates, as neighbouring days share stories."""
+    fold = np.array([i % folds for i in range(len(names))], dtype=np.int64)
+    wiki = [i for i, name in enumerate(names) if name in wikinews]
+    for k, i in enumerate(wiki):
+        fold[i] = k * folds // len(wiki)
+    return fold
+
+
 class Data:
     """Everything the recipes share: CT24 splits, news rows and articles, embeddings, features, folds."""
 
@@ -219,12 +229,7 @@ class Data:
         self.ct_fold = np.empty(len(order), dtype=np.int64)
         for k, block in enumerate(np.array_split(order, folds)):
             self.ct_fold[block] = k
-        # the samples round-robin; Wikinews articles in blocks of dates (neighbouring days share stories)
-        self.doc_fold = np.array([i % folds if name not in self.wikinews else -1
-                                  for i, name in enumerate(self.gold)], dtype=np.int64)
-        wiki = [i for i, name in enumerate(self.gold) if name in self.wikinews]
-        for k, i in enumerate(wiki):  # wikinews_gold returns them in date order
-            self.doc_fold[i] = k * folds // len(wiki)
+        self.doc_fold = news_folds(list(self.gold), set(self.wikinews), folds)
         self.news_fold = self.doc_fold[self.news_doc] if len(news_doc) else np.zeros(0, dtype=np.int64)
 
     def model(self):
