@@ -70,7 +70,6 @@ def test_news_folds_keep_samples_round_robin_and_wikinews_in_date_blocks():
 
 
 def test_wikinews_training_rows_are_the_gold_sentences_in_date_order():
-    from conftest import SHARED, need_shared
     from claims.research.detect_data import wikinews_gold
     from claims.research.wikinews_gold import read_gold, read_labels
 
