@@ -68,6 +68,8 @@ class Sentence(Base):
     is_claim: Mapped[bool] = mapped_column(Boolean, default=False)
     claim_type: Mapped[str] = mapped_column(String(40), default="not a claim")
     reasons: Mapped[str] = mapped_column(String(500), default="")  # comma-separated
+    #: a headline's link: the `idx` of the body sentence it restates (claims.pipeline.headlines), else NULL
+    restates: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
 
     document: Mapped[Document] = relationship(back_populates="sentences")
     attributions: Mapped[list["Attribution"]] = relationship(

@@ -9,7 +9,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from core.errors import InvalidValue, NotFound, ReviewConflict
 from core.review import REVIEW_FIELDS, STATUSES
@@ -56,6 +56,7 @@ def add_document(
             idx=s["index"], text=s["text"], start=s["start"], end=s["end"], kind=s.get("kind", "body"),
             score=float(s.get("score", 0.0)), is_claim=bool(s.get("is_claim", False)),
             claim_type=s.get("claim_type", "not a claim"), reasons=",".join(s.get("reasons", ())),
+            restates=s.get("restates"),
         )
         for i, a in enumerate(s.get("attributions", ())):
             row.attributions.append(Attribution(
@@ -139,6 +140,22 @@ def claims_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Claim]:
         select(Claim).where(Claim.id.in_(ids)).options(selectinload(Claim.document))
     ).all()
     return {c.id: c for c in rows}
+
+
+def restating_headlines(session: Session, claims: Iterable[Claim]) -> dict[int, str]:
+    """{claim id: the text of the headline that restates its sentence} for the claims that have one."""
+    claims = list(claims)
+    if not claims:
+        return {}
+    headline = aliased(Sentence)
+    rows = session.execute(
+        select(Claim.id, headline.text)
+        .join(Sentence, Sentence.id == Claim.sentence_id)
+        .join(headline, (headline.document_id == Claim.document_id) & (headline.restates == Sentence.idx)
+              & (headline.kind == "headline"))
+        .where(Claim.id.in_([c.id for c in claims]))
+    ).all()
+    return {cid: text for cid, text in rows}
 
 
 def add_claim(session: Session, sentence_id: int, reviewer: str) -> Claim:

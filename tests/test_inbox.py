@@ -228,3 +228,27 @@ def test_bad_uploads_store_nothing(bench, files, message):
     with pytest.raises(InputError, match=message):
         bench.ingest.uploads(files)
     assert bench.browse.documents() == []
+
+
+HOUSING = """Council says 4,000 homes were built across the county in 2024
+
+The council said 4,000 homes were built across the county in 2024, most of them after the new rules.
+Builders queued for permits.
+"""
+
+
+def test_a_claim_restated_by_its_headline_is_matched_with_the_headlines_words_too(bench):
+    headline = HOUSING.splitlines()[0]
+    body = HOUSING.splitlines()[2]
+    bench.ingest.text(HOUSING, "housing.txt")
+    rows = bench.browse.inbox(limit=100)["rows"]
+    assert [r["text"] for r in rows] == [body]  # the headline is linked to it, not a second claim
+    bench.archive.import_upload("archive.csv", f'claim,verdict\n"{headline}",Half true\n'.encode(), match=False)
+    assert bench.matches.refresh() == 1
+    row = bench.browse.inbox(limit=100)["rows"][0]
+    body_alone = next(r for r in bench.matches.search([body], k=1)[0]["results"] if r["kind"] == "factcheck")
+    via_headline = next(r for r in bench.matches.search([headline], k=1)[0]["results"] if r["kind"] == "factcheck")
+    assert via_headline["score"] > body_alone["score"]  # the headline's words are the fact-check's
+    assert row["match_score"] == via_headline["score"] and row["has_match"] == via_headline["match"]
+    top = next(m for m in bench.matches.for_claim(row["claim_id"], k=1) if m["kind"] == "factcheck")
+    assert top["score"] == via_headline["score"]  # the Claim page decides as the inbox does

@@ -27,6 +27,7 @@ def test_database_made_before_migrations_is_adopted(db_url):
     with raw.begin() as conn:  # nor had documents their genre (0003)
         conn.exec_driver_sql("ALTER TABLE documents DROP COLUMN genre_source")
         conn.exec_driver_sql("ALTER TABLE documents DROP COLUMN genre")
+        conn.exec_driver_sql("ALTER TABLE sentences DROP COLUMN restates")  # nor headline links (0004)
     from sqlalchemy.orm import Session
 
     with Session(raw) as s, s.begin():

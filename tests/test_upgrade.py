@@ -115,6 +115,8 @@ def test_upgrade_from_the_first_released_schema_keeps_everything(db_url, tmp_pat
     after = _snapshot(engine)
     # 0003 added the genre a document was scored as: the old documents read "article", not known how decided
     assert [(d.pop("genre"), d.pop("genre_source")) for d in after["documents"]] == [("article", "")] * 2
+    # 0004 added headline links: old sentences have none
+    assert [s.pop("restates") for s in after["sentences"]] == [None] * 6
     assert after == before  # every row and every value, bytes and times included
     engine.dispose()
 

@@ -80,6 +80,25 @@ class Matches(UseCase):
             out.append([factcheck_result(facts[r["ref"]], r) for r in ranked])
         return out
 
+    def _or_headline(self, ids: list[int], found: list[list[dict]], headlines: dict[int, str], dates,
+                     k: int) -> list[list[dict]]:
+        """Each claim's fact-checks, joined by those of the headline that restates it (a claim said in the
+        headline and again in the body is one claim: the headline's wording may be the one a fact-check used).
+        A fact-check found both ways keeps its better score; best first, k at most."""
+        linked = [n for n, i in enumerate(ids) if i in headlines]
+        if not linked:
+            return found
+        texts = [headlines[ids[n]] for n in linked]
+        extra = self._factchecks(self.bench.embedder.encode(texts), texts, k, [dates[n] for n in linked])
+        out = list(found)
+        for n, more in zip(linked, extra):
+            merged: dict = {}
+            for r in [*found[n], *more]:
+                if r["id"] not in merged or r["score"] > merged[r["id"]]["score"]:
+                    merged[r["id"]] = r
+            out[n] = sorted(merged.values(), key=lambda r: -r["score"])[:k]
+        return out
+
     def for_claim(self, claim_id: int, *, k: int = 5, include_none: bool = True) -> list[dict]:
         """Past fact-checks and stored claims of other articles similar to one claim (a claim's neighbours in
         its own article are its context, not earlier claims). `include_none=False` leaves out the results in
@@ -88,11 +107,16 @@ class Matches(UseCase):
             claim = repo.get_claim(s, claim_id)
             text, published = claim.text, claim.document.published if claim.document else ""
             document_id = claim.document_id
+            headlines = repo.restating_headlines(s, [claim])
             vec = repo.get_vector(s, "claim", claim_id, self.bench.embedder.name)
         if vec is None:
             vec = self.bench.embedder.encode([text])[0]
         found = self.similar(vec[None, :], k=k, exclude_claims=[claim_id], texts=[text],
                              dates=[parse_date(published)], exclude_documents=[document_id])[0]
+        if headlines:  # the fact-checks of the headline that restates it count as its own
+            facts = [r for r in found if r["kind"] == "factcheck"]
+            facts = self._or_headline([claim_id], [facts], headlines, [parse_date(published)], k)[0]
+            found = sorted([*facts, *(r for r in found if r["kind"] != "factcheck")], key=lambda r: -r["score"])
         return found if include_none else [m for m in found if m.get("band") != "none"]
 
     def group(self, claim_id: int, *, limit: int = 500) -> dict:
@@ -169,10 +193,12 @@ class Matches(UseCase):
                 found = [i for i in batch if i in rows]
                 texts = [rows[i].text for i in found]
                 dates = [parse_date(rows[i].document.published if rows[i].document else "") for i in found]
+                headlines = repo.restating_headlines(s, [rows[i] for i in found])
             lacking = [i for i in found if i not in vecs]
             if lacking:
                 vecs.update(zip(lacking, embedder.encode([rows[i].text for i in lacking])))
             best = self._factchecks(np.vstack([vecs[i] for i in found]), texts, 1, dates) if found else []
+            best = self._or_headline(found, best, headlines, dates, 1)
             items = [(cid, top[0]["id"] if top else None, top[0]["score"] if top else 0.0,
                       bool(top) and top[0]["band"] == "match") for cid, top in zip(found, best)]
             with atomic(self.engine) as s:
