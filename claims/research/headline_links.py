@@ -37,6 +37,11 @@ SEED, SHARES, MIN_WORDS = 17, {"train": 90, "dev": 30, "test": 50}, 120
 GRID = tuple(round(t, 2) for t in np.arange(0.30, 0.96, 0.01))
 
 
+def _jsonl(path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
 def _body(title: str, text: str):
     """The body sentences of an article as the product splits the page "title, blank line, text": (start, end)
     offsets into `text`."""
@@ -58,7 +63,7 @@ def _encoder():
 def draw(articles: dict[str, dict], gold_dir: Path = GOLD_DIR, per_article: int = 2) -> list[dict]:
     """The pairs to annotate: per split, `SHARES` articles outside the gold, each title with its `per_article`
     most similar body sentences."""
-    taken = {json.loads(line)["id"] for line in open(gold_dir / "articles.jsonl", encoding="utf-8") if line.strip()}
+    taken = {a["id"] for a in _jsonl(gold_dir / "articles.jsonl")}
     rng, chosen = random.Random(SEED), []
     for split, k in SHARES.items():
         pool = sorted((a for a in articles.values() if a["id"] not in taken and split_of(a["date"]) == split
@@ -99,7 +104,7 @@ def read(gold_dir: Path = GOLD_DIR) -> list[dict]:
     path = Path(gold_dir) / "headlines.jsonl"
     if not path.is_file():
         raise SystemExit(f"no {path}: draw pairs, have them labelled and run convert first")
-    return [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    return _jsonl(path)
 
 
 def similarities(rows: list[dict], articles: dict[str, dict]) -> np.ndarray:
@@ -186,8 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "convert":
         if not (args.pairs and args.notes):
             ap.error("convert needs --pairs and --notes")
-        pairs = [json.loads(line) for line in open(args.pairs, encoding="utf-8") if line.strip()]
-        labels = [json.loads(line) for f in args.notes for line in open(f, encoding="utf-8") if line.strip()]
+        pairs = _jsonl(args.pairs)
+        labels = [row for f in args.notes for row in _jsonl(f)]
         try:
             rows = convert(pairs, labels, articles)
         except ValueError as e:
