@@ -64,7 +64,8 @@ def score_news(gold_dir: Path, wikinews: Path, split: str, pipeline, genre: str 
     return rows
 
 
-def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    """Precision, recall and F1 from counts (0 where undefined)."""
     p, r = (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
@@ -81,7 +82,7 @@ def bootstrap(rows: Sequence[dict], predicted: Sequence[bool] | None = None, rep
         tp = sum(rows[i]["label"] and pred[i] for i in idx)
         fp = sum(not rows[i]["label"] and pred[i] for i in idx)
         fn = sum(rows[i]["label"] and not pred[i] for i in idx)
-        for k, v in zip(("precision", "recall", "f1"), _prf(tp, fp, fn)):
+        for k, v in zip(("precision", "recall", "f1"), prf(tp, fp, fn)):
             out[k].append(v)
     return {k: [round(float(np.percentile(v, 2.5)), 4), round(float(np.percentile(v, 97.5)), 4)] for k, v in out.items()}
 
@@ -112,7 +113,7 @@ def pick(labels: Sequence[int], scores: Sequence[float]) -> float:
     best, best_key = THRESHOLDS[-1], None
     for t in THRESHOLDS:
         p = s >= t
-        prec, _, f1 = _prf(int(np.sum(y & p)), int(np.sum(~y & p)), int(np.sum(y & ~p)))
+        prec, _, f1 = prf(int(np.sum(y & p)), int(np.sum(~y & p)), int(np.sum(y & ~p)))
         key = (prec >= MIN_PRECISION, f1 if prec >= MIN_PRECISION else prec)
         if best_key is None or key > best_key:
             best, best_key = t, key

@@ -31,6 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
+from claims.research.detect_data import f1_on_grid
+from claims.research.eval_news import prf
+from claims.research.eval_news import bootstrap as news_bootstrap
 from claims.research.wikinews_gold import GOLD_DIR, read_articles, split_of
 
 SEED, SHARES, MIN_WORDS = 17, {"train": 90, "dev": 30, "test": 50}, 120
@@ -116,30 +119,19 @@ def similarities(rows: list[dict], articles: dict[str, dict]) -> np.ndarray:
 
 
 def _prf(y: np.ndarray, p: np.ndarray) -> tuple[float, float, float]:
-    tp, fp, fn = int(np.sum(y & p)), int(np.sum(~y & p)), int(np.sum(y & ~p))
-    prec, rec = (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
-    return prec, rec, (2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+    return prf(int(np.sum(y & p)), int(np.sum(~y & p)), int(np.sum(y & ~p)))
 
 
 def pick(y: np.ndarray, sims: np.ndarray) -> float:
     """The rule: the threshold with the best F1 for "restates", the middle of a plateau."""
-    f1 = np.array([_prf(y, sims >= t)[2] for t in GRID])
+    f1 = f1_on_grid(y, sims, grid=np.asarray(GRID))
     best = np.flatnonzero(f1 >= f1.max() - 1e-12)
     return float(GRID[best[len(best) // 2]])
 
 
-def bootstrap(ids: list[str], y: np.ndarray, p: np.ndarray, reps: int = 2000, seed: int = 0) -> dict:
-    """95% intervals of precision, recall and F1, resampling articles."""
-    by: dict[str, list[int]] = {}
-    for i, a in enumerate(ids):
-        by.setdefault(a, []).append(i)
-    keys, rng, out = sorted(by), random.Random(seed), []
-    for _ in range(reps):
-        idx = [i for a in (rng.choice(keys) for _ in keys) for i in by[a]]
-        out.append(_prf(y[idx], p[idx]))
-    arr = np.array(out)
-    return {k: [round(float(np.percentile(arr[:, j], 2.5)), 4), round(float(np.percentile(arr[:, j], 97.5)), 4)]
-            for j, k in enumerate(("precision", "recall", "f1"))}
+def bootstrap(ids: list[str], y: np.ndarray, p: np.ndarray) -> dict:
+    """95% intervals of precision, recall and F1, resampling articles (as for the check-worthiness gold)."""
+    return news_bootstrap([{"id": a, "label": bool(t), "predicted": bool(q)} for a, t, q in zip(ids, y, p)])
 
 
 def choose(rows: list[dict], sims: np.ndarray, folds: int = 5) -> dict:
