@@ -1,0 +1,381 @@
+"""Choose the fact-check matching recipe by cross-validation over CheckThat! 2022 2A train + dev
+(`claims eval match --cv DATA`).
+
+Every variant ranks the same candidates (the top 50 by MiniLM cosine and the top 50 by BM25, pooled) with
+dates hidden, as for a claim typed into search or read from an article without a date. Folds are by query,
+and queries that repeat the same fact-check stay in one fold, so a fold never sees a tweet whose twin it was
+trained on. Each fold's MAP@5 is compared with the plain fusion baseline (0.75 x cosine + 0.25 x BM25 / best
+BM25 of the query's candidates), measured on the same fold.
+
+The rule, written before any variant was run (2026-12-05):
+1. A variant qualifies when its MAP@5 is at or above the plain fusion's in every fold.
+2. Of the qualifying variants, the one with the highest mean MAP@5 over the folds is chosen; a variant within
+   0.002 of it that is simpler (fewer learned parts: fusion < logistic < logistic + adapter < listwise or
+   trees) is chosen instead.
+3. The chosen recipe is trained on all of train + dev and scored once on dev-test, with a bootstrap interval
+   over its queries; that figure is the test figure, the fold figures are training figures.
+
+Levers (each a variant): the fusion weight chosen inside the training folds; stricter query cleaning (emoji,
+the copied tweet's signature name, symbols); the re-ranker's features; a query-side adapter (a 384 x 384
+linear map of the query's MiniLM vector, learned on the training folds so that the right fact-check's vector
+is nearest among the query's candidates; the archive's vectors stay as they are); a listwise model (softmax
+over each query's candidates) and gradient-boosted trees in place of the logistic regression.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from claims.matching.match import DEPTH, MemoryArchive, encode_cached, query_text
+from claims.matching.rerank import FEATURE_NAMES, features, fuse
+
+FOLDS = 5
+SEED = 13
+BASELINE = "fusion 0.75"
+BASE_WEIGHT = 0.75
+_DATE_FEATURES = [FEATURE_NAMES.index(n) for n in ("date_unknown", "log_days_after", "log_days_before")]
+_KEEP = [i for i in range(len(FEATURE_NAMES)) if i not in _DATE_FEATURES]
+
+
+# --------------------------------------------------------------------------------------------- folds
+def fact_check_folds(relevant: Sequence[set], k: int = FOLDS, seed: int = SEED) -> np.ndarray:
+    """A fold number per query; queries sharing a relevant fact-check (directly or through others) share a
+    fold. Groups are shuffled with `seed` and dealt to the fold with the fewest queries so far."""
+    parent = list(range(len(relevant)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict = {}
+    for i, rel in enumerate(relevant):
+        for d in rel:
+            if d in owner:
+                parent[find(i)] = find(owner[d])
+            else:
+                owner[d] = i
+    groups: dict[int, list[int]] = {}
+    for i in range(len(relevant)):
+        groups.setdefault(find(i), []).append(i)
+    order = list(groups.values())
+    np.random.default_rng(seed).shuffle(order)
+    order.sort(key=len, reverse=True)  # big groups first, then the shuffled rest
+    fold = np.zeros(len(relevant), dtype=np.int64)
+    sizes = [0] * k
+    for g in order:
+        f = min(range(k), key=lambda j: (sizes[j], j))
+        fold[g] = f
+        sizes[f] += len(g)
+    return fold
+
+
+# --------------------------------------------------------------------------------------------- cleaning
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]+")
+_SIGNATURE_NAME = re.compile(r"\s*[—–-]+\s*[^—–()\n]{0,80}?\s*\(@\w+\)[^\n]*$")
+_SYMBOLS = re.compile(r"[|•►▶→«»]+|([!?.])\1{2,}")
+
+
+def strict_clean(text: str) -> str:
+    """Stricter cleaning for tweets: the signature goes whole (name too), emoji and decorative symbols out,
+    runs of "!!!" cut to one; then the usual cleaning."""
+    text = _SIGNATURE_NAME.sub("", text or "")
+    text = _EMOJI.sub(" ", text)
+    text = _SYMBOLS.sub(lambda m: m.group(1) or " ", text)
+    return query_text(text)
+
+
+# --------------------------------------------------------------------------------------------- the pools
+@dataclass
+class Pool:
+    """One query's candidates (dates hidden), their features without the date ones, labels, and vectors."""
+
+    refs: np.ndarray
+    X: np.ndarray
+    y: np.ndarray
+    dense: np.ndarray
+    lexical: np.ndarray
+    qvec: np.ndarray
+    extra: dict = field(default_factory=dict)
+
+
+def build_pools(archive: MemoryArchive, texts: Sequence[str], qvecs: np.ndarray, relevant: Sequence[set],
+                *, depth: int = DEPTH) -> list[Pool]:
+    out = []
+    for text, qvec, rel in zip(texts, qvecs, relevant):
+        cands = [replace(c, date=None) for c in archive.candidates(text, qvec, depth=depth)]
+        X = features(text, cands, BASE_WEIGHT, idf=archive.bm25.idf_of)[:, _KEEP]
+        refs = np.array([c.ref for c in cands], dtype=np.int64)
+        out.append(Pool(refs, X, np.array([c.ref in rel for c in cands], dtype=np.int8),
+                        np.array([c.dense for c in cands]), np.array([c.lexical for c in cands]),
+                        np.asarray(qvec, dtype=np.float32)))
+    return out
+
+
+def ap_at(scores: np.ndarray, pool: Pool, n_relevant: int, k: int = 5) -> float:
+    """AP@k of a pool ranked by `scores` (ties broken by the plain fusion)."""
+    if n_relevant == 0:
+        return 0.0
+    order = np.lexsort((-fuse(pool.dense, pool.lexical, BASE_WEIGHT), -scores))[:k]
+    hits, total = 0, 0.0
+    for r, j in enumerate(order, 1):
+        if pool.y[j]:
+            hits += 1
+            total += hits / r
+    return total / min(n_relevant, k)
+
+
+# --------------------------------------------------------------------------------------------- the adapter
+def fit_adapter(pools: Sequence[Pool], vectors: np.ndarray, *, reg: float = 1.0, steps: int = 150,
+                scale: float = 20.0, seed: int = SEED) -> np.ndarray:
+    """A 384 x 384 map A of query vectors: softmax over each query's candidates of scale * cos(A q, d) with
+    the right fact-checks as the target, plus reg * |A - I|^2. Queries with no right candidate are skipped."""
+    import torch
+
+    torch.manual_seed(seed)
+    use = [p for p in pools if p.y.any()]
+    dim = vectors.shape[1]
+    width = max(len(p.refs) for p in use)
+    Q = torch.tensor(np.stack([p.qvec for p in use]))
+    D = torch.zeros(len(use), width, dim)
+    mask = torch.full((len(use), width), float("-inf"))
+    pos = torch.full((len(use), width), float("-inf"))
+    for i, p in enumerate(use):
+        n = len(p.refs)
+        D[i, :n] = torch.from_numpy(vectors[p.refs])
+        mask[i, :n] = 0.0
+        pos[i, :n] = torch.where(torch.from_numpy(p.y.astype(bool)), 0.0, float("-inf"))
+    A = torch.eye(dim, requires_grad=True)
+    opt = torch.optim.Adam([A], lr=1e-3)
+    eye = torch.eye(dim)
+    for _ in range(steps):
+        q = torch.nn.functional.normalize(Q @ A.T, dim=1)
+        s = scale * torch.einsum("bd,bnd->bn", q, D)
+        loss = (torch.logsumexp(s + mask, 1) - torch.logsumexp(s + pos, 1)).mean() \
+            + reg * ((A - eye) ** 2).sum() / dim
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return A.detach().numpy().astype(np.float32)
+
+
+def adapted(pool: Pool, A: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Adapter features of a pool: cos(A q, d), its gap to the best, its rank (log)."""
+    q = A @ pool.qvec
+    q /= max(float(np.linalg.norm(q)), 1e-12)
+    cos = vectors[pool.refs] @ q
+    ranks = np.empty(len(cos))
+    ranks[np.argsort(-cos, kind="stable")] = np.arange(len(cos))
+    return np.column_stack([cos, cos - cos.max(), np.log1p(ranks)])
+
+
+# --------------------------------------------------------------------------------------------- models
+def _standardise(X):
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    return mean, np.where(std > 1e-12, std, 1.0)
+
+
+def fit_logistic(Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], C: float = 1.0) -> Callable:
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = np.vstack(Xs), np.concatenate(ys)
+    mean, std = _standardise(X)
+    clf = LogisticRegression(C=C, max_iter=5000).fit((X - mean) / std, y)
+    w, b = clf.coef_[0], float(clf.intercept_[0])
+    return lambda Z: ((Z - mean) / std) @ w + b
+
+
+def fit_listwise(Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], *, reg: float = 1e-3,
+                 steps: int = 300) -> Callable:
+    """A linear score trained with softmax cross-entropy over each query's candidates (ListNet, top one)."""
+    import torch
+
+    keep = [i for i, y in enumerate(ys) if y.any()]
+    mean, std = _standardise(np.vstack(Xs))
+    width = max(len(Xs[i]) for i in keep)
+    dim = Xs[0].shape[1]
+    X = torch.zeros(len(keep), width, dim)
+    mask = torch.full((len(keep), width), float("-inf"))
+    pos = torch.full((len(keep), width), float("-inf"))
+    for r, i in enumerate(keep):
+        n = len(Xs[i])
+        X[r, :n] = torch.from_numpy(((Xs[i] - mean) / std).astype(np.float32))
+        mask[r, :n] = 0.0
+        pos[r, :n] = torch.where(torch.from_numpy(ys[i].astype(bool)), 0.0, float("-inf"))
+    w = torch.zeros(dim, requires_grad=True)
+    opt = torch.optim.LBFGS([w], max_iter=steps, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        s = X @ w
+        loss = (torch.logsumexp(s + mask, 1) - torch.logsumexp(s + pos, 1)).mean() + reg * (w ** 2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    wn = w.detach().numpy().astype(np.float64)
+    return lambda Z: ((Z - mean) / std) @ wn
+
+
+def fit_trees(Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]) -> Callable:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    clf = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
+                                         l2_regularization=1.0, random_state=SEED)
+    clf.fit(np.vstack(Xs), np.concatenate(ys))
+    return lambda Z: clf.decision_function(Z)
+
+
+# --------------------------------------------------------------------------------------------- variants
+@dataclass
+class Variant:
+    name: str
+    kind: str  # fusion, logistic, adapter, listwise, trees (simplest first)
+    run: Callable  # (train pools, test pools, vectors) -> list of score arrays for the test pools
+    cleaning: str = "usual"
+
+
+COMPLEXITY = {"fusion": 0, "logistic": 1, "adapter": 2, "listwise": 3, "trees": 3}
+
+
+def _fusion_fixed(train, test, vectors):
+    return [fuse(p.dense, p.lexical, BASE_WEIGHT) for p in test]
+
+
+def _fusion_weight(train, test, vectors, grid=(0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)):
+    def mean_ap(w):
+        return np.mean([ap_at(fuse(p.dense, p.lexical, w), p, p.extra["n_rel"]) for p in train])
+    best = max(grid, key=lambda w: (mean_ap(w), -abs(w - BASE_WEIGHT)))
+    return [fuse(p.dense, p.lexical, best) for p in test]
+
+
+def _logistic(train, test, vectors):
+    f = fit_logistic([p.X for p in train], [p.y for p in train])
+    return [f(p.X) for p in test]
+
+
+def _with_adapter(train, test, vectors, fitter=fit_logistic, inner: int = 3):
+    """Adapter features out of fold inside the training pools (so the model learns how much to trust them on
+    queries the adapter did not see), from an adapter fitted on all training pools for the test pools."""
+    inner_fold = np.arange(len(train)) % inner
+    train_x = [None] * len(train)
+    for f in range(inner):
+        A = fit_adapter([p for p, g in zip(train, inner_fold) if g != f], vectors)
+        for i in np.where(inner_fold == f)[0]:
+            train_x[i] = np.hstack([train[i].X, adapted(train[i], A, vectors)])
+    A = fit_adapter(train, vectors)
+    model = fitter(train_x, [p.y for p in train])
+    return [model(np.hstack([p.X, adapted(p, A, vectors)])) for p in test]
+
+
+def _listwise(train, test, vectors):
+    return _with_adapter(train, test, vectors, fitter=fit_listwise)
+
+
+def _trees(train, test, vectors):
+    return _with_adapter(train, test, vectors, fitter=fit_trees)
+
+
+def _listwise_plain(train, test, vectors):
+    f = fit_listwise([p.X for p in train], [p.y for p in train])
+    return [f(p.X) for p in test]
+
+
+VARIANTS = (
+    Variant(BASELINE, "fusion", _fusion_fixed),
+    Variant("fusion, weight from training folds", "fusion", _fusion_weight),
+    Variant("logistic (shipped features)", "logistic", _logistic),
+    Variant("logistic, strict cleaning", "logistic", _logistic, cleaning="strict"),
+    Variant("listwise (shipped features)", "listwise", _listwise_plain),
+    Variant("logistic + adapter", "adapter", _with_adapter),
+    Variant("listwise + adapter", "listwise", _listwise),
+    Variant("trees + adapter", "trees", _trees),
+)
+
+
+# --------------------------------------------------------------------------------------------- the run
+def cross_validate(pools_by_cleaning: dict[str, list[Pool]], relevant: Sequence[set], vectors: np.ndarray, *,
+                   variants: Sequence[Variant] = VARIANTS, k: int = FOLDS, progress=print) -> dict:
+    """Per-fold MAP@5 of every variant, which qualify under the rule, and the chosen one."""
+    fold = fact_check_folds(relevant, k)
+    for pools in pools_by_cleaning.values():
+        for p, rel in zip(pools, relevant):
+            p.extra["n_rel"] = len(rel)
+    table: dict[str, list[float]] = {}
+    seconds: dict[str, float] = {}
+    for v in variants:
+        pools = pools_by_cleaning[v.cleaning]
+        t0 = time.perf_counter()
+        per_fold = []
+        for f in range(k):
+            train = [p for p, g in zip(pools, fold) if g != f]
+            test = [p for p, g in zip(pools, fold) if g == f]
+            scores = v.run(train, test, vectors)
+            per_fold.append(float(np.mean([ap_at(s, p, p.extra["n_rel"]) for s, p in zip(scores, test)])))
+        table[v.name] = per_fold
+        seconds[v.name] = round(time.perf_counter() - t0, 1)
+        progress(f"{v.name}: " + " ".join(f"{m:.4f}" for m in per_fold) + f"  mean {np.mean(per_fold):.4f}")
+    base = np.array(table[BASELINE])
+    qualify = [v for v in variants if v.name != BASELINE and np.all(np.array(table[v.name]) >= base - 1e-12)]
+    chosen = None
+    if qualify:
+        top = max(np.mean(table[v.name]) for v in qualify)
+        near = [v for v in qualify if np.mean(table[v.name]) >= top - 0.002]
+        chosen = min(near, key=lambda v: (COMPLEXITY[v.kind], -np.mean(table[v.name]))).name
+    return {"folds": k, "fold_sizes": np.bincount(fold, minlength=k).tolist(), "baseline": BASELINE,
+            "map@5": {n: [round(m, 4) for m in ms] for n, ms in table.items()},
+            "mean": {n: round(float(np.mean(ms)), 4) for n, ms in table.items()},
+            "qualify": [v.name for v in qualify], "chosen": chosen, "seconds": seconds}
+
+
+def format_cv(report: dict) -> str:
+    """The per-fold table `claims eval match --cv` prints."""
+    k = report["folds"]
+    head = f"{'variant':<38} " + " ".join(f"{'fold ' + str(f + 1):>7}" for f in range(k)) + f" {'mean':>7}  vs fusion"
+    lines = [f"{k} folds by query (sizes {', '.join(map(str, report['fold_sizes']))}), dates hidden, MAP@5", head]
+    base = report["map@5"][report["baseline"]]
+    for name, ms in report["map@5"].items():
+        worst = min(m - b for m, b in zip(ms, base))
+        mark = "baseline" if name == report["baseline"] else (
+            ("every fold" if worst >= -1e-12 else f"worst fold {worst:+.4f}"))
+        lines.append(f"{name:<38} " + " ".join(f"{m:>7.4f}" for m in ms) + f" {report['mean'][name]:>7.4f}  {mark}")
+    lines.append(f"chosen by the rule: {report['chosen'] or 'none (no variant holds fusion in every fold)'}")
+    return "\n".join(lines)
+
+
+def run_cv(data: Path | str, *, embedder=None, cache_dir=None, variants: Sequence[Variant] = VARIANTS,
+           progress=print) -> dict:
+    """Cross-validate `variants` over CheckThat! 2022 2A train + dev in the folder `data`."""
+    from claims.research.eval_match import read_qrels, read_queries, read_vclaims
+
+    data = Path(data)
+    records = read_vclaims(data / "vclaims.jsonl")
+    position = {r["id"]: i for i, r in enumerate(records)}
+    queries = read_queries(data / "train_dev_queries.tsv")
+    qrels = {**read_qrels(data / "train_qrels.tsv"), **read_qrels(data / "dev_qrels.tsv")}
+    judged = [q for q in qrels if q in queries]
+    relevant = [{position[d] for d in qrels[q] if d in position} for q in judged]
+    texts = [queries[q] for q in judged]
+    if embedder is None:
+        from claims.pipeline.embed import get_embedder
+
+        embedder = get_embedder()
+    t0 = time.perf_counter()
+    archive = MemoryArchive.build(records, embedder, cache_dir=cache_dir)
+    pools = {}
+    for cleaning in sorted({v.cleaning for v in variants}):
+        qtexts = texts if cleaning == "usual" else [strict_clean(t) for t in texts]
+        qvecs = encode_cached(embedder, [query_text(t) for t in qtexts], cache_dir)
+        pools[cleaning] = build_pools(archive, qtexts, qvecs, relevant)
+    progress(f"{len(judged)} queries, {len(records)} fact-checks; candidates and features in "
+             f"{time.perf_counter() - t0:.0f}s")
+    report = cross_validate(pools, relevant, archive.vectors, variants=variants, progress=progress)
+    report["queries"] = len(judged)
+    report["recall_at_pool"] = round(float(np.mean([p.y.any() for p in pools["usual"]])), 4)
+    return report
