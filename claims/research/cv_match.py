@@ -125,6 +125,31 @@ def build_pools(archive: MemoryArchive, texts: Sequence[str], qvecs: np.ndarray,
     return out
 
 
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"“'(]?[A-Z0-9])|\n+")
+
+
+def query_sentences(text: str) -> list[str]:
+    """The sentences of a cleaned query with three words or more; the whole query when it has one or none."""
+    parts = [p.strip() for p in _SENTENCE_SPLIT.split(query_text(text)) if len(p.split()) >= 3]
+    return parts if len(parts) > 1 else [query_text(text)]
+
+
+def add_sentence_features(pools: Sequence[Pool], texts: Sequence[str], archive: MemoryArchive, embedder,
+                          cache_dir=None) -> None:
+    """`extra["sent"]`: per candidate, the best query sentence's cosine with the claim and with the headline,
+    and each one's gap to the pool's best."""
+    parts = [query_sentences(t) for t in texts]
+    flat = [s for ps in parts for s in ps]
+    vecs = encode_cached(embedder, flat, cache_dir)
+    at = 0
+    for pool, ps in zip(pools, parts):
+        sv = vecs[at:at + len(ps)]
+        at += len(ps)
+        claim = (archive.vectors[pool.refs] @ sv.T).max(axis=1)
+        title = (archive.title_vectors[pool.refs] @ sv.T).max(axis=1)
+        pool.extra["sent"] = np.column_stack([claim, title, claim - claim.max(), title - title.max()])
+
+
 def ap_at(scores: np.ndarray, pool: Pool, n_relevant: int, k: int = 5) -> float:
     """AP@k of a pool ranked by `scores` (ties broken by the plain fusion)."""
     if n_relevant == 0:
@@ -294,6 +319,20 @@ def _listwise_plain(train, test, vectors):
     return [f(p.X) for p in test]
 
 
+def _sent(p: Pool) -> np.ndarray:
+    return np.hstack([p.X, p.extra["sent"]])
+
+
+def _listwise_sent(train, test, vectors):
+    f = fit_listwise([_sent(p) for p in train], [p.y for p in train])
+    return [f(_sent(p)) for p in test]
+
+
+def _logistic_sent(train, test, vectors):
+    f = fit_logistic([_sent(p) for p in train], [p.y for p in train])
+    return [f(_sent(p)) for p in test]
+
+
 VARIANTS = (
     Variant(BASELINE, "fusion", _fusion_fixed),
     Variant("fusion, weight from training folds", "fusion", _fusion_weight),
@@ -303,6 +342,9 @@ VARIANTS = (
     Variant("logistic + adapter", "adapter", _with_adapter),
     Variant("listwise + adapter", "listwise", _listwise),
     Variant("trees + adapter", "trees", _trees),
+    # round 2
+    Variant("logistic + sentence cosines", "logistic", _logistic_sent),
+    Variant("listwise + sentence cosines", "listwise", _listwise_sent),
 )
 
 
@@ -380,6 +422,7 @@ def run_cv(data: Path | str, *, embedder=None, cache_dir=None, variants: Sequenc
         qtexts = texts if cleaning == "usual" else [strict_clean(t) for t in texts]
         qvecs = encode_cached(embedder, [query_text(t) for t in qtexts], cache_dir)
         pools[cleaning] = build_pools(archive, qtexts, qvecs, relevant)
+        add_sentence_features(pools[cleaning], qtexts, archive, embedder, cache_dir)
     progress(f"{len(judged)} queries, {len(records)} fact-checks; candidates and features in "
              f"{time.perf_counter() - t0:.0f}s")
     report = cross_validate(pools, relevant, archive.vectors, variants=variants, progress=progress)
