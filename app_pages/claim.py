@@ -260,10 +260,9 @@ if matches is not None:
     if shown:
         results_table(shown)
         reranker = bench.reranker
-        st.caption(f"Past fact-checks: the score is the probability that it states the same claim; match at "
-                   f"{reranker.match_threshold:.2f} or more, possible at {reranker.possible_threshold:.2f}. Stored "
-                   f"claims come from other articles; their score is the cosine similarity, match at "
-                   f"{bench.settings.match_threshold:.2f} or more.")
+        st.caption(f"The score of past fact-checks and stored claims alike is the probability that it states "
+                   f"the same claim: match at {reranker.match_threshold:.2f} or more, possible at "
+                   f"{reranker.possible_threshold:.2f}. Stored claims come from other articles.")
     elif matches:
         st.caption("Only weak candidates were found: nothing in this archive seems to state this claim.")
     else:

@@ -180,8 +180,9 @@ def filters_active(prefix: str) -> bool:
 
 def result_rows(results: list[dict]) -> list[dict]:
     """Table rows for search or match results with every explanation the matcher gives (its score and band,
-    cosine and word overlap, shared numbers and names, warnings ...); links only where they are http(s)."""
-    named = {"dense": "cosine", "lexical": "word overlap", "shared_numbers": "shared numbers",
+    its reason, cosine, the share of words in common, shared numbers and names, warnings ...); links only where
+    they are http(s)."""
+    named = {"dense": "cosine", "words_shared": "words shared", "shared_numbers": "shared numbers",
              "shared_entities": "shared names"}
     skip = {"kind", "id", "text", "score", "verdict", "url", "match", "document", "speaker", "date", "band"}
     rows = []
@@ -224,7 +225,7 @@ def results_table(results: list[dict], *, key: str | None = None):
     """Search or match results as a table; returns the selection event when `key` is given."""
     config = {"score": st.column_config.NumberColumn(format="%.2f"),
               "cosine": st.column_config.NumberColumn(format="%.2f"),
-              "word overlap": st.column_config.NumberColumn(format="%.2f"),
+              "words shared": st.column_config.NumberColumn(format="percent"),
               "claim": st.column_config.TextColumn(width="large"),
               "link": st.column_config.LinkColumn("link")}
     rows = result_rows(results)

@@ -38,8 +38,11 @@ if not found:
     st.stop()
 
 matches = sum(1 for r in found if r.get("match"))
-st.caption(f"{len(found)} result(s) for “{as_text(query.strip())}”; {matches} at or above the match threshold "
-           f"({bench.settings.match_threshold:.2f}). Select a stored claim's row to open it.")
+reranker = bench.reranker
+st.caption(f"{len(found)} result(s) for “{as_text(query.strip())}”; {matches} in the match band. The score of past "
+           f"fact-checks and stored claims alike is the probability that it states the same claim: match at "
+           f"{reranker.match_threshold:.2f} or more, possible at {reranker.possible_threshold:.2f}. Select a stored "
+           "claim's row to open it.")
 event = results_table(found, key=f"search_table_{abs(hash((query, tuple(kinds), k)))}")
 picked = [found[i] for i in event.selection.rows if i < len(found)]
 if picked and picked[0].get("kind") == "claim":

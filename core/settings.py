@@ -38,8 +38,6 @@ class Settings:
     home: Path = field(default_factory=lambda: Path(".claims"))
     db_url: str = ""  # empty: SQLite file in `home`
     model: str = DEFAULT_MODEL
-    #: Cosine similarity at or above which a search result is called a match.
-    match_threshold: float = 0.75
     #: Largest input accepted for one article, in bytes.
     max_bytes: int = 10 * 1024 * 1024
     #: URL fetching limits.
@@ -90,7 +88,6 @@ def load_settings(**options) -> Settings:
         home=Path(env.get("CLAIMS_HOME") or ".claims"),
         db_url=env.get("CLAIMS_DB", ""),
         model=env.get("CLAIMS_MODEL", DEFAULT_MODEL),
-        match_threshold=_env_float("CLAIMS_MATCH_THRESHOLD", 0.75),
         max_bytes=_env_int("CLAIMS_MAX_BYTES", 10 * 1024 * 1024),
         fetch_timeout=_env_float("CLAIMS_FETCH_TIMEOUT", 15.0),
         fetch_max_bytes=_env_int("CLAIMS_FETCH_MAX_BYTES", 5 * 1024 * 1024),

@@ -106,7 +106,37 @@ def test_shipped_reranker_loads_and_is_calibrated():
     assert 0 < model.possible_threshold <= model.match_threshold < 1
     assert 0.5 <= model.fusion_weight <= 0.9
     assert model.meta["target_precision"] >= 0.8
-    assert model.meta["figures"]["devtest"]["reranked"]["map@5"] >= 0.9
+    assert model.meta["devtest"]["reranked, no dates"]["map@5"] >= 0.9
+    lo, hi = model.meta["devtest_map5_interval"]["reranked, no dates"]
+    assert lo <= model.meta["devtest"]["reranked, no dates"]["map@5"] <= hi
+
+
+def test_shipped_claim_calibration_rises_with_cosine_and_falls_on_conflicts():
+    from claims.matching.calibrate import ClaimCalibration
+
+    cal = ClaimCalibration.load()
+    text = "The city spent $4.2 million on road repairs."
+    assert cal.probability(text, text, 0.95) > cal.probability(text, text, 0.7) > cal.probability(text, text, 0.4)
+    assert cal.probability(text, "The city spent $9 million on road repairs.", 0.9) \
+        < cal.probability(text, "The city spent $4.2 million on road repairs.", 0.9)
+    assert cal.meta["out_of_fold"]["brier_out_of_fold"] < cal.meta["out_of_fold"]["brier_base_rate"]
+
+
+def test_sentence_cosines_use_the_best_sentence_of_a_long_query():
+    from claims.matching.match import query_sentences, with_sentences
+
+    assert query_sentences("Vaccines cause autism.") == []
+    parts = query_sentences("Wow, look at this. Vaccines cause autism in children! Share it now with everyone.")
+    assert len(parts) == 3
+    claim = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    svecs = np.array([[0.6, 0.8], [1.0, 0.0]], dtype=np.float32)
+    cands = [Candidate(ref=1, text="a", dense=0.3), Candidate(ref=2, text="b", dense=0.2)]
+    out = with_sentences(cands, svecs, claim, claim)
+    assert [c.sentence_dense for c in out] == [1.0, pytest.approx(0.8)]
+    assert with_sentences(cands, None, claim, claim) == cands
+    rows = features("q", out, 0.75)
+    i = FEATURE_NAMES.index("sentence_dense_gap")
+    assert rows[0, i] == 0.0 and rows[1, i] == pytest.approx(-0.2)
 
 
 def test_reranker_save_and_load_round_trip(tmp_path):
@@ -251,9 +281,11 @@ def test_search_is_hybrid_and_explains_itself(bench, tmp_path):
     out = bench.matches.search(["Did violent crime rise 12 percent under Ruiz?"], k=3, kinds=("factcheck",))[0]["results"]
     top = out[0]
     assert top["url"] == "https://fc.example/crime" and top["title"] == "Crime under Ruiz"
-    assert set(top) >= {"kind", "id", "text", "score", "verdict", "url", "match", "band", "dense", "lexical",
-                        "shared_numbers", "shared_entities", "warnings"}
-    assert 0 <= top["score"] <= 1 and top["band"] in ("match", "possible", "none") and top["lexical"] > 0
+    assert set(top) >= {"kind", "id", "text", "score", "verdict", "url", "match", "band", "reason", "dense",
+                        "words_shared", "shared_numbers", "shared_entities", "warnings"}
+    assert "lexical" not in top  # raw BM25 has no scale a reviewer can read
+    assert 0 <= top["score"] <= 1 and top["band"] in ("match", "possible", "none") and 0 < top["words_shared"] <= 1
+    assert top["reason"].startswith(f"cosine {top['dense']:.2f}") and "but numbers differ" in top["reason"]
     assert top["match"] == (top["band"] == "match")
     assert any(w.startswith("numbers differ") for w in top["warnings"]) and "Ruiz" in top["shared_entities"]
     assert [r["score"] for r in out] == sorted((r["score"] for r in out), reverse=True)
@@ -273,11 +305,13 @@ def test_lexical_index_follows_the_archive(bench, tmp_path):
     assert hit["text"].startswith("Bridge tolls") and "12 percent" in hit["shared_numbers"]
 
 
-def test_claim_results_keep_cosine_and_gain_the_same_keys(bench, tmp_path):
+def test_claim_results_are_on_the_fact_checks_scale_with_the_same_keys(bench, tmp_path):
     bench.ingest.text("Bridge tolls rose 12 percent in 2023 across the county.", name="b")
     hit = bench.matches.search(["bridge tolls rose 12 percent"], k=1, kinds=("claim",))[0]["results"][0]
-    assert hit["kind"] == "claim" and hit["dense"] == hit["score"] and hit["lexical"] is None
-    assert hit["band"] == ("match" if hit["match"] else "none") and "12 percent" in hit["shared_numbers"]
+    p = bench.claim_calibration.probability("bridge tolls rose 12 percent", hit["text"], hit["dense"])
+    assert hit["kind"] == "claim" and hit["score"] == round(p, 4) and hit["score"] != hit["dense"]
+    assert hit["band"] == bench.reranker.band(hit["score"]) and hit["match"] == (hit["band"] == "match")
+    assert "12 percent" in hit["shared_numbers"] and hit["words_shared"] == 1.0 and hit["reason"]
 
 
 # --------------------------------------------------------------------------------------------- the real thing

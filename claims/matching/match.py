@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -35,6 +36,44 @@ def lexical_text(claim: str, title: str = "") -> str:
 def query_text(text: str) -> str:
     """What gets embedded for a query: the text without tweet furniture (URLs, handles, signature)."""
     return clean_text(text) or text
+
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"“'(]?[A-Z0-9])|\n+")
+
+
+def query_sentences(text: str) -> list[str]:
+    """The sentences of a cleaned query that have three words or more, when there are two or more of them;
+    else [] (the query is one sentence and its own vector says it all)."""
+    parts = [p.strip() for p in _SENTENCE_SPLIT.split(query_text(text)) if len(p.split()) >= 3]
+    return parts if len(parts) > 1 else []
+
+
+def with_sentences(candidates: Sequence[Candidate], svecs: np.ndarray | None, claim_vecs: np.ndarray,
+                   title_vecs: np.ndarray) -> list[Candidate]:
+    """The candidates with the best query sentence's cosine with each claim and title (`svecs`: one vector per
+    sentence of the query, None or empty for a one-sentence query; `claim_vecs`, `title_vecs`: one row per
+    candidate, the claim's vector standing in for a missing title)."""
+    if svecs is None or not len(svecs):
+        return list(candidates)
+    claim = (np.asarray(claim_vecs, dtype=np.float32) @ svecs.T).max(axis=1)
+    title = (np.asarray(title_vecs, dtype=np.float32) @ svecs.T).max(axis=1)
+    return [replace(c, sentence_dense=float(a), sentence_title=float(b)) for c, a, b in zip(candidates, claim, title)]
+
+
+def sentence_vectors(embedder, texts: Sequence[str], cache_dir=None) -> list[np.ndarray | None]:
+    """For each query, the vectors of its sentences (`query_sentences`), None for a one-sentence query; one
+    `encode` call for all of them (cached in `cache_dir` when given)."""
+    parts = [query_sentences(t) for t in texts]
+    flat = [p for ps in parts for p in ps]
+    if not flat:
+        return [None] * len(parts)
+    vecs = encode_cached(embedder, flat, cache_dir) if cache_dir is not None else \
+        np.asarray(embedder.encode(flat), dtype=np.float32)
+    out, at = [], 0
+    for ps in parts:
+        out.append(vecs[at:at + len(ps)] if ps else None)
+        at += len(ps)
+    return out
 
 
 def same_claim(text: str, other: str, cosine: float, threshold: float) -> bool:
@@ -114,9 +153,10 @@ class MemoryArchive:
         return len(self.refs)
 
     def candidates(self, query: str, qvec: np.ndarray, *, depth: int = DEPTH,
-                   exclude: frozenset | set = frozenset()) -> list[Candidate]:
+                   exclude: frozenset | set = frozenset(), svecs: np.ndarray | None = None) -> list[Candidate]:
         """The pooled candidates of one query with both scores; `ref` is the archive position. `exclude`
-        drops positions (to see what the reranker does when the right fact-check is not in the archive)."""
+        drops positions (to see what the reranker does when the right fact-check is not in the archive);
+        `svecs` are the vectors of the query's sentences (`sentence_vectors`)."""
         qvec = np.asarray(qvec, dtype=np.float32)
         dense = self.vectors @ qvec
         lexical = self.bm25.scores(query)
@@ -129,13 +169,14 @@ class MemoryArchive:
             title = float(self.title_vectors[i] @ qvec) if self.titles[i] else None
             out.append(Candidate(ref=i, text=self.texts[i], title=self.titles[i], dense=float(dense[i]),
                                  lexical=float(lexical[i]), dense_title=title, date=self.dates[i]))
-        return out
+        refs = [c.ref for c in out]
+        return with_sentences(out, svecs, self.vectors[refs], self.title_vectors[refs])
 
     def search(self, query: str, qvec: np.ndarray, reranker, *, k: int = 5, depth: int = DEPTH,
-               query_date=None) -> list[dict]:
+               query_date=None, svecs: np.ndarray | None = None) -> list[dict]:
         """The k best fact-checks for a query, re-ranked and explained; `ref` is the record's id."""
-        ranked = reranker.rank(query, self.candidates(query, qvec, depth=depth), k=k, idf=self.bm25.idf_of,
-                               query_date=query_date)
+        ranked = reranker.rank(query, self.candidates(query, qvec, depth=depth, svecs=svecs), k=k,
+                               idf=self.bm25.idf_of, query_date=query_date)
         for r in ranked:
             r["position"] = r["ref"]
             r["ref"] = self.refs[r["ref"]]
@@ -183,10 +224,12 @@ def hybrid_pools(index, lexical: LexicalArchive, vecs: np.ndarray, texts: Sequen
 
 
 def hybrid_candidates(dense: dict[int, float], scores: np.ndarray, lexical: LexicalArchive, facts: dict[int, dict],
-                      titles: dict[str, np.ndarray], vec: np.ndarray) -> list[Candidate]:
+                      titles: dict[str, np.ndarray], vec: np.ndarray, *, svecs: np.ndarray | None = None,
+                      index=None) -> list[Candidate]:
     """The reranker's candidates for one query from its pool: each fact-check (`facts`: id -> claim, title,
     date) with its cosine, its BM25 score and the cosine with its headline. Ids missing from `facts` (a vector
-    left over from a fact-check since removed) are dropped."""
+    left over from a fact-check since removed) are dropped. For a query of several sentences (`svecs`), the
+    best sentence's cosines too, the claims' vectors read from `index`."""
     out = []
     for ref, cos in dense.items():
         f = facts.get(ref)
@@ -198,4 +241,13 @@ def hybrid_candidates(dense: dict[int, float], scores: np.ndarray, lexical: Lexi
                              lexical=float(scores[pos]) if pos is not None else 0.0,
                              dense_title=None if title_vec is None else float(np.dot(title_vec, vec)),
                              date=parse_date(f["date"])))
-    return out
+    if svecs is None or not len(svecs) or not out or index is None:
+        return out
+    stored = index.vectors([c.ref for c in out])
+    have = [c for c in out if c.ref in stored]  # a vector the index lacks leaves the sentence cosines unset
+    if not have:
+        return out
+    claim_vecs = np.stack([stored[c.ref] for c in have])
+    title_vecs = np.stack([titles[c.title] if c.title in titles else claim_vecs[i] for i, c in enumerate(have)])
+    done = {c.ref: c for c in with_sentences(have, svecs, claim_vecs, title_vecs)}
+    return [done.get(c.ref, c) for c in out]

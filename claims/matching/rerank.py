@@ -245,6 +245,28 @@ def explain(query: str, text: str) -> Explanation:
     return Explanation(tuple(shared), names, tuple(warnings))
 
 
+def words_shared(query: str, text: str) -> float:
+    """The share of the query's content words (stop words out, plurals folded) that the text has too."""
+    q = _terms(query)
+    return round(len(q & _terms(text)) / len(q), 4) if q else 0.0
+
+
+def reason(result: dict) -> str:
+    """One line on why a result is listed: how close in meaning, how many words shared, the figures and names
+    both give, and the first warning (numbers or negation that disagree)."""
+    parts = [f"cosine {result.get('dense', 0.0):.2f}"]
+    if result.get("words_shared") is not None:
+        parts.append(f"{result['words_shared']:.0%} of the words")
+    if result.get("shared_numbers"):
+        parts.append("same " + ", ".join(result["shared_numbers"][:2]))
+    if result.get("shared_entities"):
+        parts.append("names " + ", ".join(result["shared_entities"][:3]))
+    line = "; ".join(parts)
+    if result.get("warnings"):
+        line += "; but " + result["warnings"][0]
+    return line
+
+
 # --------------------------------------------------------------------------------------------- dates
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
@@ -297,7 +319,10 @@ class Candidate:
 
     `dense` is the cosine between the query and the checked claim, `dense_title` between the query and the
     fact-check's title (None when it has none), `lexical` the raw BM25 of the query against claim and title,
-    `date` when the fact-check was published (None when unknown)."""
+    `date` when the fact-check was published (None when unknown). For a query of several sentences (a tweet
+    that wraps a claim in other sentences), `sentence_dense` and `sentence_title` are the best sentence's
+    cosine with the claim and with the title (None: the query is one sentence, and `dense` and `dense_title`
+    stand in)."""
 
     ref: object
     text: str
@@ -306,6 +331,8 @@ class Candidate:
     lexical: float = 0.0
     dense_title: float | None = None
     date: date | None = None
+    sentence_dense: float | None = None
+    sentence_title: float | None = None
 
 
 FEATURE_NAMES = (
@@ -314,6 +341,7 @@ FEATURE_NAMES = (
     "title_overlap", "claim_overlap", "query_cover", "claim_cover",
     "shared_numbers", "number_conflict", "shared_entities", "entity_recall", "negation_mismatch",
     "date_unknown", "log_days_after", "log_days_before",
+    "sentence_dense", "sentence_title", "sentence_dense_gap", "sentence_title_gap",
 )
 
 
@@ -361,6 +389,8 @@ def features(query: str, candidates: Sequence[Candidate], fusion_weight: float, 
     idf = idf or _uniform
     dense = np.array([c.dense for c in candidates], dtype=np.float64)
     title = np.array([c.dense if c.dense_title is None else c.dense_title for c in candidates], dtype=np.float64)
+    s_dense = np.array([c.dense if c.sentence_dense is None else c.sentence_dense for c in candidates])
+    s_title = np.array([t if c.sentence_title is None else c.sentence_title for c, t in zip(candidates, title)])
     lex = np.array([c.lexical for c in candidates], dtype=np.float64)
     lnorm = lexical_norm(lex)
     fused = fuse(dense, lex, fusion_weight)
@@ -394,6 +424,7 @@ def features(query: str, candidates: Sequence[Candidate], fusion_weight: float, 
         dense - dense.max(), lnorm - 1.0 if lnorm.max() > 0 else lnorm, fused - fused.max(),
         np.log1p(_ranks(dense)), np.log1p(_ranks(lex)),
         np.array(rows, dtype=np.float64),
+        s_dense, s_title, s_dense - s_dense.max(), s_title - s_title.max(),
     ])
 
 
@@ -460,9 +491,11 @@ class Reranker:
                 "ref": c.ref, "score": round(prob, 4), "band": self.band(prob),
                 "match": prob >= self.match_threshold, "dense": round(float(c.dense), 4),
                 "lexical": round(float(c.lexical), 4), "fused": round(float(fused[i]), 4),
+                "words_shared": words_shared(query, f"{c.text} {c.title}"),
                 "shared_numbers": list(ex.shared_numbers), "shared_entities": list(ex.shared_entities),
                 "warnings": list(ex.warnings),
             })
+            out[-1]["reason"] = reason(out[-1])
         return out
 
     # -- files -----------------------------------------------------------------------------------------

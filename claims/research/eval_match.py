@@ -22,7 +22,8 @@ import numpy as np
 
 from core.errors import InputError
 from claims.io.jsonl import json_lines
-from claims.matching.match import DEPTH, FROM_SETTINGS, MemoryArchive, encode_cached, query_text
+from claims.matching.match import DEPTH, FROM_SETTINGS, MemoryArchive, encode_cached, query_text, sentence_vectors
+from core.settings import cache_dir as settings_cache
 from claims.matching.rerank import fuse
 
 METHODS = ("dense", "lexical", "fused", "reranked")
@@ -121,13 +122,16 @@ def ranking_metrics(rankings: Iterable[Sequence], relevant: Iterable[set], k: in
 
 
 def rank_all(archive: MemoryArchive, texts: Sequence[str], qvecs: np.ndarray, reranker, *, depth: int = DEPTH,
-             use_dates: bool = True, excludes: Sequence[set] | None = None) -> dict[str, list]:
+             use_dates: bool = True, excludes: Sequence[set] | None = None,
+             sentences: Sequence | None = None) -> dict[str, list]:
     """For each query, archive positions ranked by each method, and the reranked results (dicts whose `ref`
-    is the archive position). A tweet's signature date is used unless `use_dates` is False."""
+    is the archive position). A tweet's signature date is used unless `use_dates` is False; `sentences` are
+    the queries' sentence vectors (`claims.matching.match.sentence_vectors`)."""
     out: dict[str, list] = {m: [] for m in METHODS}
     out["results"] = []
     for i, (text, qvec) in enumerate(zip(texts, qvecs)):
-        cands = archive.candidates(text, qvec, depth=depth, exclude=excludes[i] if excludes else frozenset())
+        cands = archive.candidates(text, qvec, depth=depth, exclude=excludes[i] if excludes else frozenset(),
+                                   svecs=sentences[i] if sentences is not None else None)
         refs = [c.ref for c in cands]
         dense = np.array([c.dense for c in cands])
         lexical = np.array([c.lexical for c in cands])
@@ -174,7 +178,8 @@ def evaluate_match(queries_path, qrels_path, archive_path, *, embedder=None, rer
     t1 = time.perf_counter()
     texts = [queries[q] for q in judged]
     qvecs = encode_cached(embedder, [query_text(t) for t in texts], cache_dir)
-    ranked = rank_all(archive, texts, qvecs, reranker, depth=depth, use_dates=use_dates)
+    sentences = sentence_vectors(embedder, texts, cache_dir if cache_dir != FROM_SETTINGS else settings_cache())
+    ranked = rank_all(archive, texts, qvecs, reranker, depth=depth, use_dates=use_dates, sentences=sentences)
     t2 = time.perf_counter()
     out = {
         "queries": len(judged), "archive": len(records), "k": k, "depth": depth, "dates": use_dates,

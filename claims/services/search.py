@@ -6,7 +6,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from claims.matching.match import DEPTH, hybrid_candidates, hybrid_pools, same_claim
+from claims.matching.match import DEPTH, hybrid_candidates, hybrid_pools, same_claim, query_sentences, \
+    sentence_vectors
 from claims.matching.rerank import parse_date
 from claims.services.common import Progress, UseCase, batches
 from claims.services.views import claim_result, factcheck_result, group_member
@@ -31,13 +32,12 @@ class Matches(UseCase):
                 exclude_claims: Sequence[int] = (), texts: Sequence[str] | None = None,
                 dates: Sequence | None = None, exclude_documents: Sequence[int] = ()) -> list[list[dict]]:
         """For each query vector: the k best archived fact-checks (dense and BM25 candidates, fused and
-        re-ranked; `score` is the reranker's probability, `band` match, possible or none) and the k stored
-        claims closest by cosine, best first, leaving out `exclude_claims` and the claims of
-        `exclude_documents`. `texts` are the queries' words (lexical search and the explanations need them),
+        re-ranked) and the k stored claims closest by cosine, best first by `score`, on one scale: the
+        probability that the result states the same claim, with its `band` (match, possible or none) and a
+        one-line `reason`; leaving out `exclude_claims` and the claims of `exclude_documents`. `texts` are the queries' words (lexical search and the explanations need them),
         `dates` when each claim was made (None where unknown)."""
         out = [[] for _ in range(len(vecs))]
         texts = list(texts) if texts is not None else [""] * len(vecs)
-        threshold = self.settings.match_threshold
         for kind in kinds:
             if kind == "factcheck":
                 for row, found in zip(out, self._factchecks(vecs, texts, k, dates)):
@@ -47,6 +47,7 @@ class Matches(UseCase):
             depth = k + len(exclude_claims) + (4 * k + 32 if exclude_documents else 0)
             hits = self.bench.indexes.get(kind).search(vecs, depth)
             ids = {i for row in hits for i, _ in row}
+            calibration, reranker = self.bench.claim_calibration, self.bench.reranker
             with self.session() as s:
                 rows = repo.claims_by_ids(s, ids)
                 for qi, row in enumerate(hits):
@@ -56,7 +57,7 @@ class Matches(UseCase):
                                 or rows[ref].document_id in exclude_documents:
                             continue
                         taken += 1
-                        out[qi].append(claim_result(rows[ref], score, threshold, texts[qi]))
+                        out[qi].append(claim_result(rows[ref], score, texts[qi], calibration, reranker))
         for row in out:
             row.sort(key=lambda r: -r["score"])
         return out
@@ -72,9 +73,13 @@ class Matches(UseCase):
             facts = {ref: {"id": r.id, "claim": r.claim, "title": r.title, "verdict": r.verdict, "url": r.url,
                            "date": r.date, "speaker": r.speaker} for ref, r in rows.items()}
         titles = indexes.titles(f["title"] for f in facts.values())
+        # a query of several sentences (a pasted tweet or paragraph) is also compared sentence by sentence
+        svecs = sentence_vectors(self.bench.embedder, texts) if any(query_sentences(t) for t in texts) \
+            else [None] * len(texts)
         out = []
         for qi, ((dense, scores), vec, text) in enumerate(zip(pools, vecs, texts)):
-            candidates = hybrid_candidates(dense, scores, lexical, facts, titles, vec)
+            candidates = hybrid_candidates(dense, scores, lexical, facts, titles, vec, svecs=svecs[qi],
+                                           index=indexes.get("factcheck"))
             query_date = dates[qi] if dates is not None else None
             ranked = reranker.rank(text, candidates, k=k, idf=lexical.bm25.idf_of, query_date=query_date)
             out.append([factcheck_result(facts[r["ref"]], r) for r in ranked])

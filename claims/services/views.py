@@ -4,28 +4,36 @@ from __future__ import annotations
 from typing import Sequence
 
 from claims.io import export as export_mod
-from claims.matching.rerank import explain, parse_date
+from claims.matching.rerank import explain, parse_date, reason, words_shared
 from store import repo
 
 
 def factcheck_result(fact: dict, ranked: dict) -> dict:
-    """A fact-check found for a query, with the reranker's probability as `score` and what explains it."""
+    """A fact-check found for a query: `score` is the reranker's probability that it checks the same claim,
+    `band` match, possible or none, `reason` one line on why; then what explains it (cosine, the share of the
+    query's words it has, shared figures and names, warnings)."""
     return {"kind": "factcheck", "id": fact["id"], "text": fact["claim"], "score": ranked["score"],
             "verdict": fact["verdict"], "url": fact["url"], "date": fact["date"], "speaker": fact["speaker"],
-            "title": fact["title"], "match": ranked["match"], "band": ranked["band"], "dense": ranked["dense"],
-            "lexical": ranked["lexical"], "shared_numbers": ranked["shared_numbers"],
-            "shared_entities": ranked["shared_entities"], "warnings": ranked["warnings"]}
+            "title": fact["title"], "match": ranked["match"], "band": ranked["band"], "reason": ranked["reason"],
+            "dense": ranked["dense"], "words_shared": ranked["words_shared"],
+            "shared_numbers": ranked["shared_numbers"], "shared_entities": ranked["shared_entities"],
+            "warnings": ranked["warnings"]}
 
 
-def claim_result(row, score: float, threshold: float, query: str) -> dict:
-    """A stored claim close to a query (cosine), with the same explanation keys as a fact-check."""
-    out = {"kind": "claim", "id": row.id, "text": row.text, "score": round(score, 4), "verdict": row.verdict,
-           "url": row.document.origin if row.document else "", "document": row.document.name if row.document else "",
-           "match": score >= threshold}
+def claim_result(row, cosine: float, query: str, calibration, reranker) -> dict:
+    """A stored claim close to a query, on the fact-checks' scale: `score` is the probability that it states
+    the same claim (`calibration`, from its cosine, figures and negation), banded with the reranker's
+    thresholds; the same explanation keys as a fact-check."""
     ex = explain(query, row.text) if query else None
-    out.update(band="match" if out["match"] else "none", dense=out["score"], lexical=None,
-               shared_numbers=list(ex.shared_numbers) if ex else [],
-               shared_entities=list(ex.shared_entities) if ex else [], warnings=list(ex.warnings) if ex else [])
+    p = round(calibration.probability(query, row.text, cosine), 4)
+    band = reranker.band(p)
+    out = {"kind": "claim", "id": row.id, "text": row.text, "score": p, "verdict": row.verdict,
+           "url": row.document.origin if row.document else "", "document": row.document.name if row.document else "",
+           "match": band == "match", "band": band, "dense": round(float(cosine), 4),
+           "words_shared": words_shared(query, row.text) if query else None,
+           "shared_numbers": list(ex.shared_numbers) if ex else [],
+           "shared_entities": list(ex.shared_entities) if ex else [], "warnings": list(ex.warnings) if ex else []}
+    out["reason"] = reason(out)
     return out
 
 

@@ -46,6 +46,7 @@ class Workbench:
         self._embedder = embedder
         self._detector = detector
         self._reranker = reranker
+        self._calibration = None
         self._attribution = attribution
         self.lock = threading.RLock()
 
@@ -101,6 +102,20 @@ class Workbench:
                     raise ModelMissing(f"cannot load the fact-check reranker: {exc}; rebuild it with "
                                        "`python -m claims.research.train_match`") from None
             return self._reranker
+
+    @property
+    def claim_calibration(self):
+        """Stored claims' cosine turned into the probability of the same claim (`claims/data/claim_similarity.json`)."""
+        with self.lock:
+            if self._calibration is None:
+                from claims.matching.calibrate import ClaimCalibration
+
+                try:
+                    self._calibration = ClaimCalibration.load()
+                except (OSError, ValueError, KeyError) as exc:
+                    raise ModelMissing(f"cannot load the claim calibration: {exc}; rebuild it with "
+                                       "`python -m claims.research.train_claim_similarity`") from None
+            return self._calibration
 
     @cached_property
     def pipeline(self):
