@@ -135,7 +135,7 @@ class Vector(Base):
     __table_args__ = (UniqueConstraint("kind", "ref_id", "model"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # claim | factcheck
+    kind: Mapped[str] = mapped_column(String(20))  # claim | factcheck | title (a fact-check's headline)
     ref_id: Mapped[int] = mapped_column(Integer)
     model: Mapped[str] = mapped_column(String(200))
     dim: Mapped[int] = mapped_column(Integer)

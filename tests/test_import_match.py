@@ -64,6 +64,25 @@ def test_reimport_embeds_only_what_changed(counting, tmp_path):
     assert hit["dense"] > 0.9  # the new vector, not the old one
 
 
+def test_headlines_are_embedded_at_import_not_at_search_time(counting, tmp_path):
+    titled = ("claim,title,verdict,url\n"
+              "The city spent $4.2 million on road repairs in 2024,Road repairs,Half true,https://fc.example/roads\n"
+              "Unicorns live in the park,,False,https://fc.example/unicorns\n")
+    counting.archive.import_file(write(tmp_path, "fc.csv", titled))
+    assert counting.embedder.texts == 3  # two claims and one headline
+    with counting.session() as s:
+        from store import repo
+
+        stored = repo.vectors_by_refs(s, "title", counting.embedder.name, [1, 2])
+    assert len(stored) == 1
+    before = counting.embedder.texts
+    hit = counting.matches.search(["road repairs cost"], k=1, kinds=("factcheck",))[0]["results"][0]
+    assert hit["title"] == "Road repairs" and counting.embedder.texts == before + 1  # the query alone
+    # a new headline for the same check is embedded again, the unchanged claim is not
+    counting.archive.import_file(write(tmp_path, "fc2.csv", titled.replace("Road repairs,", "Paving costs,")))
+    assert counting.embedder.texts == before + 2
+
+
 def test_a_key_twice_in_one_file_is_created_then_updated(counting, tmp_path):
     twice = ("claim,verdict,url\nA bridge fell,False,https://fc.example/b\n"
              "A bridge fell down,Mostly false,https://fc.example/b\n")

@@ -224,10 +224,11 @@ def hybrid_pools(index, lexical: LexicalArchive, vecs: np.ndarray, texts: Sequen
 
 
 def hybrid_candidates(dense: dict[int, float], scores: np.ndarray, lexical: LexicalArchive, facts: dict[int, dict],
-                      titles: dict[str, np.ndarray], vec: np.ndarray, *, svecs: np.ndarray | None = None,
+                      titles: dict[int, np.ndarray], vec: np.ndarray, *, svecs: np.ndarray | None = None,
                       index=None) -> list[Candidate]:
     """The reranker's candidates for one query from its pool: each fact-check (`facts`: id -> claim, title,
-    date) with its cosine, its BM25 score and the cosine with its headline. Ids missing from `facts` (a vector
+    date) with its cosine, its BM25 score and the cosine with its headline (`titles`: id -> the headline's
+    vector). Ids missing from `facts` (a vector
     left over from a fact-check since removed) are dropped. For a query of several sentences (`svecs`), the
     best sentence's cosines too, the claims' vectors read from `index`."""
     out = []
@@ -236,7 +237,7 @@ def hybrid_candidates(dense: dict[int, float], scores: np.ndarray, lexical: Lexi
         if f is None:
             continue
         pos = lexical.position.get(ref)
-        title_vec = titles.get(f["title"]) if f["title"] else None
+        title_vec = titles.get(ref) if f["title"] else None
         out.append(Candidate(ref=ref, text=f["claim"], title=f["title"], dense=cos,
                              lexical=float(scores[pos]) if pos is not None else 0.0,
                              dense_title=None if title_vec is None else float(np.dot(title_vec, vec)),
@@ -248,6 +249,7 @@ def hybrid_candidates(dense: dict[int, float], scores: np.ndarray, lexical: Lexi
     if not have:
         return out
     claim_vecs = np.stack([stored[c.ref] for c in have])
-    title_vecs = np.stack([titles[c.title] if c.title in titles else claim_vecs[i] for i, c in enumerate(have)])
+    title_vecs = np.stack([titles[c.ref] if c.title and c.ref in titles else claim_vecs[i]
+                           for i, c in enumerate(have)])
     done = {c.ref: c for c in with_sentences(have, svecs, claim_vecs, title_vecs)}
     return [done.get(c.ref, c) for c in out]

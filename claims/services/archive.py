@@ -60,18 +60,24 @@ class Archive(UseCase):
         for batch in batches(read.records, batch_size):
             clock = time.perf_counter()
             with self.session() as s:
-                before = {k: f.claim for k, f in
+                before = {k: (f.claim, f.title or "") for k, f in
                           repo.factchecks_by_keys(s, (repo.factcheck_key(r) for r in batch)).items()}
-            todo, seen = [], {}
+            todo, titled, seen = [], [], {}
             for i, rec in enumerate(batch):
                 key = repo.factcheck_key(rec)
-                if seen.get(key, before.get(key)) != rec["claim"]:
+                old = seen.get(key, before.get(key))
+                if old is None or old[0] != rec["claim"]:
                     todo.append(i)
                     replaced += key in before
-                seen[key] = rec["claim"]
+                if rec.get("title") and (old is None or old[1] != rec["title"]):
+                    titled.append(i)
+                seen[key] = (rec["claim"], rec.get("title") or "")
             report.seconds["store"] += time.perf_counter() - clock
             clock = time.perf_counter()
             vecs = self._encode_sorted([batch[i]["claim"] for i in todo], progress)
+            # headlines too: the reranker compares the query with them, and embedding them at query time
+            # cost more than the rest of a search
+            title_vecs = self._encode_sorted([batch[i]["title"] for i in titled])
             report.seconds["embed"] += time.perf_counter() - clock
             clock = time.perf_counter()
             with atomic(self.engine) as s:
@@ -80,6 +86,7 @@ class Archive(UseCase):
                 report.updated += sum(not created for _, created in rows)
                 latest = {rows[i][0].id: v for i, v in zip(todo, vecs)}  # a key twice: its last claim
                 repo.put_vectors(s, "factcheck", name, list(latest.items()))
+                repo.put_vectors(s, "title", name, list({rows[i][0].id: v for i, v in zip(titled, title_vecs)}.items()))
             report.seconds["store"] += time.perf_counter() - clock
             if progress and len(batch) > len(todo):
                 progress(len(batch) - len(todo))  # nothing to embed for these

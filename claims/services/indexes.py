@@ -3,7 +3,6 @@ opened on first use, kept in step with it, and rebuilt on request (`claims reind
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable
 
 import numpy as np
 
@@ -21,7 +20,7 @@ class Indexes(UseCase):
         super().__init__(bench)
         self._open: dict[str, VectorIndex] = {}
         self._lexical: LexicalArchive | None = None
-        self._titles: dict[str, np.ndarray] = {}  # fact-check titles embedded on first use
+        self._titles: dict[int, np.ndarray] = {}  # fact-check id -> its title's vector, read on first use
 
     def _name(self, kind: str) -> str:
         db = hashlib.sha1(self.settings.database_url.encode()).hexdigest()[:10]
@@ -58,17 +57,29 @@ class Indexes(UseCase):
             stamp = repo.factcheck_stamp(s)
             if self._lexical is None or self._lexical.stamp != stamp:
                 self._lexical = LexicalArchive.build(repo.factcheck_texts(s), stamp)
+                self._titles.clear()  # a title may have changed
             return self._lexical
 
-    def titles(self, titles: Iterable[str]) -> dict[str, np.ndarray]:
-        """Embedded fact-check titles (the reranker compares the query with the headline too)."""
-        with self.bench.lock:
-            missing = [t for t in dict.fromkeys(titles) if t and t not in self._titles]
-            if missing:
-                if len(self._titles) > 50_000:
+    def titles(self, facts: dict[int, dict]) -> dict[int, np.ndarray]:
+        """The vectors of these fact-checks' titles ({id: {"title": ...}} in, {id: vector} out; none for a
+        fact-check without a title): stored at import as kind "title"; a title stored before that is embedded
+        now and stored."""
+        want = [i for i, f in facts.items() if f.get("title") and i not in self._titles]
+        if want:
+            embedder = self.bench.embedder
+            with self.session() as s:
+                found = repo.vectors_by_refs(s, "title", embedder.name, want)
+            lacking = [i for i in want if i not in found]
+            if lacking:
+                vecs = embedder.encode([facts[i]["title"] for i in lacking])
+                found.update(zip(lacking, vecs))
+                with atomic(self.engine) as s:
+                    repo.put_vectors(s, "title", embedder.name, list(zip(lacking, vecs)))
+            with self.bench.lock:
+                if len(self._titles) > 200_000:
                     self._titles.clear()
-                self._titles.update(zip(missing, self.bench.embedder.encode(missing)))
-            return self._titles
+                self._titles.update(found)
+        return {i: self._titles[i] for i in facts if i in self._titles}
 
     def rebuild(self) -> dict:
         """Embed whatever lacks a vector for the current model, then rebuild both indexes. Returns how many

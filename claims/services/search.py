@@ -72,7 +72,7 @@ class Matches(UseCase):
             rows = repo.factchecks_by_ids(s, {ref for dense, _ in pools for ref in dense})
             facts = {ref: {"id": r.id, "claim": r.claim, "title": r.title, "verdict": r.verdict, "url": r.url,
                            "date": r.date, "speaker": r.speaker} for ref, r in rows.items()}
-        titles = indexes.titles(f["title"] for f in facts.values())
+        titles = indexes.titles(facts)
         # a query of several sentences (a pasted tweet or paragraph) is also compared sentence by sentence
         svecs = sentence_vectors(self.bench.embedder, texts) if any(query_sentences(t) for t in texts) \
             else [None] * len(texts)
