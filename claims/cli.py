@@ -298,6 +298,21 @@ def queue_group():
     """A work queue for ingesting many files and URLs with several workers (on one PostgreSQL database)."""
 
 
+@main.command("worker")
+@click.option("--concurrency", default=1, show_default=True, help="Worker processes, each one task at a time.")
+@click.option("--name", default="", help="This worker's name (default: celery@HOST).")
+@db_option
+@home_option
+@handles_errors
+def worker(concurrency, name, db, home):
+    """Run a Celery ingest worker on the broker named by CLAIMS_BROKER (the same as `celery -A
+    claims.engine.app worker`); `claims queue add` sends it work. Stop it with Ctrl-C.
+
+    Example: CLAIMS_BROKER=amqp://guest:guest@127.0.0.1:5672// claims worker --concurrency 2
+    """
+    _bench(db, home).jobs.worker(concurrency=concurrency, name=name)
+
+
 @queue_group.command("add")
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--max-attempts", default=3, show_default=True, help="Tries before a job is marked failed.")
@@ -307,6 +322,7 @@ def queue_group():
 def queue_add(targets, max_attempts, db, home):
     """Queue ingest jobs: one per file (folders are walked), URL, or line of a JSONL feed (an article with
     "text", or a URL with "url"). Work already queued is not queued twice; if a target is bad, nothing is queued.
+    With CLAIMS_BROKER set, the jobs go to the Celery workers (`claims worker`) through that broker.
 
     Example: claims queue add samples/articles feed.jsonl https://example.org/story.html
     """
@@ -363,8 +379,8 @@ def queue_status(limit, db, home):
     for name, n in out["counts"].items():
         click.echo(f"{name:<8} {n}")
     for job in out["running"]:
-        click.echo(f"running: {job['target']} on {job['worker']} (attempt {job['attempts']}, lease until "
-                   f"{_when(job['lease_until'])})")
+        lease = f", lease until {_when(job['lease_until'])}" if job["lease_until"] else ""
+        click.echo(f"running: {job['target']} on {job['worker']} (attempt {job['attempts']}{lease})")
     for job in out["waiting"]:
         click.echo(f"to retry: {job['target']} after {job['attempts']} attempt(s), from "
                    f"{_when(job['lease_until'])}: {job['error']}")

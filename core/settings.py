@@ -61,6 +61,10 @@ class Settings:
     cache_dir: Path = field(default_factory=lambda: Path("/tmp/claims-cache"))
     #: Torch threads for training (0: up to two, as the machine allows).
     torch_threads: int = 0
+    #: The Celery broker of the team deployment (amqp://... or redis://...); empty: ingest runs in process.
+    broker: str = ""
+    #: The broker queue ingest tasks go through (one per deployment; tests use their own).
+    queue: str = "claims-ingest"
 
     @property
     def database_url(self) -> str:
@@ -102,6 +106,8 @@ def load_settings(**options) -> Settings:
         parse_helper=parse_helper(),
         cache_dir=cache_dir(),
         torch_threads=torch_threads(),
+        broker=env.get("CLAIMS_BROKER", "").strip(),
+        queue=env.get("CLAIMS_QUEUE", "").strip() or "claims-ingest",
     )
     return base.with_options(**options)
 

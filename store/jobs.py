@@ -54,8 +54,9 @@ def _insert(session: Session):
 
 
 def enqueue(session: Session, specs: Iterable[JobSpec], *, max_attempts: int = 3,
-            batch: int = 500) -> tuple[int, int]:
-    """Queue each spec unless the same work is already queued or running: (added, already queued)."""
+            batch: int = 500, ids: list | None = None) -> tuple[int, int]:
+    """Queue each spec unless the same work is already queued or running: (added, already queued). The new
+    jobs' ids are appended to `ids` when given."""
     insert = _insert(session)
     specs = list(specs)
     unique = list(dict.fromkeys(specs))  # the same work twice in one call is queued once
@@ -67,7 +68,10 @@ def enqueue(session: Session, specs: Iterable[JobSpec], *, max_attempts: int = 3
                      worker="", documents=0, duplicates=0, created_at=now, updated_at=now)
                 for spec in unique[i:i + batch]]
         stmt = insert(Job).values(rows).on_conflict_do_nothing(index_elements=["active_key"]).returning(Job.id)
-        added += len(session.execute(stmt).all())  # the rows inserted (rowcount is not reliable here on psycopg)
+        new = [r[0] for r in session.execute(stmt).all()]  # the rows inserted (rowcount is not reliable on psycopg)
+        added += len(new)
+        if ids is not None:
+            ids.extend(new)
     return added, len(specs) - added
 
 
@@ -115,6 +119,21 @@ def claim(session: Session, worker: str, lease_seconds: float) -> ClaimedJob | N
         .where(Job.id == pick.scalar_subquery(), _claimable(now))
         .values(status="running", worker=worker[:200], attempts=Job.attempts + 1,
                 lease_until=now + timedelta(seconds=lease_seconds), started_at=now, updated_at=now)
+        .returning(Job.id, Job.kind, Job.target, Job.payload, Job.attempts, Job.max_attempts)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return None if row is None else ClaimedJob(*row)
+
+
+def start(session: Session, job_id: int, worker: str) -> ClaimedJob | None:
+    """Take one named job for `worker` (a broker handed it over): queued, or running on a worker that died
+    (the broker gives a dead worker's task to another). None if it is done, failed or not there (yet)."""
+    now = utcnow()
+    row = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status.in_(("queued", "running")))
+        .values(status="running", worker=worker[:200], attempts=Job.attempts + 1, lease_until=None,
+                started_at=now, updated_at=now)
         .returning(Job.id, Job.kind, Job.target, Job.payload, Job.attempts, Job.max_attempts)
         .execution_options(synchronize_session=False)
     ).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -15,6 +16,11 @@ from claims.services.ingest import as_text
 from core.errors import FetchError, InputError, WorkbenchError
 from store import jobs as job_store
 from store.db import atomic
+
+
+def _safe(url: str) -> str:
+    """A broker URL without its password."""
+    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 @dataclass
@@ -52,9 +58,50 @@ class Jobs(UseCase):
         specs = [job_store.JobSpec(*p) for p in planning.plan(targets, self.settings)]
         if not specs:
             raise InputError("nothing to queue: name files, folders, JSONL feeds or URLs")
+        app = self.celery() if self.settings.broker else None
         with atomic(self.engine) as s:
-            added, skipped = job_store.enqueue(s, specs, max_attempts=max_attempts)
+            ids: list[int] = []
+            added, skipped = job_store.enqueue(s, specs, max_attempts=max_attempts, ids=ids)
+            if app is not None:
+                # sent before the rows commit: if sending fails, nothing is queued (a task that arrives
+                # before its row is visible waits for it)
+                with app.producer_or_acquire() as producer:
+                    for job_id in ids:
+                        app.send_task("claims.ingest_job", args=[job_id], producer=producer)
         return {"added": added, "already_queued": skipped}
+
+    def celery(self):
+        """The Celery app on `CLAIMS_BROKER`, its broker checked: a clear error when it cannot be reached."""
+        from claims.engine.app import make_app
+
+        broker = self.settings.broker
+        if not broker:
+            raise InputError("no broker: set CLAIMS_BROKER (amqp://guest:guest@127.0.0.1:5672// or "
+                             "redis://127.0.0.1:6379/0) to run ingest on Celery workers")
+        app = make_app(broker, self.settings.queue)
+        try:
+            with app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=5)
+        except Exception as exc:  # kombu raises the transport's own errors
+            raise WorkbenchError(f"cannot reach the broker CLAIMS_BROKER={_safe(broker)} "
+                                 f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); start it or "
+                                 "fix CLAIMS_BROKER") from None
+        return app
+
+    def worker(self, *, concurrency: int = 1, name: str = "") -> None:
+        """Run a Celery worker in this process until it is stopped: `concurrency` processes, each taking one
+        task at a time and loading the models once."""
+        if concurrency < 1:
+            raise InputError(f"concurrency must be 1 or more, not {concurrency}")
+        from claims.engine import app as engine_app
+
+        app = self.celery()
+        engine_app.worker_settings = self.settings  # what the worker processes' tasks run with
+        argv = ["worker", f"--concurrency={concurrency}", "--loglevel=INFO", f"--queues={self.settings.queue}",
+                "--without-gossip", "--without-mingle"]
+        if name:
+            argv.append(f"--hostname={name}@%h")
+        app.worker_main(argv)
 
     def work(self, *, worker: str = "", once: bool = False, forever: bool = False, poll: float = 2.0,
              lease_seconds: float = 600.0, retry_delay: float = 0.0, stop: threading.Event | None = None,
