@@ -94,7 +94,7 @@ def safe_url(url: str | None) -> str | None:
 
 STATUS_COLOURS = {status: {"accepted": "green", "dismissed": "red"}.get(status, "gray") for status in STATUSES}
 BANDS = ((0.8, "high", "red"), (0.5, "medium", "orange"), (0.0, "low", "gray"))
-MATCH_CHOICES = {"any": "Any", "yes": "Has a match", "no": "No match"}
+MATCH_CHOICES = {"any": "Any", "yes": "Has a match", "no": "No match", "alert": "Raised an alert"}
 
 #: Widget keys with these prefixes keep their values when the reviewer visits another page and comes back
 #: (app.py re-saves them on every run; Streamlit drops the values of widgets a page run did not draw).
@@ -161,7 +161,8 @@ def claim_filters(prefix: str, facets: dict, verdicts: tuple[str, ...], *, on_ch
     date_to = row3[2].date_input("Added until", key=k("to"), on_change=on_change, **initial(k("to"), value=None))
     return {
         "statuses": statuses, "claim_types": types, "verdicts": chosen_verdicts,
-        "has_match": {"any": None, "yes": True, "no": False}[match],
+        "has_match": {"any": None, "yes": True, "no": False, "alert": None}[match],
+        "has_alert": True if match == "alert" else None,
         "min_score": low if low > 0 else None, "max_score": high if high < 1 else None,
         "source": source.strip(), "text": text.strip(),
         "assignee": "" if assignee == "(anyone)" else assignee,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from functools import wraps
 from pathlib import Path
@@ -247,6 +248,42 @@ def reindex(db, home):
     """
     counts = _bench(db, home).indexes.rebuild()
     click.echo(f"indexed {counts['claim']} claims and {counts['factcheck']} fact-checks")
+
+
+@main.command()
+@click.option("--since", default=None, help="Only alerts raised since then: 2026-12-01, 2026-12-01T08:00, or 15m, 24h, 7d ago.")
+@click.option("--limit", default=None, type=int, help="At most this many, newest first.")
+@db_option
+@home_option
+@handles_errors
+def alerts(since, limit, db, home):
+    """Stored claims that repeat an archived fact-check, newest first, as JSON lines: the claim, its article,
+    the fact-check, its verdict and link, and the match probability. An alert is raised when a claim's best
+    match enters the match band (on ingest, on import-factchecks, in the workers).
+
+    Example: claims alerts --since 24h
+    """
+    for alert in _bench(db, home).matches.alerts(since=_since(since), limit=limit):
+        click.echo(json.dumps(alert, ensure_ascii=False))
+
+
+def _since(value: str | None):
+    """A moment from `--since`: an ISO date or time (UTC unless it says), or a span back from now."""
+    from datetime import datetime, timedelta, timezone
+
+    if not value:
+        return None
+    text = value.strip()
+    span = re.fullmatch(r"(\d+)\s*([mhd])", text)
+    if span:
+        unit = {"m": "minutes", "h": "hours", "d": "days"}[span.group(2)]
+        return datetime.now(timezone.utc) - timedelta(**{unit: int(span.group(1))})
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give a date (2026-12-01), a time (2026-12-01T08:00) or a span "
+                                 "(15m, 24h, 7d)", param_hint="--since") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @main.command()

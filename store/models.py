@@ -190,6 +190,20 @@ class ClaimMatch(Base):
     matched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class Alert(Base):
+    """A stored claim found to repeat an archived fact-check (its best match entered the match band): raised
+    once per claim and fact-check, kept when the match is later recomputed."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("claim_id", "factcheck_id"), Index("ix_alerts_created_id", "created_at", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    factcheck_id: Mapped[int] = mapped_column(ForeignKey("factchecks.id", ondelete="CASCADE"))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Job(Base):
     """One unit of queued ingest work: a file, a URL or one article of a feed.
 

@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session, selectinload
 from core.errors import InvalidValue
 
 from .repo import as_utc
-from .models import Attribution, Claim, ClaimMatch, Document, ReviewEvent, Sentence
+from .models import Alert, Attribution, Claim, ClaimMatch, Document, ReviewEvent, Sentence
 
 
 # --- the inbox: filtering, sorting and paging in SQL -----------------------------------------------------
 
 #: What `query_claims` filters on. Empty values (None, "", []) mean "any".
 CLAIM_FILTERS = ("statuses", "min_score", "max_score", "claim_types", "verdicts", "source", "document_ids",
-                 "date_from", "date_to", "has_match", "has_verdict", "text", "assignee", "claim_ids")
+                 "date_from", "date_to", "has_match", "has_alert", "has_verdict", "text", "assignee", "claim_ids")
 
 #: Sort orders of the inbox, each ending in a unique column so that pages never overlap.
 CLAIM_ORDERS = {
@@ -91,6 +91,9 @@ def claim_conditions(filters: dict | None) -> list:
         matched = (select(ClaimMatch.claim_id).where(ClaimMatch.claim_id == Claim.id, ClaimMatch.is_match)
                    .correlate(Claim).exists())
         where.append(matched if filters["has_match"] else ~matched)
+    if "has_alert" in filters:
+        alerted = select(Alert.id).where(Alert.claim_id == Claim.id).correlate(Claim).exists()
+        where.append(alerted if filters["has_alert"] else ~alerted)
     return where
 
 

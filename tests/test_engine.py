@@ -3,6 +3,7 @@ that drain a queue, one of them killed mid-task without losing or doubling an ar
 fails its job once with its reason; a clear error when the broker cannot be reached."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -156,9 +157,13 @@ def test_three_workers_ingest_every_article_once_though_one_is_killed_mid_task(p
 
 @pytest.mark.slow
 @pytest.mark.parametrize("broker", [RABBITMQ, REDIS], ids=["rabbitmq", "redis"])
-def test_an_input_error_fails_its_job_once_with_its_reason(broker, pg_url, tmp_path):
+def test_an_input_error_fails_its_job_once_and_a_repeat_raises_an_alert(broker, pg_url, tmp_path):
     need_broker(broker)
     env = _env(tmp_path, broker, pg_url)
+    archive = tmp_path / "archive.csv"
+    archive.write_text("claim,verdict,url\n\"Article 0: the county spent $0.5 million on roads in 2024, officials "
+                       "said.\",False,https://fc.example/roads\n", encoding="utf-8")
+    assert _cli(env, "import-factchecks", str(archive)).returncode == 0
     folder = _articles(tmp_path / "arts", 2)
     added = _cli(env, "queue", "add", str(folder))
     assert added.returncode == 0 and "queued 2 job(s)" in added.stdout, added.stderr
@@ -175,6 +180,8 @@ def test_an_input_error_fails_its_job_once_with_its_reason(broker, pg_url, tmp_p
     status = _cli(env, "queue", "status").stdout
     failed = [line for line in status.splitlines() if "a001.txt" in line]
     assert len(failed) == 1 and "after 1 attempt(s)" in failed[0], status
+    alerts = [json.loads(line) for line in _cli(env, "alerts").stdout.splitlines()]
+    assert [(a["document"].rsplit("/", 1)[-1], a["verdict"]) for a in alerts] == [("a000.txt", "False")], alerts
 
 
 def test_an_unreachable_broker_is_named_and_nothing_is_queued(env, tmp_path, monkeypatch):

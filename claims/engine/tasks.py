@@ -67,7 +67,7 @@ def ingest_job(self, job_id: int) -> str:
         return "failed"
     try:
         articles = [as_text(a) for a in planning.job_articles(job.kind, job.target, job.payload, bench.settings)]
-        got = bench.ingest.articles(articles, match=False)
+        got = bench.ingest.articles(articles)  # new claims are matched against the archive: alerts
     except Exception as exc:
         retry = not isinstance(exc, InputError) or isinstance(exc, FetchError)
         message = str(exc) if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"

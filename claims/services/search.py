@@ -12,6 +12,7 @@ from claims.matching.rerank import parse_date
 from claims.services.common import Progress, UseCase, batches
 from claims.services.views import claim_result, factcheck_result, group_member
 from core.errors import InputError
+from store import alerts as alert_store
 from store import queries, repo
 from store.db import atomic
 
@@ -160,6 +161,13 @@ class Matches(UseCase):
                 "first_seen": first["date"] if first else "", "first_claim_id": first["claim_id"] if first else None,
                 "threshold": threshold}
 
+    def alerts(self, *, since=None, limit: int | None = None) -> list[dict]:
+        """Alerts raised so far, newest first: each a stored claim that repeats an archived fact-check (its
+        recorded best match entered the match band), with the claim, its article, the fact-check and its
+        verdict. `since` (a datetime) leaves out older ones."""
+        with self.session() as s:
+            return alert_store.list_alerts(s, since=since, limit=limit)
+
     def tag(self) -> str:
         """What recorded matches are computed with: the embedding model and the reranker (so a match recorded
         some other way, by raw cosine say, counts as out of date). Names the model without loading it: the
@@ -208,6 +216,7 @@ class Matches(UseCase):
                       bool(top) and top[0]["band"] == "match") for cid, top in zip(found, best)]
             with atomic(self.engine) as s:
                 repo.put_matches(s, items, self.tag())
+                alert_store.raise_alerts(s, [(cid, fid, score) for cid, fid, score, hit in items if hit and fid])
             done += len(items)
             if progress:
                 progress(len(items))
