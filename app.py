@@ -11,6 +11,7 @@ page = st.navigation([
     st.Page("app_pages/claim.py", title="Claim", icon=":material/rate_review:"),
     st.Page("app_pages/search.py", title="Search", icon=":material/search:"),
     st.Page("app_pages/alerts.py", title="Alerts", icon=":material/notifications:"),
+    st.Page("app_pages/sources.py", title="Sources", icon=":material/rss_feed:"),
     st.Page("app_pages/ingest.py", title="Ingest", icon=":material/upload_file:"),
     st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
     st.Page("app_pages/dashboard.py", title="Dashboard", icon=":material/monitoring:"),

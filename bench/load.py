@@ -1,6 +1,7 @@
 """Load test: ingest workers pulling a queue and reviewers saving verdicts, at once, on one database.
 
-`--ingest-workers` threads (4) each run a queue worker (`Workbench.work`) over a JSONL feed of synthetic
+`--ingest-workers` threads (4) each run the queued jobs in process (`Jobs.drain`, what a Celery worker runs per
+task, without the broker) over a JSONL feed of synthetic
 articles, some of them the same text under another id; `--reviewers` threads (20) each read the Inbox, open a
 claim and save a verdict with the version they read (`Workbench.review(..., expected_version=...)`), and on a
 ReviewConflict re-read the claim and try again. Half the reviewers work the 10 claims at the top of the Inbox,
@@ -116,7 +117,7 @@ def run(url: str, *, seconds: float = 60.0, ingest_workers: int = 4, reviewers: 
     from claims.io.readers import Article
 
     setup.ingest.articles([Article(name=n, text=texts[n]) for n in seed_names])
-    queued = setup.jobs.enqueue([str(feed)])
+    queued = setup.jobs.enqueue([str(feed)], local=True)
     log(f"queued {queued['added']} feed articles; {seed_articles} stored first; "
         f"{ingest_workers} ingest workers, {reviewers} reviewers, {seconds:.0f} s")
 
@@ -132,8 +133,11 @@ def run(url: str, *, seconds: float = 60.0, ingest_workers: int = 4, reviewers: 
     def ingest(i: int) -> None:
         wb = _workbench(url, home)
         try:
-            ingest_reports.append(wb.jobs.work(worker=f"ingest-{i}", forever=True, poll=0.2, stop=stop,
-                                          lease_seconds=300))
+            while not stop.is_set():  # take whatever is queued, as a worker takes tasks
+                report = wb.jobs.drain(worker=f"ingest-{i}", passes=1)
+                ingest_reports.append(report)
+                if not (report.done or report.failed or report.retried):
+                    stop.wait(0.2)
         except Exception as exc:  # reported, and fails the run
             errors.append(f"ingest-{i}: {type(exc).__name__}: {exc}")
         finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from functools import wraps
 from pathlib import Path
@@ -257,33 +256,13 @@ def reindex(db, home):
 @home_option
 @handles_errors
 def alerts(since, limit, db, home):
-    """Stored claims that repeat an archived fact-check, newest first, as JSON lines: the claim, its article,
-    the fact-check, its verdict and link, and the match probability. An alert is raised when a claim's best
-    match enters the match band (on ingest, on import-factchecks, in the workers).
+    """Stored claims that repeat an archived fact-check (their best match entered the match band), newest
+    first, as JSON lines: the claim, its article, the fact-check, its verdict and link, the probability.
 
     Example: claims alerts --since 24h
     """
-    for alert in _bench(db, home).matches.alerts(since=_since(since), limit=limit):
+    for alert in _bench(db, home).matches.alerts(since=since, limit=limit):
         click.echo(json.dumps(alert, ensure_ascii=False))
-
-
-def _since(value: str | None):
-    """A moment from `--since`: an ISO date or time (UTC unless it says), or a span back from now."""
-    from datetime import datetime, timedelta, timezone
-
-    if not value:
-        return None
-    text = value.strip()
-    span = re.fullmatch(r"(\d+)\s*([mhd])", text)
-    if span:
-        unit = {"m": "minutes", "h": "hours", "d": "days"}[span.group(2)]
-        return datetime.now(timezone.utc) - timedelta(**{unit: int(span.group(1))})
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: give a date (2026-12-01), a time (2026-12-01T08:00) or a span "
-                                 "(15m, 24h, 7d)", param_hint="--since") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @main.command()
@@ -332,7 +311,7 @@ def restore(file, db, home):
 
 @main.group("queue")
 def queue_group():
-    """A work queue for ingesting many files and URLs with several workers (on one PostgreSQL database)."""
+    """Ingest many files, feeds and URLs on Celery workers (`claims worker`) through CLAIMS_BROKER."""
 
 
 @main.command("worker")
@@ -342,12 +321,91 @@ def queue_group():
 @home_option
 @handles_errors
 def worker(concurrency, name, db, home):
-    """Run a Celery ingest worker on the broker named by CLAIMS_BROKER (the same as `celery -A
-    claims.engine.app worker`); `claims queue add` sends it work. Stop it with Ctrl-C.
+    """Run a Celery ingest worker on CLAIMS_BROKER (as `celery -A claims.engine.app worker` does).
 
     Example: CLAIMS_BROKER=amqp://guest:guest@127.0.0.1:5672// claims worker --concurrency 2
     """
     _bench(db, home).jobs.worker(concurrency=concurrency, name=name)
+
+
+@main.group("sources")
+def sources_group():
+    """Feeds (RSS, Atom) and pages watched on a schedule: their new articles are ingested and matched."""
+
+
+@sources_group.command("add")
+@click.argument("url")
+@click.option("--every", default="15m", show_default=True, help="How often to poll it: 5m, 2h, 1d ...")
+@db_option
+@home_option
+@handles_errors
+def sources_add(url, every, db, home):
+    """Watch a feed or a page (http or https); `claims monitor` polls it on schedule.
+
+    Example: claims sources add https://example.org/politics.rss --every 15m
+    """
+    src = _bench(db, home).sources.add(url, every)
+    click.echo(f"{'added' if src['created'] else 'updated'} source {src['id']}: {src['url']} every {src['every']}")
+
+
+@sources_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
+@db_option
+@home_option
+@handles_errors
+def sources_list(fmt, db, home):
+    """The sources with their last poll, the new articles found and the last error.
+
+    Example: claims sources list
+    """
+    for src in _bench(db, home).sources.list():
+        if fmt == "jsonl":
+            click.echo(json.dumps(src, ensure_ascii=False))
+            continue
+        state = f"error: {src['last_error']}" if src["last_error"] else \
+            (f"{src['last_new']} new at last poll, {src['new_items']} in all" if src["polls"] else "not polled yet")
+        click.echo(f"{src['id']:>3}  {src['url']}  every {src['every']}  {src['kind'] or '-'}  "
+                   f"{src['last_polled_at'] or 'never'}  {state}")
+
+
+@sources_group.command("remove")
+@click.argument("source")
+@db_option
+@home_option
+@handles_errors
+def sources_remove(source, db, home):
+    """Stop watching a source (its id or URL); what it brought in stays.
+
+    Example: claims sources remove 3
+    """
+    click.echo(f"removed {_bench(db, home).sources.remove(source)}")
+
+
+@sources_group.command("poll")
+@click.option("--all", "every_source", is_flag=True, help="Poll every source, due or not.")
+@db_option
+@home_option
+@handles_errors
+def sources_poll(every_source, db, home):
+    """Poll the sources that are due, in this process (what `claims monitor` has the workers do).
+
+    Example: claims sources poll --all
+    """
+    for r in _bench(db, home).sources.poll_due(every_source=every_source):
+        click.echo(f"{r['id']:>3}  {r['url']}  " + (f"error: {r['error']}" if r["error"] else f"{r['new']} new"))
+
+
+@main.command()
+@click.option("--check-every", default=60, show_default=True, help="Seconds between looks for due sources.")
+@db_option
+@home_option
+@handles_errors
+def monitor(check_every, db, home):
+    """Run the schedule (Celery beat, once per deployment): the workers poll the sources that are due.
+
+    Example: claims monitor
+    """
+    _bench(db, home).jobs.beat(check_every=check_every)
 
 
 @queue_group.command("add")
@@ -367,41 +425,6 @@ def queue_add(targets, max_attempts, db, home):
     click.echo(f"queued {out['added']} job(s); {out['already_queued']} already queued")
 
 
-@queue_group.command("work")
-@click.option("--once", "mode", flag_value="once", help="Do one job, then stop.")
-@click.option("--until-empty", "mode", flag_value="until-empty", default=True,
-              help="Do jobs until every queued job is finished, waiting for jobs other workers hold (the default).")
-@click.option("--forever", "mode", flag_value="forever", help="Keep polling the queue for new jobs.")
-@click.option("--worker", "worker", default=None, help="This worker's name in the queue (default: host:pid).")
-@click.option("--poll", default=2.0, show_default=True, help="Seconds between polls with --forever.")
-@click.option("--lease", default=600.0, show_default=True,
-              help="Seconds a job stays this worker's; after that, a worker that died loses it to another.")
-@click.option("--retry-delay", default=30.0, show_default=True,
-              help="Seconds before a job that failed (a fetch, say) is tried again, times its attempts so far.")
-@db_option
-@home_option
-@handles_errors
-def queue_work(mode, worker, poll, lease, retry_delay, db, home):
-    """Take jobs from the queue and ingest them. Start as many workers as you like, on any machine that
-    reaches the database; each job is done by one of them.
-
-    Example: claims queue work --until-empty --worker ingest-1
-    """
-    def show(outcome):
-        line = f"job {outcome['id']} {outcome['status']}: {outcome['target']}"
-        if outcome.get("error"):
-            line += f" ({outcome['error']})"
-        click.echo(line, err=True)
-
-    def waiting(n):
-        click.echo(f"waiting for {n} job(s) that other workers hold or that wait for a retry", err=True)
-
-    report = _bench(db, home).jobs.work(worker=worker or "", once=mode == "once", forever=mode == "forever",
-                                        poll=poll, lease_seconds=lease, retry_delay=retry_delay, on_job=show,
-                                        wait_for_others=mode == "until-empty", on_wait=waiting)
-    click.echo(report.summary())
-
-
 @queue_group.command("status")
 @click.option("--limit", default=10, show_default=True, help="How many failed and running jobs to list.")
 @db_option
@@ -416,18 +439,11 @@ def queue_status(limit, db, home):
     for name, n in out["counts"].items():
         click.echo(f"{name:<8} {n}")
     for job in out["running"]:
-        lease = f", lease until {_when(job['lease_until'])}" if job["lease_until"] else ""
-        click.echo(f"running: {job['target']} on {job['worker']} (attempt {job['attempts']}{lease})")
+        click.echo(f"running: {job['target']} on {job['worker']} (attempt {job['attempts']})")
     for job in out["waiting"]:
-        click.echo(f"to retry: {job['target']} after {job['attempts']} attempt(s), from "
-                   f"{_when(job['lease_until'])}: {job['error']}")
+        click.echo(f"to retry: {job['target']} after {job['attempts']} attempt(s): {job['error']}")
     for job in out["failed"]:
         click.echo(f"failed: {job['target']} after {job['attempts']} attempt(s): {job['error']}")
-
-
-def _when(value) -> str:
-    """A time as the exports write it: ISO 8601, UTC, with the offset."""
-    return value.isoformat(timespec="seconds") if value else "-"
 
 
 @main.group("eval")
@@ -531,9 +547,8 @@ def eval_attribution(gold, articles, data, wikinews, split, json_out):
               help="Also write every figure as JSON here.")
 @handles_errors
 def eval_match(queries, qrels, archive, cv, no_dates, json_out):
-    """MAP@5, recall@1 and MRR of finding past fact-checks: dense, BM25, fused and re-ranked. Indexes the
-    archive in memory (no database); embeddings are cached in /tmp/claims-cache. With --cv, the per-fold
-    MAP@5 of every recipe against plain fusion and the one the rule chooses (about 5 minutes on 2 cores).
+    """MAP@5, recall@1 and MRR of finding past fact-checks: dense, BM25, fused and re-ranked, the archive in
+    memory. With --cv, the per-fold MAP@5 of every recipe against plain fusion and the one the rule chooses.
 
     Example: claims eval match --queries devtest_queries.tsv --qrels devtest_qrels.tsv --archive vclaims.jsonl
     """
@@ -543,8 +558,7 @@ def eval_match(queries, qrels, archive, cv, no_dates, json_out):
         result = run_cv(cv, embedder=_bench().embedder, progress=lambda line: click.echo(line, err=True))
         click.echo(format_cv(result))
     else:
-        missing = [name for name, value in (("--queries", queries), ("--qrels", qrels), ("--archive", archive))
-                   if not value]
+        missing = [n for n, v in (("--queries", queries), ("--qrels", qrels), ("--archive", archive)) if not v]
         if missing:
             raise click.UsageError(f"give {', '.join(missing)} (or --cv FOLDER to cross-validate)")
         from claims.research.eval_match import evaluate_match, format_table

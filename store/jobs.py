@@ -1,19 +1,14 @@
-"""The ingest work queue: enqueue, claim, finish and fail jobs, safely across workers and processes.
-
-Claiming is one UPDATE of the oldest claimable row. On PostgreSQL the row is picked with
-`SELECT ... FOR UPDATE SKIP LOCKED`, so workers never wait on each other's rows and never take the same one;
-on SQLite the UPDATE is the transaction's first statement, so it holds the database's write lock while it
-picks and marks the row (the same guarantee as BEGIN IMMEDIATE), and its WHERE clause re-checks the status.
-A job is finished only by the worker holding it in the attempt it started: a worker whose lease ran out and
-whose job was taken over cannot mark it done or failed afterwards."""
+"""The record of ingest jobs: what was queued, which worker runs it, how it ended. The Celery broker carries
+the jobs' ids (claims.engine); this table is what `claims queue status` reads and what makes a job run once
+to its end: `start` is one UPDATE from queued (or running, for a task the broker handed on after its worker
+died) to running, and only the worker that started an attempt can finish or fail it."""
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Iterable
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from .models import Job, utcnow
@@ -75,65 +70,14 @@ def enqueue(session: Session, specs: Iterable[JobSpec], *, max_attempts: int = 3
     return added, len(specs) - added
 
 
-def _claimable(now: datetime):
-    # `lease_until` is the running worker's lease, or on a queued job the time its next try may start
-    return and_(
-        Job.status.in_(("queued", "running")),
-        or_(Job.lease_until.is_(None), Job.lease_until < now),
-        Job.attempts < Job.max_attempts,
-    )
-
-
-def expire_abandoned(session: Session, now: datetime | None = None) -> int:
-    """Fail running jobs whose lease ran out on their last allowed attempt (their worker died each time).
-
-    One UPDATE, so on SQLite it takes the write lock first like `claim`."""
-    now = now or utcnow()
-    result = session.execute(
-        update(Job)
-        .where(Job.status == "running", Job.lease_until < now, Job.attempts >= Job.max_attempts)
-        .values(status="failed", active_key=None, finished_at=now, updated_at=now,
-                error="its worker stopped before finishing on every attempt (the lease expired each time); "
-                      "check the workers' logs, then queue it again")
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
-
-
-def unfinished(session: Session) -> int:
-    """Jobs still to finish: queued (a retry waiting for its time included) or running (a dead worker's job
-    too, until its lease runs out and another worker takes it or `expire_abandoned` fails it)."""
-    return int(session.scalar(select(func.count(Job.id)).where(Job.status.in_(("queued", "running")))) or 0)
-
-
-def claim(session: Session, worker: str, lease_seconds: float) -> ClaimedJob | None:
-    """Take the oldest queued job (or one whose worker's lease expired) for `worker`; None if there is none.
-
-    Call it as the first statement of its own transaction and commit right after."""
-    now = utcnow()
-    pick = select(Job.id).where(_claimable(now)).order_by(Job.id).limit(1)
-    if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    row = session.execute(
-        update(Job)
-        .where(Job.id == pick.scalar_subquery(), _claimable(now))
-        .values(status="running", worker=worker[:200], attempts=Job.attempts + 1,
-                lease_until=now + timedelta(seconds=lease_seconds), started_at=now, updated_at=now)
-        .returning(Job.id, Job.kind, Job.target, Job.payload, Job.attempts, Job.max_attempts)
-        .execution_options(synchronize_session=False)
-    ).first()
-    return None if row is None else ClaimedJob(*row)
-
-
-def start(session: Session, job_id: int, worker: str) -> ClaimedJob | None:
-    """Take one named job for `worker` (a broker handed it over): queued, or running on a worker that died
-    (the broker gives a dead worker's task to another). None if it is done, failed or not there (yet)."""
+def start(session: Session, job_id: int, worker: str, *, queued_only: bool = False) -> ClaimedJob | None:
+    """Take one named job for `worker`: queued, or (unless `queued_only`) running on a worker that died (the
+    broker gives a dead worker's task to another). None if it is done, failed or not there (yet)."""
     now = utcnow()
     row = session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.status.in_(("queued", "running")))
-        .values(status="running", worker=worker[:200], attempts=Job.attempts + 1, lease_until=None,
-                started_at=now, updated_at=now)
+        .where(Job.id == job_id, Job.status.in_(("queued",) if queued_only else ("queued", "running")))
+        .values(status="running", worker=worker[:200], attempts=Job.attempts + 1, started_at=now, updated_at=now)
         .returning(Job.id, Job.kind, Job.target, Job.payload, Job.attempts, Job.max_attempts)
         .execution_options(synchronize_session=False)
     ).first()
@@ -145,33 +89,40 @@ def _held(job: ClaimedJob, worker: str):
 
 
 def finish(session: Session, job: ClaimedJob, worker: str, *, documents: int, duplicates: int) -> bool:
-    """Mark a held job done; False if the worker no longer holds it (its lease ran out and it was taken over)."""
+    """Mark a held job done; False if the worker no longer holds it (the broker handed its task to another)."""
     now = utcnow()
     result = session.execute(
         update(Job).where(_held(job, worker))
         .values(status="done", active_key=None, error="", documents=documents, duplicates=duplicates,
-                lease_until=None, finished_at=now, updated_at=now)
+                finished_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)
 
 
-def fail(session: Session, job: ClaimedJob, worker: str, error: str, *, retry: bool,
-         retry_after: float = 0.0) -> str | None:
-    """Record a held job's error: back to the queue (not to be tried again for `retry_after` seconds) if
-    `retry` and attempts are left, else failed. Returns the new status, or None if the worker no longer
-    holds the job."""
+def fail(session: Session, job: ClaimedJob, worker: str, error: str, *, retry: bool) -> str | None:
+    """Record a held job's error: back to queued if `retry` and attempts are left (its task is sent again,
+    later), else failed. Returns the new status, or None if the worker no longer holds the job."""
     now = utcnow()
     line = " ".join(error.split())[:1000]
     status = "queued" if retry and job.attempt < job.max_attempts else "failed"
-    values = dict(status=status, error=line, updated_at=now,
-                  lease_until=now + timedelta(seconds=retry_after) if status == "queued" and retry_after else None)
+    values = dict(status=status, error=line, updated_at=now)
     if status == "failed":
         values.update(active_key=None, finished_at=now)
     result = session.execute(
         update(Job).where(_held(job, worker)).values(**values).execution_options(synchronize_session=False)
     )
     return status if result.rowcount else None
+
+
+def exists(session: Session, job_id: int) -> bool:
+    return session.get(Job, job_id) is not None
+
+
+def queued_ids(session: Session, limit: int | None = None) -> list[int]:
+    """Queued jobs, oldest first."""
+    q = select(Job.id).where(Job.status == "queued").order_by(Job.id)
+    return list(session.scalars(q.limit(limit) if limit else q))
 
 
 def status_counts(session: Session) -> dict[str, int]:
@@ -190,6 +141,6 @@ def list_jobs(session: Session, *, status: str | None = None, retried: bool = Fa
     if limit:
         q = q.limit(limit)
     return [{"id": j.id, "kind": j.kind, "target": j.target, "status": j.status, "attempts": j.attempts,
-             "max_attempts": j.max_attempts, "error": j.error, "worker": j.worker, "lease_until": as_utc(j.lease_until),
+             "max_attempts": j.max_attempts, "error": j.error, "worker": j.worker,
              "documents": j.documents, "duplicates": j.duplicates, "created_at": as_utc(j.created_at),
              "finished_at": as_utc(j.finished_at)} for j in session.scalars(q)]

@@ -204,12 +204,45 @@ class Alert(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class Source(Base):
+    """A feed (RSS or Atom) or a page watched on a schedule (`claims sources`), with how its last poll went."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    every_seconds: Mapped[int] = mapped_column(Integer, default=900)
+    kind: Mapped[str] = mapped_column(String(20), default="")  # feed | page, as last seen; "" before a poll
+    title: Mapped[str] = mapped_column(String(500), default="")
+    etag: Mapped[str] = mapped_column(String(500), default="")
+    last_modified: Mapped[str] = mapped_column(String(100), default="")
+    polls: Mapped[int] = mapped_column(Integer, default=0)
+    new_items: Mapped[int] = mapped_column(Integer, default=0)  # items found new, over every poll
+    last_new: Mapped[int] = mapped_column(Integer, default=0)  # items found new by the last poll
+    last_error: Mapped[str] = mapped_column(Text, default="")  # the last poll's error, "" when it went well
+    last_polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SourceItem(Base):
+    """An item a source has shown, by its link (or id) and by its content's hash: never taken twice."""
+
+    __tablename__ = "source_items"
+    __table_args__ = (UniqueConstraint("source_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(2000))  # the item's link, else its id
+    content_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Job(Base):
-    """One unit of queued ingest work: a file, a URL or one article of a feed.
+    """One unit of queued ingest work: a file, a URL or one article of a feed, and how it ended.
 
     `active_key` is the job's key while it is queued or running and NULL once it is done or failed, so the
-    same work is queued at most once at a time. A running job whose `lease_until` has passed belongs to a
-    worker that died: another worker takes it over (up to `max_attempts` tries in all)."""
+    same work is queued at most once at a time. The Celery broker carries the job's id to a worker; a task
+    whose worker died is handed to another, which starts the job again (up to `max_attempts` tries in all)."""
 
     __tablename__ = "jobs"
     __table_args__ = (Index("ix_jobs_status_id", "status", "id"),)
@@ -225,7 +258,6 @@ class Job(Base):
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)
     error: Mapped[str] = mapped_column(Text, default="")
     worker: Mapped[str] = mapped_column(String(200), default="")
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     documents: Mapped[int] = mapped_column(Integer, default=0)  # new documents the job stored
     duplicates: Mapped[int] = mapped_column(Integer, default=0)  # articles that were already stored
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

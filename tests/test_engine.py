@@ -199,3 +199,23 @@ def test_a_worker_needs_a_broker(env, monkeypatch):
     monkeypatch.delenv("CLAIMS_BROKER", raising=False)
     res = CliRunner().invoke(main, ["worker"])
     assert res.exit_code != 0 and "CLAIMS_BROKER" in res.output
+
+
+def test_compose_file_runs_real_commands_with_settings_the_code_reads():
+    """compose.yaml (docs/deploy.md) cannot run here (no Compose); its commands and settings can be checked."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert {"db", "broker", "worker", "app", "proxy"} <= set(services)
+    commands = {name: s.get("command") for name, s in services.items() if s.get("command")}
+    assert commands["worker"][:2] == ["claims", "worker"] and commands["app"][:2] == ["claims", "serve"]
+    for name in ("worker", "app"):
+        runner = CliRunner().invoke(main, [*commands[name][1:], "--help"])
+        assert runner.exit_code == 0, runner.output
+    settings_code = (ROOT / "core" / "settings.py").read_text(encoding="utf-8")
+    for service in ("worker", "app"):
+        for var in services[service]["environment"]:
+            assert f'"{var}"' in settings_code, var
+    assert services["worker"]["environment"]["CLAIMS_BROKER"].startswith("amqp://")
+    assert "ports" not in services["app"]  # only the proxy reaches the app

@@ -92,8 +92,8 @@ def test_hostile_input_ends_in_one_line_and_stores_nothing_half_way(db_url, tmp_
             for p in paths:
                 bench.archive.import_file(p)
         else:
-            bench.jobs.enqueue([str(p) for p in paths])
-            report = bench.jobs.work(worker="fuzz")
+            bench.jobs.enqueue([str(p) for p in paths], local=True)
+            report = bench.jobs.drain(worker="fuzz")
             assert report.retried == 0, report.errors  # an input error is final: never retried
             for line in report.errors:
                 assert "\n" not in line and "Traceback" not in line, line

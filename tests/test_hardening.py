@@ -1,5 +1,5 @@
 """Hostile and awkward cases from issue 14 that belong to no single module: one time format on every database,
-and `--until-empty` waiting for a dead worker's job."""
+and the in-process run of queued jobs."""
 from __future__ import annotations
 
 import csv
@@ -10,8 +10,6 @@ import re
 from click.testing import CliRunner
 
 from claims.cli import main
-from store import jobs
-from store.db import atomic
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
 
@@ -37,22 +35,10 @@ def _queue_one(bench, tmp_path):
     folder = tmp_path / "arts"
     folder.mkdir()
     (folder / "a.txt").write_text("Fares\n\nBus fares rose 4 percent in 2024.", encoding="utf-8")
-    assert bench.jobs.enqueue([str(folder)])["added"] == 1
+    assert bench.jobs.enqueue([str(folder)], local=True)["added"] == 1
 
 
-def test_until_empty_waits_for_a_dead_workers_job(bench, tmp_path):
-    _queue_one(bench, tmp_path)
-    with atomic(bench.engine) as s:
-        held = jobs.claim(s, "dead-worker", lease_seconds=1.0)  # it dies now; its lease runs out in a second
-    # taking only what is free now: nothing to do, the job stays "running"
-    assert bench.jobs.work(worker="cron").done == 0
-    told = []
-    report = bench.jobs.work(worker="cron", wait_for_others=True, poll=0.2, on_wait=told.append)
-    assert report.done == 1 and report.done_ids == [held.id] and told == [1]
-    assert bench.jobs.status()["counts"]["running"] == 0 and bench.browse.stats()["documents"] == 1
-
-
-def test_until_empty_waits_for_a_retry(bench, tmp_path, monkeypatch):
+def test_a_network_error_is_retried_and_the_job_done(bench, tmp_path, monkeypatch):
     import claims.io.queue as planning
 
     _queue_one(bench, tmp_path)
@@ -65,15 +51,16 @@ def test_until_empty_waits_for_a_retry(bench, tmp_path, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(planning, "job_articles", flaky)
-    report = bench.jobs.work(worker="cron", retry_delay=0.5, wait_for_others=True, poll=0.2)
+    report = bench.jobs.drain(worker="cron")
     assert (report.retried, report.done, len(calls)) == (1, 1, 2)
 
 
-def test_the_cli_says_what_it_waits_for(bench, settings, tmp_path):
-    _queue_one(bench, tmp_path)
-    with atomic(bench.engine) as s:
-        jobs.claim(s, "dead-worker", lease_seconds=1.0)
-    res = CliRunner().invoke(main, ["queue", "work", "--poll", "0.2", "--db", settings.database_url,
+def test_queue_add_without_a_broker_says_what_to_do(bench, settings, tmp_path, monkeypatch):
+    monkeypatch.delenv("CLAIMS_BROKER", raising=False)
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Fares\n\nBus fares rose 4 percent in 2024.", encoding="utf-8")
+    res = CliRunner().invoke(main, ["queue", "add", str(folder), "--db", settings.database_url,
                                     "--home", str(settings.home)])
-    assert res.exit_code == 0, res.output
-    assert "waiting for 1 job(s) that other workers hold" in res.output and "1 job(s) done" in res.output
+    assert res.exit_code == 1 and "CLAIMS_BROKER" in res.output and "claims ingest" in res.output
+    assert bench.jobs.status()["counts"]["queued"] == 0

@@ -70,7 +70,7 @@ def test_50mb_feed_is_refused_when_queued(bench, tmp_path):
     with open(feed, "wb") as fh:
         fh.truncate(FIFTY_MB)
     with pytest.raises(Exception) as err:
-        bench.jobs.enqueue([str(feed)])
+        bench.jobs.enqueue([str(feed)], local=True)
     assert "CLAIMS_MAX_BYTES" in _one_line(str(err.value))
     assert bench.jobs.status()["counts"]["queued"] == 0
 
@@ -93,8 +93,8 @@ def test_html_scripts_and_iframes_never_reach_stored_text(bench, tmp_path, how):
     else:
         page = tmp_path / "budget.html"
         page.write_text(HOSTILE_PAGE)
-        bench.jobs.enqueue([str(page)])
-        assert bench.jobs.work(worker="w").done == 1
+        bench.jobs.enqueue([str(page)], local=True)
+        assert bench.jobs.drain(worker="w").done == 1
     texts = _stored_texts(bench)
     joined = "\n".join(texts)
     assert "$48 million" in joined and "$3.1 million" in joined  # the article is there

@@ -1,5 +1,6 @@
-"""The ingest work queue: enqueue without duplicates, workers that drain it each job once, leases that hand a
-dead worker's job to another, and failures that are recorded and not retried forever."""
+"""Ingest jobs: enqueue without duplicates, runs that take each job once, a job whose workers die each time
+failed after its attempts, and failures that are recorded and not retried forever. In process (`drain`); the
+Celery workers on a real broker are tested in test_engine.py."""
 import json
 import os
 import subprocess
@@ -47,12 +48,12 @@ def test_enqueue_expands_targets_and_does_not_queue_twice(bench, tmp_path):
         json.dumps({"url": "https://news.example/story-2"}),
         "",
     ]), encoding="utf-8")
-    out = bench.jobs.enqueue([str(folder), str(feed), "https://news.example/story-3"])
+    out = bench.jobs.enqueue([str(folder), str(feed), "https://news.example/story-3"], local=True)
     assert out == {"added": 7, "already_queued": 0}
     kinds = sorted(j.kind for j in _jobs(bench).values())
     assert kinds == ["article", "path", "path", "path", "url", "url", "url"]
     # the same work again, in any spelling of the folder, while it is queued: nothing new
-    again = bench.jobs.enqueue([str(folder / "."), "https://news.example/story-1", str(feed)])
+    again = bench.jobs.enqueue([str(folder / "."), "https://news.example/story-1", str(feed)], local=True)
     assert again == {"added": 0, "already_queued": 7}
     assert bench.jobs.status()["counts"] == {"queued": 7, "running": 0, "done": 0, "failed": 0}
 
@@ -72,7 +73,7 @@ def test_bad_target_queues_nothing(bench, tmp_path, target, word):
     target = {"badfeed": str(tmp_path / "badfeed.jsonl"), "emptydir": str(tmp_path / "emptydir"),
               "missing.txt": str(tmp_path / "missing.txt")}.get(target, target)
     with pytest.raises(InputError, match=word):
-        bench.jobs.enqueue([str(good), target])
+        bench.jobs.enqueue([str(good), target], local=True)
     assert bench.jobs.status()["counts"]["queued"] == 0
 
 
@@ -80,9 +81,9 @@ def test_worker_drains_the_queue_and_records_failures(bench, tmp_path):
     folder = _articles(tmp_path / "arts", 4)
     (folder / "dup.txt").write_text((folder / "a000.txt").read_text())  # same content as a000
     gone = folder / "a003.txt"
-    bench.jobs.enqueue([str(folder)])
+    bench.jobs.enqueue([str(folder)], local=True)
     gone.unlink()  # the file disappears before a worker gets to it
-    report = bench.jobs.work(worker="w1")
+    report = bench.jobs.drain(worker="w1")
     assert report.done == 4 and report.failed == 1 and report.documents == 3 and report.duplicates == 1
     by_target = {j.target: j for j in _jobs(bench).values()}
     failed = by_target[str(gone.resolve())]
@@ -92,68 +93,53 @@ def test_worker_drains_the_queue_and_records_failures(bench, tmp_path):
     assert {j.status for t, j in by_target.items() if t != str(gone.resolve())} == {"done"}
     assert bench.browse.stats()["documents"] == 3
     # the same folder can be queued again once done (and ingests nothing new)
-    assert bench.jobs.enqueue([str(folder)])["added"] == 4
-    assert bench.jobs.work(worker="w2").documents == 0
+    assert bench.jobs.enqueue([str(folder)], local=True)["added"] == 4
+    assert bench.jobs.drain(worker="w2").documents == 0
 
 
 def test_transient_errors_are_retried_then_fail_for_good(bench, tmp_path, monkeypatch):
     _articles(tmp_path / "arts", 1)
-    bench.jobs.enqueue([str(tmp_path / "arts")], max_attempts=3)
+    bench.jobs.enqueue([str(tmp_path / "arts")], max_attempts=3, local=True)
     import claims.io.queue
 
     def broken(*_args, **_kw):
         raise RuntimeError("the database went away\nmid-job")
 
     monkeypatch.setattr(claims.io.queue, "job_articles", broken)
-    report = bench.jobs.work(worker="w1")
+    report = bench.jobs.drain(worker="w1")
     assert (report.done, report.failed, report.retried) == (0, 1, 2)
     (job,) = _jobs(bench).values()
     assert job.status == "failed" and job.attempts == 3
     assert job.error == "RuntimeError: the database went away mid-job"
-    assert bench.jobs.work(worker="w1").failed == 0  # not picked up again
+    assert bench.jobs.drain(worker="w1").failed == 0  # not picked up again
 
 
-def test_retry_waits_for_its_delay(bench, tmp_path, monkeypatch):
+def test_a_job_started_again_after_its_worker_died_is_run_once_to_its_end(bench, tmp_path):
     _articles(tmp_path / "arts", 1)
-    bench.jobs.enqueue([str(tmp_path / "arts")])
-    import claims.io.queue
-
-    real = claims.io.queue.job_articles
-    monkeypatch.setattr(claims.io.queue, "job_articles", lambda *a, **k: (_ for _ in ()).throw(OSError("flaky")))
-    assert bench.jobs.work(worker="w1", retry_delay=3600).retried == 1
-    monkeypatch.setattr(claims.io.queue, "job_articles", real)
-    assert bench.jobs.work(worker="w1").done == 0  # still waiting for its retry time
-    assert bench.jobs.status()["waiting"][0]["error"] == "OSError: flaky"
-
-
-def test_a_dead_workers_job_is_taken_over_when_its_lease_runs_out(bench, tmp_path):
-    _articles(tmp_path / "arts", 2)
-    bench.jobs.enqueue([str(tmp_path / "arts")])
-    with atomic(bench.engine) as s:
-        dead = jobs.claim(s, "dead-worker", lease_seconds=3600)
-    with atomic(bench.engine) as s:
-        expired = jobs.claim(s, "dying-worker", lease_seconds=-1)  # its lease has already run out
-    assert bench.jobs.status()["counts"]["running"] == 2
-    report = bench.jobs.work(worker="alive")
-    assert report.done == 1 and report.done_ids == [expired.id]  # the live lease is left alone
-    with atomic(bench.engine) as s:  # the dying worker wakes up: too late, the job is someone else's
-        assert not jobs.finish(s, expired, "dying-worker", documents=1, duplicates=0)
-    state = _jobs(bench)
-    assert state[expired.id].worker == "alive" and state[expired.id].attempts == 2
-    assert state[dead.id].status == "running" and state[dead.id].worker == "dead-worker"
+    bench.jobs.enqueue([str(tmp_path / "arts")], local=True)
+    (job_id,) = _jobs(bench)
+    with atomic(bench.engine) as s:  # a worker starts it and dies; the broker hands the task to another
+        dead = jobs.start(s, job_id, "dead-worker")
+    assert bench.jobs.status()["counts"]["running"] == 1
+    assert bench.jobs.run(job_id, "alive")["status"] == "done"
+    with atomic(bench.engine) as s:  # the dead worker's late word counts for nothing
+        assert not jobs.finish(s, dead, "dead-worker", documents=1, duplicates=0)
+    assert bench.jobs.run(job_id, "third")["status"] == "skipped"  # delivered once more: nothing to do
+    (job,) = _jobs(bench).values()
+    assert (job.status, job.worker, job.attempts) == ("done", "alive", 2)
     assert bench.browse.stats()["documents"] == 1
 
 
 def test_a_job_whose_worker_dies_every_time_fails(bench, tmp_path):
     _articles(tmp_path / "arts", 1)
-    bench.jobs.enqueue([str(tmp_path / "arts")], max_attempts=2)
-    for name in ("w1", "w2"):
+    bench.jobs.enqueue([str(tmp_path / "arts")], max_attempts=2, local=True)
+    (job_id,) = _jobs(bench)
+    for name in ("w1", "w2"):  # each starts it and dies
         with atomic(bench.engine) as s:
-            assert jobs.claim(s, name, lease_seconds=-1) is not None
-    report = bench.jobs.work(worker="w3")
-    assert report.done == 0
+            assert jobs.start(s, job_id, name) is not None
+    assert bench.jobs.run(job_id, "w3")["status"] == "failed"
     (job,) = _jobs(bench).values()
-    assert job.status == "failed" and "lease expired" in job.error
+    assert job.status == "failed" and "stopped before finishing on every attempt" in job.error
     assert bench.browse.stats()["documents"] == 0
 
 
@@ -161,14 +147,14 @@ def test_worker_threads_drain_a_queue_each_job_once(settings, tmp_path):
     n = 40
     folder = _articles(tmp_path / "arts", n)
     workers = [_fast(settings) for _ in range(4)]
-    assert workers[0].jobs.enqueue([str(folder)])["added"] == n
+    assert workers[0].jobs.enqueue([str(folder)], local=True)["added"] == n
     barrier = threading.Barrier(len(workers))
     reports, errors = [], []
 
     def run(wb, name):
         try:
             barrier.wait()
-            reports.append(wb.jobs.work(worker=name))
+            reports.append(wb.jobs.drain(worker=name))
         except Exception as exc:  # surfaced below
             errors.append(exc)
 
@@ -189,35 +175,6 @@ def test_worker_threads_drain_a_queue_each_job_once(settings, tmp_path):
         assert len(per_doc) == n and {c for _, c in per_doc} == {2}
     for wb in workers:
         wb.engine.dispose()
-
-
-@pytest.mark.postgres
-def test_worker_processes_drain_a_queue_on_postgresql(pg_base_url, tmp_path):
-    from conftest import _pg_drop, _pg_schema_url
-
-    url, schema, plain = _pg_schema_url(pg_base_url)
-    try:
-        n = 30
-        folder = _articles(tmp_path / "arts", n)
-        env = dict(os.environ, CLAIMS_HOME=str(tmp_path / "home"), CLAIMS_MODEL="test/hashing",
-                   HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-        cli = [sys.executable, "-m", "claims.cli"]
-        added = subprocess.run(cli + ["queue", "add", str(folder), "--db", url], cwd=ROOT, env=env,
-                               capture_output=True, text=True, timeout=300)
-        assert added.returncode == 0 and f"queued {n} job(s)" in added.stdout, added.stderr
-        procs = [subprocess.Popen(cli + ["queue", "work", "--until-empty", "--worker", f"p{i}", "--db", url],
-                                  cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for i in range(3)]
-        outs = [p.communicate(timeout=600) for p in procs]
-        assert all(p.returncode == 0 for p in procs), [err[-2000:] for _, err in outs]
-        done_lines = [line for _, err in outs for line in err.splitlines() if " done: " in line]
-        assert len(done_lines) == n and len(set(done_lines)) == n, done_lines
-        res = CliRunner().invoke(main, ["queue", "status", "--db", url], env=env)
-        assert res.exit_code == 0 and f"done     {n}" in res.output and "queued   0" in res.output
-        res = CliRunner().invoke(main, ["stats", "--db", url], env=env)
-        assert f"documents     {n}" in res.output
-    finally:
-        _pg_drop(plain, schema)
 
 
 def test_enqueue_in_batches_counts_what_was_already_queued(bench):
@@ -272,7 +229,7 @@ def test_a_url_the_worker_would_refuse_queues_nothing(bench, tmp_path, target, w
     target = {"feed": str(tmp_path / "feed.jsonl"),
               "feed-string": str(tmp_path / "feed-string.jsonl")}.get(target, target)
     with pytest.raises(InputError) as err:
-        bench.jobs.enqueue([str(good), "https://news.example/ok", target])
+        bench.jobs.enqueue([str(good), "https://news.example/ok", target], local=True)
     message = str(err.value)
     assert all(w in message for w in words) and "\n" not in message, message
     assert bench.jobs.status()["counts"]["queued"] == 0
@@ -282,14 +239,14 @@ def test_private_urls_are_queued_when_the_setting_allows_them(settings):
     from dataclasses import replace
 
     wb = _fast(replace(settings, allow_private_urls=True))
-    assert wb.jobs.enqueue(["http://127.0.0.1:9/x", "http://10.0.0.7/admin"])["added"] == 2
+    assert wb.jobs.enqueue(["http://127.0.0.1:9/x", "http://10.0.0.7/admin"], local=True)["added"] == 2
     wb.engine.dispose()
 
 
 def test_each_host_is_looked_up_once_per_queueing(bench, tmp_path, example_hosts):
     feed = tmp_path / "feed.jsonl"
     feed.write_text("".join(json.dumps({"url": f"https://news.example/{i}"}) + "\n" for i in range(50)))
-    assert bench.jobs.enqueue([str(feed), "https://news.example/front", "https://wire.example/1"])["added"] == 52
+    assert bench.jobs.enqueue([str(feed), "https://news.example/front", "https://wire.example/1"], local=True)["added"] == 52
     assert example_hosts == {"news.example": 1, "wire.example": 1}
 
 

@@ -137,7 +137,38 @@ def test_upgrade_from_the_first_released_schema_keeps_everything(db_url, tmp_pat
     assert wb.ingest.text("Rents rose 5 percent in 2025.", "rents.txt").documents == 1
     (tmp_path / "feed").mkdir()
     (tmp_path / "feed" / "a.txt").write_text("Bus fares rose 8 percent in 2025.")
-    assert wb.jobs.enqueue([str(tmp_path / "feed")])["added"] == 1 and wb.jobs.work(worker="w").done == 1
+    assert wb.jobs.enqueue([str(tmp_path / "feed")], local=True)["added"] == 1 and wb.jobs.drain(worker="w").done == 1
     assert wb.browse.stats()["documents"] == 4
     assert wb.browse.inbox({"has_match": True})["total"] >= 1
     wb.engine.dispose()
+
+
+def test_jobs_of_the_old_queue_are_failed_with_a_reason_when_celery_takes_over(db_url):
+    """0006: a job queued or running under the in-database queue has no task on any broker: it is failed with
+    the reason, done jobs stay as they were, and the lease column goes."""
+    engine = create_engine(check_url(db_url))
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), "0005")
+    with engine.begin() as conn:
+        md = MetaData()
+        md.reflect(conn)
+        jobs = md.tables["jobs"]
+        for i, status in enumerate(("queued", "running", "done"), 1):
+            conn.execute(jobs.insert(), [dict(
+                id=i, key=f"{i:064x}", active_key=None if status == "done" else f"{i:064x}", kind="path",
+                target=f"/news/{i}.txt", payload="", status=status, attempts=0 if status == "queued" else 1,
+                max_attempts=3, error="", worker="" if status == "queued" else "old-worker",
+                lease_until=T0 + timedelta(minutes=10) if status == "running" else None, documents=int(status == "done"),
+                duplicates=0, created_at=T0, updated_at=T0)])
+    engine.dispose()
+    engine = make_engine(db_url)
+    assert schema_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        md = MetaData()
+        md.reflect(conn)
+        assert "lease_until" not in md.tables["jobs"].c
+        rows = {r.id: r for r in conn.execute(select(md.tables["jobs"])).all()}
+    assert [rows[i].status for i in (1, 2, 3)] == ["failed", "failed", "done"]
+    assert "queue it again with claims queue add" in rows[1].error and rows[1].active_key is None
+    assert rows[3].error == "" and rows[3].documents == 1
+    engine.dispose()

@@ -16,8 +16,6 @@ import threading
 
 from celery import shared_task
 
-from core.errors import FetchError, InputError, WorkbenchError
-
 _local = threading.local()
 MISSING_RETRIES = 10
 
@@ -44,38 +42,17 @@ def backoff(attempt: int) -> float:
 
 @shared_task(bind=True, name="claims.ingest_job", max_retries=None)
 def ingest_job(self, job_id: int) -> str:
-    """Ingest the articles of job `job_id` and record the outcome. Returns done, failed, retry or skipped."""
-    from claims.io import queue as planning
-    from claims.services.ingest import as_text
-    from store import jobs as job_store
-    from store.db import atomic
-
+    """Run job `job_id` (`Jobs.run`) and record the outcome. Returns done, failed, retry or skipped."""
     bench = worker_bench()
-    worker = worker_name()
-    with atomic(bench.engine) as s:
-        job = job_store.start(s, int(job_id), worker)
-    if job is None:
-        with bench.session() as s:
-            known = s.get(job_store.Job, int(job_id)) is not None
-        if not known and self.request.retries < MISSING_RETRIES:
-            raise self.retry(countdown=1.0)
-        return "skipped"
-    if job.attempt > job.max_attempts:  # its workers died on every attempt: a poison job
-        with atomic(bench.engine) as s:
-            job_store.fail(s, job, worker, "its worker stopped before finishing on every attempt; check the "
-                           "workers' logs, then queue it again", retry=False)
-        return "failed"
-    try:
-        articles = [as_text(a) for a in planning.job_articles(job.kind, job.target, job.payload, bench.settings)]
-        got = bench.ingest.articles(articles)  # new claims are matched against the archive: alerts
-    except Exception as exc:
-        retry = not isinstance(exc, InputError) or isinstance(exc, FetchError)
-        message = str(exc) if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"
-        with atomic(bench.engine) as s:
-            status = job_store.fail(s, job, worker, message, retry=retry)
-        if status == "queued":
-            raise self.retry(countdown=backoff(job.attempt), exc=exc)
-        return "failed"
-    with atomic(bench.engine) as s:
-        job_store.finish(s, job, worker, documents=got.documents, duplicates=got.duplicates)
-    return "done"
+    outcome = bench.jobs.run(int(job_id), worker_name())
+    if outcome["status"] == "skipped" and self.request.retries < MISSING_RETRIES and not bench.jobs.known(job_id):
+        raise self.retry(countdown=1.0)  # its sender has not committed yet
+    if outcome["status"] == "retry":
+        raise self.retry(countdown=backoff(outcome["attempt"]))
+    return outcome["status"]
+
+
+@shared_task(name="claims.poll_sources", acks_late=False)
+def poll_sources() -> list[dict]:
+    """Poll the sources that are due (`claims monitor` sends this on schedule); their new items become jobs."""
+    return worker_bench().sources.poll_due()

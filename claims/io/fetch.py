@@ -32,6 +32,11 @@ class Fetched:
     body: bytes
     content_type: str
     charset: str | None
+    #: 200, or 304 when a conditional request found nothing new (then `body` is empty)
+    status: int = 200
+    #: the validators to send next time (If-None-Match, If-Modified-Since), as the server gave them
+    etag: str = ""
+    last_modified: str = ""
 
 
 def check_url(url: str, *, allow_private: bool = False, timeout: float | None = None) -> None:
@@ -47,18 +52,26 @@ def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
                 or ip.is_unspecified)
 
 
-def fetch(url: str, *, timeout: float = 15.0, max_bytes: int = 5 * 1024 * 1024, allow_private: bool = False) -> Fetched:
+def fetch(url: str, *, timeout: float = 15.0, max_bytes: int = 5 * 1024 * 1024, allow_private: bool = False,
+          etag: str = "", last_modified: str = "") -> Fetched:
     """GET `url` within the limits; raise FetchError or TooLarge with a message that says what to do.
 
-    timeout: seconds for the whole request, redirects included. max_bytes: the most body bytes accepted."""
+    timeout: seconds for the whole request, redirects included. max_bytes: the most body bytes accepted.
+    etag, last_modified: what the server said last time; when given, the request is conditional and a
+    "304 Not Modified" comes back as `status` 304 with an empty body."""
     deadline = _Deadline(timeout)
+    headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", last_modified)) if v}
     try:
         _check(url, allow_private, deadline)
-        return _get(_sendable(url), deadline, max_bytes, allow_private)
+        return _get(_sendable(url), deadline, max_bytes, allow_private, headers)
     except (FetchError, TooLarge):
         raise
     except urllib.error.HTTPError as exc:
         exc.close()
+        if exc.code == 304 and headers:
+            return Fetched(url=url, body=b"", content_type="", charset=None, status=304,
+                           etag=exc.headers.get("ETag", "") or etag,
+                           last_modified=exc.headers.get("Last-Modified", "") or last_modified)
         raise _http_error(url, exc) from None
     except urllib.error.URLError as exc:
         reason = exc.reason if isinstance(exc.reason, BaseException) else OSError(str(exc.reason))
@@ -117,14 +130,14 @@ def _sendable(url: str) -> str:
 
 
 # -- the request ----------------------------------------------------------------------------------------
-def _get(url: str, deadline: _Deadline, max_bytes: int, allow_private: bool) -> Fetched:
+def _get(url: str, deadline: _Deadline, max_bytes: int, allow_private: bool, headers: dict | None = None) -> Fetched:
     opener = urllib.request.OpenerDirector()
     # No FTP, file: or data: handlers: nothing but http(s) can be opened, even by a redirect.
     for handler in (urllib.request.ProxyHandler(), urllib.request.UnknownHandler(), _HTTPHandler(deadline),
                     _HTTPSHandler(deadline), urllib.request.HTTPDefaultErrorHandler(),
                     _CheckedRedirects(allow_private, deadline), urllib.request.HTTPErrorProcessor()):
         opener.add_handler(handler)
-    req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **(headers or {})})
     with opener.open(req, timeout=deadline.seconds) as resp:
         length = resp.headers.get("Content-Length")
         if length and length.isdigit() and int(length) > max_bytes:
@@ -144,7 +157,8 @@ def _get(url: str, deadline: _Deadline, max_bytes: int, allow_private: bool) -> 
             raise http.client.IncompleteRead(b"", resp.length)
         return Fetched(url=resp.geturl(), body=b"".join(chunks),
                        content_type=resp.headers.get_content_type() or "",
-                       charset=resp.headers.get_content_charset())
+                       charset=resp.headers.get_content_charset(), etag=resp.headers.get("ETag", "") or "",
+                       last_modified=resp.headers.get("Last-Modified", "") or "")
 
 
 class _OutOfTime(TimeoutError):

@@ -1,12 +1,11 @@
-"""The ingest work queue: jobs planned from files, folders, feeds and URLs, taken by any number of workers
-(leases, retries, a job per worker at a time), and the queue's state for operators."""
+"""Ingest jobs: planned from files, folders, feeds and URLs, recorded in the database, carried to Celery
+workers by the broker (`CLAIMS_BROKER`, claims.engine), run once to their end, and the queue's state for
+operators."""
 from __future__ import annotations
 
 import os
 import re
 import socket
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -31,7 +30,7 @@ class WorkReport:
     done: int = 0
     failed: int = 0
     retried: int = 0
-    #: jobs this worker's lease ran out on and another worker took over before it finished
+    #: jobs another worker finished or took first
     lost: int = 0
     documents: int = 0
     duplicates: int = 0
@@ -47,18 +46,24 @@ class WorkReport:
 
 
 class Jobs(UseCase):
-    """Queue, work and watch ingest jobs."""
+    """Queue, run and watch ingest jobs."""
 
-    def enqueue(self, targets: Sequence[str], *, max_attempts: int = 3) -> dict:
+    def enqueue(self, targets: Sequence[str], *, max_attempts: int = 3, local: bool = False) -> dict:
         """Queue ingest jobs: one per file (folders are walked), URL, or line of a JSONL feed (an article or a
-        URL). Work already queued or running is not queued twice. Every target is checked first: if one is
-        bad, nothing is queued. Returns `{"added", "already_queued"}`."""
+        URL), and send each to the Celery workers through `CLAIMS_BROKER`. Work already queued or running is
+        not queued twice. Every target is checked first: if one is bad, nothing is queued. With `local`, the
+        jobs are recorded for `drain` in this process instead (no broker). Returns `{"added",
+        "already_queued"}`."""
         if max_attempts < 1:
             raise InputError(f"max attempts must be 1 or more, not {max_attempts}")
         specs = [job_store.JobSpec(*p) for p in planning.plan(targets, self.settings)]
         if not specs:
             raise InputError("nothing to queue: name files, folders, JSONL feeds or URLs")
-        app = self.celery() if self.settings.broker else None
+        if not local and not self.settings.broker:
+            raise InputError("no broker to queue on: set CLAIMS_BROKER (amqp://guest:guest@127.0.0.1:5672// or "
+                             "redis://127.0.0.1:6379/0) and start `claims worker`; on one machine, `claims ingest` "
+                             "does the same work in process")
+        app = None if local else self.celery()
         with atomic(self.engine) as s:
             ids: list[int] = []
             added, skipped = job_store.enqueue(s, specs, max_attempts=max_attempts, ids=ids)
@@ -69,6 +74,82 @@ class Jobs(UseCase):
                     for job_id in ids:
                         app.send_task("claims.ingest_job", args=[job_id], producer=producer)
         return {"added": added, "already_queued": skipped}
+
+    def run(self, job_id: int, worker: str, *, queued_only: bool = False) -> dict:
+        """Run one recorded job here and record how it ended: `{"status": done | failed | retry | skipped,
+        "attempt", ...}`. A job already done or failed (or taken by another) is skipped; input that cannot
+        be read fails it at once with its one-line reason; other errors (the network, the database) put it
+        back to queued while attempts are left ("retry": the caller sends it again later). A job started
+        more times than its attempts allow (its workers died each time) is failed."""
+        with atomic(self.engine) as s:
+            job = job_store.start(s, int(job_id), worker, queued_only=queued_only)
+        if job is None:
+            return {"status": "skipped", "id": job_id}
+        outcome = {"id": job.id, "target": job.target, "attempt": job.attempt}
+        if job.attempt > job.max_attempts:
+            with atomic(self.engine) as s:
+                job_store.fail(s, job, worker, "its worker stopped before finishing on every attempt; check the "
+                               "workers' logs, then queue it again", retry=False)
+            return {**outcome, "status": "failed", "error": "its worker stopped on every attempt"}
+        try:
+            articles = [as_text(a) for a in planning.job_articles(job.kind, job.target, job.payload, self.settings)]
+            got = self.bench.ingest.articles(articles)  # new claims are matched too: that raises the alerts
+        except Exception as exc:
+            # Input that cannot be read will not read better next time; anything else (a fetch, the
+            # database) may.
+            retry = not isinstance(exc, InputError) or isinstance(exc, FetchError)
+            message = str(exc) if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"
+            with atomic(self.engine) as s:
+                status = job_store.fail(s, job, worker, message, retry=retry)
+            return {**outcome, "status": {"queued": "retry", None: "skipped"}.get(status, status),
+                    "error": " ".join(message.split())}
+        with atomic(self.engine) as s:
+            held = job_store.finish(s, job, worker, documents=got.documents, duplicates=got.duplicates)
+        return {**outcome, "status": "done" if held else "skipped", "documents": got.documents,
+                "duplicates": got.duplicates}
+
+    def known(self, job_id: int) -> bool:
+        """Whether job `job_id` is recorded (visible to this process)."""
+        with self.session() as s:
+            return job_store.exists(s, int(job_id))
+
+    def drain(self, *, worker: str = "", passes: int = 3,
+              on_job: Callable[[dict], None] | None = None) -> WorkReport:
+        """Run every queued job in this process, oldest first, without a broker (tests, a single machine);
+        jobs to retry get up to `passes` passes in all. Safe beside other drains and workers: a job is
+        started by one of them only."""
+        report = WorkReport(worker=worker or f"{socket.gethostname()}:{os.getpid()}")
+        for _ in range(max(1, passes)):
+            with self.session() as s:
+                ids = job_store.queued_ids(s)
+            if not ids:
+                break
+            for job_id in ids:
+                outcome = self.run(job_id, report.worker, queued_only=True)
+                status = outcome["status"]
+                if status == "done":
+                    report.done += 1
+                    report.done_ids.append(job_id)
+                    report.documents += outcome["documents"]
+                    report.duplicates += outcome["duplicates"]
+                elif status == "failed":
+                    report.failed += 1
+                    report.errors.append(f"{outcome['target']}: {outcome['error']}")
+                elif status == "retry":
+                    report.retried += 1
+                else:
+                    report.lost += 1
+                if on_job:
+                    on_job(outcome)
+        return report
+
+    def status(self, *, limit: int = 10) -> dict:
+        """Jobs per status, and the latest running, waiting to be retried and failed jobs (`limit` of each)."""
+        with self.session() as s:
+            return {"counts": job_store.status_counts(s),
+                    "running": job_store.list_jobs(s, status="running", limit=limit),
+                    "waiting": job_store.list_jobs(s, status="queued", retried=True, limit=limit),
+                    "failed": job_store.list_jobs(s, status="failed", limit=limit)}
 
     def celery(self):
         """The Celery app on `CLAIMS_BROKER`, its broker checked: a clear error when it cannot be reached."""
@@ -88,6 +169,18 @@ class Jobs(UseCase):
                                  "fix CLAIMS_BROKER") from None
         return app
 
+    def beat(self, *, check_every: float = 60.0) -> None:
+        """Run Celery beat in this process until it is stopped: every `check_every` seconds a task asks the
+        workers to poll the sources that are due. Run one per deployment."""
+        if check_every < 5:
+            raise InputError(f"--check-every {check_every}: 5 seconds or more")
+        app = self.celery()
+        app.conf.beat_schedule = {"poll-sources": {"task": "claims.poll_sources", "schedule": float(check_every),
+                                                   "options": {"expires": float(check_every)}}}
+        schedule = self.settings.home / "beat-schedule"
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        app.Beat(loglevel="INFO", schedule=str(schedule)).run()
+
     def worker(self, *, concurrency: int = 1, name: str = "") -> None:
         """Run a Celery worker in this process until it is stopped: `concurrency` processes, each taking one
         task at a time and loading the models once."""
@@ -102,92 +195,3 @@ class Jobs(UseCase):
         if name:
             argv.append(f"--hostname={name}@%h")
         app.worker_main(argv)
-
-    def work(self, *, worker: str = "", once: bool = False, forever: bool = False, poll: float = 2.0,
-             lease_seconds: float = 600.0, retry_delay: float = 0.0, stop: threading.Event | None = None,
-             on_job: Callable[[dict], None] | None = None, wait_for_others: bool = False,
-             on_wait: Callable[[int], None] | None = None) -> WorkReport:
-        """Take jobs from the queue and ingest them, until none is left to take (or one job with `once`, or
-        until `stop` is set with `forever`, polling every `poll` seconds). With `wait_for_others` (what
-        `claims queue work --until-empty` asks), until every job is finished: while jobs are held by other
-        workers (a dead worker's job comes back when its lease runs out) or wait for their retry, it polls,
-        telling `on_wait` how many are left each time that number changes. A job's input error fails it at once
-        with that error; other errors send it back to the queue, to be tried again after `retry_delay` x the
-        attempts made, until its attempts run out. A job whose worker died is taken over when its lease
-        (`lease_seconds`) runs out."""
-        report = WorkReport(worker=worker or f"{socket.gethostname()}:{os.getpid()}")
-        last_left = 0
-        while not (stop is not None and stop.is_set()):
-            with atomic(self.engine) as s:
-                job_store.expire_abandoned(s)
-            with atomic(self.engine) as s:
-                job = job_store.claim(s, report.worker, lease_seconds)
-            if job is None:
-                # With `wait_for_others`, empty means no job left unfinished: a job another worker holds may
-                # still come back (its worker died, or it failed and waits for its retry), so wait for it too.
-                left = self._unfinished() if wait_for_others and not once and not forever else 0
-                if left and on_wait and left != last_left:
-                    on_wait(left)
-                last_left = left
-                if forever or left:
-                    if stop is not None:
-                        stop.wait(poll)
-                    else:
-                        time.sleep(poll)
-                    continue
-                break
-            outcome = self._run(job, report, retry_delay)
-            if on_job:
-                on_job(outcome)
-            if once:
-                break
-        return report
-
-    def _unfinished(self) -> int:
-        with self.session() as s:
-            return job_store.unfinished(s)
-
-    def _run(self, job, report: WorkReport, retry_delay: float) -> dict:
-        """Ingest one job's articles and record how it ended."""
-        outcome = {"id": job.id, "target": job.target, "attempt": job.attempt}
-        try:
-            articles = [as_text(a) for a in planning.job_articles(job.kind, job.target, job.payload, self.settings)]
-            got = self.bench.ingest.articles(articles, match=False)
-        except BaseException as exc:
-            # Input that cannot be read will not read better next time; anything else (a fetch, the
-            # database, an interrupted worker) may.
-            retry = not isinstance(exc, InputError) or isinstance(exc, FetchError)
-            message = str(exc) if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"
-            with atomic(self.engine) as s:
-                status = job_store.fail(s, job, report.worker, message, retry=retry,
-                                        retry_after=retry_delay * job.attempt)
-            if not isinstance(exc, Exception):
-                raise
-            outcome.update(status=status or "lost", error=" ".join(message.split()))
-            if status == "failed":
-                report.failed += 1
-                report.errors.append(f"{job.target}: {outcome['error']}")
-            elif status == "queued":
-                report.retried += 1
-            else:
-                report.lost += 1
-            return outcome
-        with atomic(self.engine) as s:
-            held = job_store.finish(s, job, report.worker, documents=got.documents, duplicates=got.duplicates)
-        report.documents += got.documents
-        report.duplicates += got.duplicates
-        if held:
-            report.done += 1
-            report.done_ids.append(job.id)
-        else:
-            report.lost += 1
-        outcome.update(status="done" if held else "lost", documents=got.documents, duplicates=got.duplicates)
-        return outcome
-
-    def status(self, *, limit: int = 10) -> dict:
-        """Jobs per status, and the latest running, waiting to be retried and failed jobs (`limit` of each)."""
-        with self.session() as s:
-            return {"counts": job_store.status_counts(s),
-                    "running": job_store.list_jobs(s, status="running", limit=limit),
-                    "waiting": job_store.list_jobs(s, status="queued", retried=True, limit=limit),
-                    "failed": job_store.list_jobs(s, status="failed", limit=limit)}

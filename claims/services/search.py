@@ -2,6 +2,8 @@
 claim in other articles, and each claim's recorded best match (the Inbox's "has a match")."""
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta, timezone
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -15,6 +17,23 @@ from core.errors import InputError
 from store import alerts as alert_store
 from store import queries, repo
 from store.db import atomic
+
+
+def moment(value):
+    """A datetime from what `--since` takes: a datetime, an ISO date or time, or a span back ("24h")."""
+    if value is None or isinstance(value, datetime):
+        return value
+    text = str(value).strip()
+    span = re.fullmatch(r"(\d+)\s*([mhd])", text)
+    if span:
+        unit = {"m": "minutes", "h": "hours", "d": "days"}[span.group(2)]
+        return datetime.now(timezone.utc) - timedelta(**{unit: int(span.group(1))})
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--since {value!r}: give a date (2026-12-01), a time (2026-12-01T08:00) or a span "
+                         "(15m, 24h, 7d)") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 class Matches(UseCase):
@@ -164,9 +183,10 @@ class Matches(UseCase):
     def alerts(self, *, since=None, limit: int | None = None) -> list[dict]:
         """Alerts raised so far, newest first: each a stored claim that repeats an archived fact-check (its
         recorded best match entered the match band), with the claim, its article, the fact-check and its
-        verdict. `since` (a datetime) leaves out older ones."""
+        verdict. `since` leaves out older ones: a datetime, an ISO date or time (UTC unless it says), or a
+        span back from now ("15m", "24h", "7d")."""
         with self.session() as s:
-            return alert_store.list_alerts(s, since=since, limit=limit)
+            return alert_store.list_alerts(s, since=moment(since), limit=limit)
 
     def tag(self) -> str:
         """What recorded matches are computed with: the embedding model and the reranker (so a match recorded

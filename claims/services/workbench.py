@@ -8,7 +8,8 @@ engine, the loaded models and one lock, and hands out the use cases, one module 
     bench.browse    documents, claims, the inbox, the dashboard      (services/browse.py)
     bench.exports   CSV, ClaimReview and the review history          (services/export.py)
     bench.backup    dump and restore                                 (services/backup.py)
-    bench.jobs      the ingest work queue                            (services/jobs.py)
+    bench.jobs      ingest jobs on the Celery workers                (services/jobs.py)
+    bench.sources   feeds and pages polled on a schedule             (services/sources.py)
     bench.indexes   FAISS and BM25 upkeep, `claims reindex`          (services/indexes.py)
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ from claims.services.ingest import Ingest, IngestReport
 from claims.services.jobs import Jobs, WorkReport
 from claims.services.review import Reviews
 from claims.services.search import Matches
+from claims.services.sources import Sources
 from claims.services.views import claimreview_preview
 from core.errors import ModelMissing
 from core.settings import Settings, load_settings
@@ -156,6 +158,10 @@ class Workbench:
     @cached_property
     def jobs(self) -> Jobs:
         return Jobs(self)
+
+    @cached_property
+    def sources(self) -> Sources:
+        return Sources(self)
 
     @cached_property
     def indexes(self) -> Indexes:
