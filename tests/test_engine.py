@@ -219,3 +219,48 @@ def test_compose_file_runs_real_commands_with_settings_the_code_reads():
             assert f'"{var}"' in settings_code, var
     assert services["worker"]["environment"]["CLAIMS_BROKER"].startswith("amqp://")
     assert "ports" not in services["app"]  # only the proxy reaches the app
+
+
+@pytest.mark.slow
+def test_monitor_polls_a_feed_on_schedule_and_the_workers_raise_an_alert(pg_url, tmp_path):
+    """Celery beat (`claims monitor`) has a worker poll the due feed; its items become jobs the worker runs;
+    the story that repeats an archived fact-check raises an alert."""
+    from test_sources import Site, _rss, _serve, _story
+
+    need_broker(RABBITMQ)
+    site = _serve(Site())
+    try:
+        env = dict(_env(tmp_path, RABBITMQ, pg_url), CLAIMS_ALLOW_PRIVATE_URLS="1")
+        for n in (1, 2):
+            site.pages[f"/story-{n}"] = (_story(n), "text/html")
+        site.pages["/feed.xml"] = (_rss(site, [("/story-1", "Story 1"), ("/story-2", "Story 2")]),
+                                   "application/rss+xml")
+        archive = tmp_path / "archive.csv"
+        archive.write_text("claim,verdict,url\n\"The county spent $1.5 million on roads in 2024, officials said on "
+                           "Monday.\",Mostly false,https://fc.example/roads\n", encoding="utf-8")
+        assert _cli(env, "import-factchecks", str(archive)).returncode == 0
+        assert _cli(env, "sources", "add", f"{site.base}/feed.xml", "--every", "1m").returncode == 0
+        logs = [tmp_path / "worker.log", tmp_path / "monitor.log"]
+        handles = [open(p, "w", encoding="utf-8") for p in logs]
+        procs = [_worker(env, handles[0], "w"),
+                 subprocess.Popen([sys.executable, "-m", "claims.cli", "monitor", "--check-every", "5"], cwd=ROOT,
+                                  env=env, stdout=handles[1], stderr=subprocess.STDOUT, start_new_session=True)]
+        try:
+            deadline, alerts = time.monotonic() + 180, []
+            while time.monotonic() < deadline and not alerts:
+                time.sleep(2)
+                alerts = [json.loads(line) for line in _cli(env, "alerts").stdout.splitlines()]
+            assert alerts, "\n".join(p.read_text(errors="replace")[-1500:] for p in logs)
+            assert alerts[0]["verdict"] == "Mostly false" and alerts[0]["document"].endswith("/story-1")
+            counts = _wait(env, lambda c: c.get("done") == 2, 60)
+            assert counts["done"] == 2 and counts["failed"] == 0, counts
+            listed = _cli(env, "sources", "list").stdout
+            assert "2 new at last poll" in listed or "2 in all" in listed, listed
+        finally:
+            _stop(procs)
+            for h in handles:
+                h.close()
+            _delete_queue(env)
+    finally:
+        site.server.shutdown()
+        site.server.server_close()

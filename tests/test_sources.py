@@ -29,9 +29,8 @@ class Site:
         return f'"{hash(self.pages[path][0]) & 0xffffffff:x}"'
 
 
-@pytest.fixture
-def site():
-    data = Site()
+def _serve(data: Site) -> Site:
+    """Serve `data` on a free local port in a thread; `data.base` is its URL, `data.server` the server."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (the stdlib's name)
@@ -56,13 +55,18 @@ def site():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    data.base = f"http://127.0.0.1:{server.server_address[1]}"
+    data.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=data.server.serve_forever, daemon=True).start()
+    data.base = f"http://127.0.0.1:{data.server.server_address[1]}"
+    return data
+
+
+@pytest.fixture
+def site():
+    data = _serve(Site())
     yield data
-    server.shutdown()
-    server.server_close()
+    data.server.shutdown()
+    data.server.server_close()
 
 
 @pytest.fixture
