@@ -43,6 +43,8 @@ class Settings:
     #: URL fetching limits.
     fetch_timeout: float = 15.0
     fetch_max_bytes: int = 5 * 1024 * 1024
+    #: Seconds between two fetches from one host by the workers and the source polls, across machines.
+    fetch_per_host: float = 1.0
     allow_private_urls: bool = False
     reviewer: str = ""
     #: Header set by a trusted proxy that names the reviewer (e.g. X-Forwarded-User); empty: not trusted.
@@ -95,6 +97,7 @@ def load_settings(**options) -> Settings:
         max_bytes=_env_int("CLAIMS_MAX_BYTES", 10 * 1024 * 1024),
         fetch_timeout=_env_float("CLAIMS_FETCH_TIMEOUT", 15.0),
         fetch_max_bytes=_env_int("CLAIMS_FETCH_MAX_BYTES", 5 * 1024 * 1024),
+        fetch_per_host=_env_float("CLAIMS_FETCH_PER_HOST", 1.0),
         allow_private_urls=env.get("CLAIMS_ALLOW_PRIVATE_URLS", "") in ("1", "true", "yes"),
         reviewer=env.get("CLAIMS_REVIEWER", "") or env.get("USER", ""),
         reviewer_header=env.get("CLAIMS_REVIEWER_HEADER", ""),

@@ -237,6 +237,15 @@ class SourceItem(Base):
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class FetchSlot(Base):
+    """When a host may next be fetched from: the per-host rate limit that every worker and poll shares."""
+
+    __tablename__ = "fetch_slots"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Job(Base):
     """One unit of queued ingest work: a file, a URL or one article of a feed, and how it ended.
 

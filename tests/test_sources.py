@@ -4,6 +4,7 @@ the commands. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -24,6 +25,7 @@ class Site:
     def __init__(self):
         self.pages: dict[str, tuple[bytes, str]] = {}
         self.requests: list[tuple[str, str]] = []  # (path, If-None-Match sent)
+        self.times: list[float] = []  # when each request came (time.monotonic)
 
     def etag(self, path):
         return f'"{hash(self.pages[path][0]) & 0xffffffff:x}"'
@@ -35,6 +37,7 @@ def _serve(data: Site) -> Site:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (the stdlib's name)
             data.requests.append((self.path, self.headers.get("If-None-Match", "")))
+            data.times.append(time.monotonic())
             if self.path not in data.pages:
                 self.send_error(404)
                 return
@@ -71,7 +74,7 @@ def site():
 
 @pytest.fixture
 def wb(settings):
-    bench = Workbench(settings.with_options(allow_private_urls=True), embedder=HashingEmbedder(),
+    bench = Workbench(settings.with_options(allow_private_urls=True, fetch_per_host=0.0), embedder=HashingEmbedder(),
                       detector=FakeDetector(), attribution=False)
     yield bench
     if "engine" in bench.__dict__:
@@ -199,3 +202,24 @@ def test_sources_page_lists_adds_and_shows_errors(service, site, monkeypatch):
     next(b for b in at.button if b.label == "Poll every source now").click().run()
     assert not at.exception, at.exception
     assert service.browse.stats()["documents"] == 1
+
+
+def test_fetches_from_one_host_keep_the_rate_limit(wb, site):
+    from store import ratelimit
+    from store.db import atomic
+
+    wb.settings = wb.settings.with_options(fetch_per_host=0.4)
+    for n in (1, 2):
+        site.pages[f"/story-{n}"] = (_story(n), "text/html")
+    site.pages["/feed.xml"] = (_rss(site, [("/story-1", "Story 1"), ("/story-2", "Story 2")]), "application/rss+xml")
+    src = wb.sources.add(f"{site.base}/feed.xml", "5m")
+    assert wb.sources.poll(src["id"])["new"] == 2
+    gaps = [b - a for a, b in zip(site.times, site.times[1:])]
+    assert len(site.times) == 3 and min(gaps) >= 0.35, gaps  # the feed, then each story, 0.4 s apart
+    with atomic(wb.engine) as s:  # a slot taken just now: the next one on that host waits, another host does not
+        first = ratelimit.reserve(s, "news.example", 30.0)
+    with atomic(wb.engine) as s:
+        second = ratelimit.reserve(s, "NEWS.example", 30.0)
+    with atomic(wb.engine) as s:
+        other = ratelimit.reserve(s, "wire.example", 30.0)
+    assert first == 0.0 and 29.0 < second <= 30.0 and other == 0.0

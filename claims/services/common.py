@@ -2,6 +2,8 @@
 facade's settings, database and models."""
 from __future__ import annotations
 
+import time
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
@@ -37,6 +39,23 @@ class UseCase:
 
     def session(self):
         return self.bench.session()
+
+    def wait_for_host(self, url: str) -> float:
+        """Keep the per-host fetch rate (`settings.fetch_per_host` seconds between two fetches from one host,
+        across every worker): take the host's next slot and sleep until it comes. Returns the seconds slept."""
+        from urllib.parse import urlsplit
+
+        from store import ratelimit
+        from store.db import atomic
+
+        host = urlsplit(url).hostname or ""
+        if not host or self.settings.fetch_per_host <= 0:
+            return 0.0
+        with atomic(self.engine) as s:
+            wait = ratelimit.reserve(s, host, self.settings.fetch_per_host)
+        if wait > 0:
+            time.sleep(wait)
+        return wait
 
 
 @dataclass

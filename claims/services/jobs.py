@@ -92,6 +92,8 @@ class Jobs(UseCase):
                                "workers' logs, then queue it again", retry=False)
             return {**outcome, "status": "failed", "error": "its worker stopped on every attempt"}
         try:
+            if job.kind == "url":
+                self.wait_for_host(job.target)
             articles = [as_text(a) for a in planning.job_articles(job.kind, job.target, job.payload, self.settings)]
             got = self.bench.ingest.articles(articles)  # new claims are matched too: that raises the alerts
         except Exception as exc:

@@ -75,6 +75,7 @@ class Sources(UseCase):
             url, etag, modified = src.url, src.etag, src.last_modified
         out = {"id": source_id, "url": url, "new": 0, "error": "", "status": 0}
         try:
+            self.wait_for_host(url)
             got = fetch(url, timeout=self.settings.fetch_timeout,
                         max_bytes=min(self.settings.fetch_max_bytes, self.settings.max_bytes),
                         allow_private=self.settings.allow_private_urls, etag=etag, last_modified=modified)
@@ -119,6 +120,7 @@ class Sources(UseCase):
         if item.url and self.settings.broker:
             self.bench.jobs.enqueue([item.url])
         elif item.url:
+            self.wait_for_host(item.url)
             self.bench.ingest.articles([as_text(a) for a in read_url(item.url, self.settings)])
         else:  # an item with no link: its own text is the article
             body = f"<html><body><h1>{item.title}</h1>{item.text}</body></html>".encode("utf-8")
