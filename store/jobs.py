@@ -115,8 +115,9 @@ def fail(session: Session, job: ClaimedJob, worker: str, error: str, *, retry: b
     return status if result.rowcount else None
 
 
-def exists(session: Session, job_id: int) -> bool:
-    return session.get(Job, job_id) is not None
+def status_of(session: Session, job_id: int) -> str | None:
+    """The job's status, None when there is no such row (or it is not committed yet)."""
+    return session.scalar(select(Job.status).where(Job.id == job_id))
 
 
 def queued_ids(session: Session, limit: int | None = None) -> list[int]:

@@ -130,6 +130,15 @@ def test_a_job_started_again_after_its_worker_died_is_run_once_to_its_end(bench,
     assert bench.browse.stats()["documents"] == 1
 
 
+def test_a_task_for_a_job_not_yet_committed_waits_and_a_finished_one_is_skipped(bench, tmp_path):
+    assert bench.jobs.run(424242, "w")["status"] == "missing"  # the task retries until its row is there
+    _articles(tmp_path / "arts", 1)
+    bench.jobs.enqueue([str(tmp_path / "arts")], local=True)
+    (job_id,) = _jobs(bench)
+    assert bench.jobs.run(job_id, "w")["status"] == "done"
+    assert bench.jobs.run(job_id, "w")["status"] == "skipped"
+
+
 def test_a_job_whose_worker_dies_every_time_fails(bench, tmp_path):
     _articles(tmp_path / "arts", 1)
     bench.jobs.enqueue([str(tmp_path / "arts")], max_attempts=2, local=True)

@@ -45,8 +45,10 @@ def ingest_job(self, job_id: int) -> str:
     """Run job `job_id` (`Jobs.run`) and record the outcome. Returns done, failed, retry or skipped."""
     bench = worker_bench()
     outcome = bench.jobs.run(int(job_id), worker_name())
-    if outcome["status"] == "skipped" and self.request.retries < MISSING_RETRIES and not bench.jobs.known(job_id):
-        raise self.retry(countdown=1.0)  # its sender has not committed yet
+    if outcome["status"] == "missing":
+        if self.request.retries < MISSING_RETRIES:
+            raise self.retry(countdown=1.0)  # its sender has not committed yet
+        return "skipped"
     if outcome["status"] == "retry":
         raise self.retry(countdown=backoff(outcome["attempt"]))
     return outcome["status"]

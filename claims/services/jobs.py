@@ -81,8 +81,18 @@ class Jobs(UseCase):
         be read fails it at once with its one-line reason; other errors (the network, the database) put it
         back to queued while attempts are left ("retry": the caller sends it again later). A job started
         more times than its attempts allow (its workers died each time) is failed."""
-        with atomic(self.engine) as s:
-            job = job_store.start(s, int(job_id), worker, queued_only=queued_only)
+        job = None
+        for _ in range(2):  # a row committed between the UPDATE and the look that follows is started then
+            with atomic(self.engine) as s:
+                job = job_store.start(s, int(job_id), worker, queued_only=queued_only)
+            if job is not None:
+                break
+            with self.session() as s:
+                state = job_store.status_of(s, int(job_id))
+            if state is None:
+                return {"status": "missing", "id": job_id}  # not committed yet (or never): the caller waits
+            if state != "queued":
+                return {"status": "skipped", "id": job_id}
         if job is None:
             return {"status": "skipped", "id": job_id}
         outcome = {"id": job.id, "target": job.target, "attempt": job.attempt}
@@ -109,11 +119,6 @@ class Jobs(UseCase):
             held = job_store.finish(s, job, worker, documents=got.documents, duplicates=got.duplicates)
         return {**outcome, "status": "done" if held else "skipped", "documents": got.documents,
                 "duplicates": got.duplicates}
-
-    def known(self, job_id: int) -> bool:
-        """Whether job `job_id` is recorded (visible to this process)."""
-        with self.session() as s:
-            return job_store.exists(s, int(job_id))
 
     def drain(self, *, worker: str = "", passes: int = 3,
               on_job: Callable[[dict], None] | None = None) -> WorkReport:
