@@ -67,6 +67,8 @@ class Settings:
     broker: str = ""
     #: The broker queue ingest tasks go through (one per deployment; tests use their own).
     queue: str = "claims-ingest"
+    #: Torch threads per worker process (0: the machine's cores shared out among the processes).
+    worker_threads: int = 0
 
     @property
     def database_url(self) -> str:
@@ -111,6 +113,7 @@ def load_settings(**options) -> Settings:
         torch_threads=torch_threads(),
         broker=env.get("CLAIMS_BROKER", "").strip(),
         queue=env.get("CLAIMS_QUEUE", "").strip() or "claims-ingest",
+        worker_threads=_env_int("CLAIMS_WORKER_THREADS", 0),
     )
     return base.with_options(**options)
 

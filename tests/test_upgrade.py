@@ -23,14 +23,20 @@ SENTENCES = [
 ]
 
 
-def _old_database(url: str) -> None:
+def _at_revision(url: str, revision: str):
+    """An engine on a database migrated up to `revision`, and its tables as reflected there."""
     engine = create_engine(check_url(url))
     with engine.begin() as conn:
-        command.upgrade(_alembic_config(conn), "0001")
-    with engine.begin() as conn:
-        md = MetaData()
+        command.upgrade(_alembic_config(conn), revision)
+    md = MetaData()
+    with engine.connect() as conn:
         md.reflect(conn)
-        t = md.tables
+    return engine, md.tables
+
+
+def _old_database(url: str) -> None:
+    engine, t = _at_revision(url, "0001")
+    with engine.begin() as conn:
         assert "jobs" not in t  # this is the schema as first released
         text = "\n\n".join(SENTENCES)
         for d in (1, 2):
@@ -146,13 +152,9 @@ def test_upgrade_from_the_first_released_schema_keeps_everything(db_url, tmp_pat
 def test_jobs_of_the_old_queue_are_failed_with_a_reason_when_celery_takes_over(db_url):
     """0006: a job queued or running under the in-database queue has no task on any broker: it is failed with
     the reason, done jobs stay as they were, and the lease column goes."""
-    engine = create_engine(check_url(db_url))
+    engine, tables = _at_revision(db_url, "0005")
+    jobs = tables["jobs"]
     with engine.begin() as conn:
-        command.upgrade(_alembic_config(conn), "0005")
-    with engine.begin() as conn:
-        md = MetaData()
-        md.reflect(conn)
-        jobs = md.tables["jobs"]
         for i, status in enumerate(("queued", "running", "done"), 1):
             conn.execute(jobs.insert(), [dict(
                 id=i, key=f"{i:064x}", active_key=None if status == "done" else f"{i:064x}", kind="path",

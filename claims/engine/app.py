@@ -35,5 +35,7 @@ def make_app(broker: str | None = None, queue: str | None = None) -> Celery:
 #: The settings this process's tasks use, set by `claims worker` before it starts (forked worker processes
 #: inherit them); None: read from the environment, as under `celery -A claims.engine.app worker`.
 worker_settings = None
+#: Torch threads for each worker process, set by `claims worker` (0: torch's own choice).
+worker_threads = 0
 
 app = make_app()

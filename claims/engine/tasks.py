@@ -27,6 +27,10 @@ def worker_bench():
         from claims.engine import app as engine_app
         from claims.services.workbench import Workbench
 
+        if engine_app.worker_threads:
+            import torch
+
+            torch.set_num_threads(engine_app.worker_threads)
         bench = _local.bench = Workbench(engine_app.worker_settings)
     return bench
 
