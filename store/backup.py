@@ -10,7 +10,7 @@ import json
 from datetime import date, datetime, timezone
 from typing import IO, Iterator
 
-from sqlalchemy import DateTime, LargeBinary, func, insert, select, text
+from sqlalchemy import DateTime, Integer, LargeBinary, func, insert, select, text
 from sqlalchemy.engine import Engine
 
 from core.errors import WorkbenchError
@@ -127,7 +127,8 @@ def restore(engine: Engine, lines: IO[str], *, source: str = "dump", batch: int 
             # explicit ids were inserted: move each serial sequence past them
             for t in tables():
                 pk = list(t.primary_key.columns)
-                if len(pk) == 1 and pk[0].autoincrement in (True, "auto"):
+                # only integer keys have a sequence (fetch_slots is keyed by its host name)
+                if len(pk) == 1 and pk[0].autoincrement in (True, "auto") and isinstance(pk[0].type, Integer):
                     conn.execute(text(
                         f"SELECT setval(pg_get_serial_sequence(:t, :c), COALESCE(MAX({pk[0].name}), 0) + 1, false) "
                         f"FROM {t.name}"), {"t": t.name, "c": pk[0].name})

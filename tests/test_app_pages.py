@@ -159,7 +159,7 @@ def test_inbox_opens_a_claim(stocked):
 
 
 def test_inbox_offers_to_match_claims_stored_since_the_archive(stocked):
-    stocked.ingest.text("Late news\n\nThe mayor hired 7 new staff.", "late.txt", match=False)  # as a queue worker stores it
+    stocked.ingest.text("Late news\n\nThe mayor hired 7 new staff.", "late.txt", match=False)  # stored without being matched
     at = start("app_pages/inbox.py")
     assert any("1 claim(s) are not yet compared" in c.value for c in at.caption)
     button(at, "Match them now").click().run()
