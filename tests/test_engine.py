@@ -266,3 +266,30 @@ def test_monitor_polls_a_feed_on_schedule_and_the_workers_raise_an_alert(pg_url,
     finally:
         site.server.shutdown()
         site.server.server_close()
+
+
+@pytest.mark.slow
+def test_an_archive_import_hands_the_rematch_to_the_workers(pg_url, tmp_path):
+    need_broker(RABBITMQ)
+    env = _env(tmp_path, RABBITMQ, pg_url)
+    folder = _articles(tmp_path / "arts", 3)
+    assert _cli(env, "ingest", str(folder)).returncode == 0  # in process, as ever; nothing to match yet
+    archive = tmp_path / "archive.csv"
+    archive.write_text("claim,verdict,url\n\"Article 1: the county spent $1.5 million on roads in 2024, officials "
+                       "said.\",False,https://fc.example/roads\n", encoding="utf-8")
+    imported = _cli(env, "import-factchecks", str(archive))
+    assert imported.returncode == 0 and "to the workers to compare" in imported.stdout, imported.stdout
+    log = tmp_path / "w.log"
+    with open(log, "w", encoding="utf-8") as h:
+        procs = [_worker(env, h, "rematch")]
+        try:
+            deadline, alerts = time.monotonic() + 180, []
+            while time.monotonic() < deadline and not alerts:
+                time.sleep(1)
+                alerts = [json.loads(line) for line in _cli(env, "alerts").stdout.splitlines()]
+        finally:
+            _stop(procs)
+            _delete_queue(env)
+    # (the hashing embedder finds the near-identical sibling articles close too: a001 is the one that must be there)
+    assert "a001.txt" in [a["document"].rsplit("/", 1)[-1] for a in alerts], (alerts, log.read_text()[-2000:])
+    assert "claims.rematch" in log.read_text() and "succeeded" in log.read_text()

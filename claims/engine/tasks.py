@@ -62,3 +62,13 @@ def ingest_job(self, job_id: int) -> str:
 def poll_sources() -> list[dict]:
     """Poll the sources that are due (`claims monitor` sends this on schedule); their new items become jobs."""
     return worker_bench().sources.poll_due()
+
+
+@shared_task(bind=True, name="claims.rematch", max_retries=5)
+def rematch(self, claim_ids: list[int]) -> int:
+    """Compare these stored claims with the archive (after an import); alerts are raised for repeats. A
+    database error retries the batch with backoff; the comparison is idempotent."""
+    try:
+        return worker_bench().matches.refresh([int(i) for i in claim_ids])
+    except OSError as exc:
+        raise self.retry(countdown=backoff(self.request.retries + 1), exc=exc)

@@ -105,7 +105,14 @@ class Archive(UseCase):
         return report
 
     def _match(self, report: ImportReport, on_start, progress) -> None:
-        """Compare every stored claim with the changed archive; the import stands if this fails."""
+        """Compare every stored claim with the changed archive; the import stands if this fails. With
+        CLAIMS_BROKER, the claims go to the Celery workers in batches (`Jobs.send_rematch`) instead."""
+        if self.settings.broker:
+            try:
+                report.match_sent = self.bench.jobs.send_rematch(self.bench.matches.pending_ids())
+            except WorkbenchError as exc:
+                report.match_error = str(exc)
+            return
 
         def run() -> tuple[int, int]:
             matches = self.bench.matches

@@ -67,6 +67,8 @@ class Compared:
     with_match: int = 0
     #: why the comparison failed, if it did (what was stored stays stored; the Inbox offers to compare again)
     match_error: str = ""
+    #: claims handed to the Celery workers to compare (with CLAIMS_BROKER), instead of compared here
+    match_sent: int = 0
 
     def compare(self, run: Callable[[], tuple[int, int]]) -> None:
         """Run the comparison (`run` returns matched, with_match); a failure is recorded, not raised."""
@@ -79,6 +81,9 @@ class Compared:
         """One line on the comparison ("" when nothing was compared)."""
         if self.match_error:
             return f"stored, but not compared with the fact-check archive: {self.match_error}"
+        if self.match_sent:
+            return (f"sent {self.match_sent} claim(s) to the workers to compare with the fact-check archive "
+                    "(`claims alerts` lists the repeats they find)")
         if not self.matched:
             return ""
         return f"compared {self.matched} claim(s) with the fact-check archive; {self.with_match} have a match in it"

@@ -176,6 +176,18 @@ class Jobs(UseCase):
                                  "fix CLAIMS_BROKER") from None
         return app
 
+    def send_rematch(self, claim_ids, *, batch: int = 500) -> int:
+        """Hand these claims to the Celery workers to compare with the archive (`Matches.refresh`), in batches;
+        returns how many were sent."""
+        ids = [int(i) for i in claim_ids]
+        if not ids:
+            return 0
+        app = self.celery()
+        with app.producer_or_acquire() as producer:
+            for i in range(0, len(ids), batch):
+                app.send_task("claims.rematch", args=[ids[i:i + batch]], producer=producer)
+        return len(ids)
+
     def beat(self, *, check_every: float = 60.0) -> None:
         """Run Celery beat in this process until it is stopped: every `check_every` seconds a task asks the
         workers to poll the sources that are due. Run one per deployment."""

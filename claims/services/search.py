@@ -196,8 +196,12 @@ class Matches(UseCase):
 
     def pending(self) -> int:
         """How many claims have no up-to-date best match recorded (none yet, or the archive changed since)."""
+        return len(self.pending_ids())
+
+    def pending_ids(self) -> list[int]:
+        """The claims `pending` counts."""
         with self.session() as s:
-            return len(repo.claims_needing_match(s, self.tag()))
+            return list(repo.claims_needing_match(s, self.tag()))
 
     def refresh(self, claim_ids: Iterable[int] | None = None, *, document_ids: Iterable[int] | None = None,
                 batch_size: int = 100, progress: Progress | None = None) -> int:
