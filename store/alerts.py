@@ -18,11 +18,10 @@ def raise_alerts(session: Session, items: Sequence[tuple[int, int, float]]) -> i
     claims = {c for c, _, _ in items}
     seen = set(session.execute(select(Alert.claim_id, Alert.factcheck_id).where(Alert.claim_id.in_(claims))).all())
     now = utcnow()
-    new = [(c, f, s) for c, f, s in dict.fromkeys((c, f, s) for c, f, s in items) if (c, f) not in seen]
-    unique = {(c, f): s for c, f, s in new}
-    session.add_all(Alert(claim_id=c, factcheck_id=f, score=float(s), created_at=now) for (c, f), s in unique.items())
+    new = {(c, f): s for c, f, s in items if (c, f) not in seen}  # a pair given twice is raised once
+    session.add_all(Alert(claim_id=c, factcheck_id=f, score=float(s), created_at=now) for (c, f), s in new.items())
     session.flush()
-    return len(unique)
+    return len(new)
 
 
 def list_alerts(session: Session, *, since: datetime | None = None, limit: int | None = None) -> list[dict]:

@@ -23,7 +23,6 @@ import numpy as np
 from core.errors import InputError
 from claims.io.jsonl import json_lines
 from claims.matching.match import DEPTH, FROM_SETTINGS, MemoryArchive, encode_cached, query_text, sentence_vectors
-from core.settings import cache_dir as settings_cache
 from claims.matching.rerank import fuse
 
 METHODS = ("dense", "lexical", "fused", "reranked")
@@ -178,7 +177,7 @@ def evaluate_match(queries_path, qrels_path, archive_path, *, embedder=None, rer
     t1 = time.perf_counter()
     texts = [queries[q] for q in judged]
     qvecs = encode_cached(embedder, [query_text(t) for t in texts], cache_dir)
-    sentences = sentence_vectors(embedder, texts, cache_dir if cache_dir != FROM_SETTINGS else settings_cache())
+    sentences = sentence_vectors(embedder, texts, cache_dir)
     ranked = rank_all(archive, texts, qvecs, reranker, depth=depth, use_dates=use_dates, sentences=sentences)
     t2 = time.perf_counter()
     out = {
