@@ -19,7 +19,8 @@ JOB_STATUSES = ("queued", "running", "done", "failed")
 
 @dataclass(frozen=True)
 class JobSpec:
-    """What to enqueue: `kind` is path, url or article (`payload` then holds the article's JSON line)."""
+    """What to enqueue: `kind` is path, file, url, article or archive (`payload` holds a file's bytes, an
+    article's JSON line or a chunk of archive records)."""
 
     kind: str
     target: str
@@ -124,6 +125,12 @@ def queued_ids(session: Session, limit: int | None = None) -> list[int]:
     """Queued jobs, oldest first."""
     q = select(Job.id).where(Job.status == "queued").order_by(Job.id)
     return list(session.scalars(q.limit(limit) if limit else q))
+
+
+def active_count(session: Session, kind: str) -> int:
+    """How many jobs of `kind` are queued or running."""
+    return int(session.scalar(select(func.count()).select_from(Job)
+                              .where(Job.kind == kind, Job.status.in_(("queued", "running")))) or 0)
 
 
 def status_counts(session: Session) -> dict[str, int]:

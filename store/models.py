@@ -259,7 +259,7 @@ class Job(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64))  # sha256 of kind, target and payload
     active_key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
-    kind: Mapped[str] = mapped_column(String(20))  # path | url | article
+    kind: Mapped[str] = mapped_column(String(20))  # path | file | url | article | archive
     target: Mapped[str] = mapped_column(String(2000))  # path, URL, or feed#line for an article
     payload: Mapped[str] = mapped_column(Text, default="")  # an article's JSON line
     status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | running | done | failed

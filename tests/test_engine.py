@@ -163,11 +163,11 @@ def test_an_input_error_fails_its_job_once_and_a_repeat_raises_an_alert(broker, 
     archive = tmp_path / "archive.csv"
     archive.write_text("claim,verdict,url\n\"Article 0: the county spent $0.5 million on roads in 2024, officials "
                        "said.\",False,https://fc.example/roads\n", encoding="utf-8")
-    assert _cli(env, "import-factchecks", str(archive)).returncode == 0
+    assert _cli(dict(env, CLAIMS_BROKER=""), "import-factchecks", str(archive)).returncode == 0  # in process
     folder = _articles(tmp_path / "arts", 2)
+    (folder / "a001.txt").write_bytes(b"\x00\x01\x02 not text \xff\xfe" * 50)  # only a worker reads it
     added = _cli(env, "queue", "add", str(folder))
     assert added.returncode == 0 and "queued 2 job(s)" in added.stdout, added.stderr
-    (folder / "a001.txt").write_bytes(b"\x00\x01\x02 not text \xff\xfe" * 50)  # spoilt after it was queued
     log = tmp_path / "w.log"
     with open(log, "w", encoding="utf-8") as h:
         procs = [_worker(env, h, "solo")]
@@ -238,7 +238,7 @@ def test_monitor_polls_a_feed_on_schedule_and_the_workers_raise_an_alert(pg_url,
         archive = tmp_path / "archive.csv"
         archive.write_text("claim,verdict,url\n\"The county spent $1.5 million on roads in 2024, officials said on "
                            "Monday.\",Mostly false,https://fc.example/roads\n", encoding="utf-8")
-        assert _cli(env, "import-factchecks", str(archive)).returncode == 0
+        assert _cli(dict(env, CLAIMS_BROKER=""), "import-factchecks", str(archive)).returncode == 0
         assert _cli(env, "sources", "add", f"{site.base}/feed.xml", "--every", "1m").returncode == 0
         logs = [tmp_path / "worker.log", tmp_path / "monitor.log"]
         handles = [open(p, "w", encoding="utf-8") for p in logs]
@@ -269,27 +269,36 @@ def test_monitor_polls_a_feed_on_schedule_and_the_workers_raise_an_alert(pg_url,
 
 
 @pytest.mark.slow
-def test_an_archive_import_hands_the_rematch_to_the_workers(pg_url, tmp_path):
+def test_an_archive_import_is_stored_by_the_workers_in_chunks_which_then_send_the_rematch(pg_url, tmp_path):
+    """With CLAIMS_BROKER, `claims import-factchecks` checks the file and sends its records in chunks; a worker
+    stores each chunk, and the last to finish sends the stored claims to be compared (claims.rematch)."""
     need_broker(RABBITMQ)
     env = _env(tmp_path, RABBITMQ, pg_url)
     folder = _articles(tmp_path / "arts", 3)
     assert _cli(env, "ingest", str(folder)).returncode == 0  # in process, as ever; nothing to match yet
     archive = tmp_path / "archive.csv"
-    archive.write_text("claim,verdict,url\n\"Article 1: the county spent $1.5 million on roads in 2024, officials "
-                       "said.\",False,https://fc.example/roads\n", encoding="utf-8")
+    rows = [f"\"Claim {i}: the state spent ${i} million on schools in 2019.\",True,https://fc.example/{i}"
+            for i in range(1200)]
+    rows.append("\"Article 1: the county spent $1.5 million on roads in 2024, officials said.\",False,"
+                "https://fc.example/roads")
+    archive.write_text("claim,verdict,url\n" + "\n".join(rows) + "\n", encoding="utf-8")
     imported = _cli(env, "import-factchecks", str(archive))
-    assert imported.returncode == 0 and "to the workers to compare" in imported.stdout, imported.stdout
+    assert imported.returncode == 0 and "sent 1201 fact-check(s) to the workers in 3 chunk(s)" in imported.stdout, (
+        imported.stdout, imported.stderr)
+    assert _counts(env) == {"queued": 3, "running": 0, "done": 0, "failed": 0}
     log = tmp_path / "w.log"
     with open(log, "w", encoding="utf-8") as h:
-        procs = [_worker(env, h, "rematch")]
+        procs = [_worker(env, h, "archive")]
         try:
-            deadline, alerts = time.monotonic() + 180, []
+            deadline, alerts = time.monotonic() + 240, []
             while time.monotonic() < deadline and not alerts:
                 time.sleep(1)
                 alerts = [json.loads(line) for line in _cli(env, "alerts").stdout.splitlines()]
         finally:
             _stop(procs)
             _delete_queue(env)
+    assert _counts(env) == {"queued": 0, "running": 0, "done": 3, "failed": 0}
+    assert re.search(r"^factchecks\s+1201$", _cli(env, "stats").stdout, re.M)
     # (the hashing embedder finds the near-identical sibling articles close too: a001 is the one that must be there)
     assert "a001.txt" in [a["document"].rsplit("/", 1)[-1] for a in alerts], (alerts, log.read_text()[-2000:])
-    assert "claims.rematch" in log.read_text() and "succeeded" in log.read_text()
+    assert re.search(r"claims\.rematch\[[0-9a-f-]+\] succeeded", log.read_text()), log.read_text()[-2000:]

@@ -271,3 +271,46 @@ def test_cli_queue_add_of_a_loopback_url_is_one_error_line_and_queues_nothing(tm
     assert "http://127.0.0.1:9/x" in lines[0] and "CLAIMS_ALLOW_PRIVATE_URLS=1" in lines[0]
     status = CliRunner().invoke(main, ["queue", "status"])
     assert status.exit_code == 0 and "queued   0" in status.output, status.output
+
+
+def test_an_archive_sent_in_chunks_is_stored_once_and_compared_when_the_last_chunk_ends(settings, tmp_path):
+    """What the Celery workers run for an archive import (`import a chunk`), here drained in process: every
+    record stored once however the chunks fall, a chunk run twice changes nothing, and the stored claims are
+    compared with the archive once no chunk is left."""
+    bench = _fast(settings)
+    bench.ingest.run([str(_articles(tmp_path / "arts", 2))])
+    records = [{"claim": f"Claim number {i} about the county budget in {2000 + i % 20}.", "verdict": "False",
+                "url": f"https://fc.example/{i}", "date": "", "speaker": "", "title": ""} for i in range(1199)]
+    records.append({"claim": "Article 1: the county spent $1.5 million on roads in 2024, officials said.",
+                    "verdict": "Mostly false", "url": "https://fc.example/roads", "date": "", "speaker": "",
+                    "title": ""})
+    assert bench.jobs.send_archive(records, "big.csv", chunk=500, local=True) == 3
+    assert bench.jobs.send_archive(records, "big.csv", chunk=500, local=True) == 3  # already queued: no more jobs
+    rows = sorted(_jobs(bench).values(), key=lambda j: j.id)
+    assert [j.target for j in rows] == [f"big.csv (records {a}-{b} of 1200)" for a, b in
+                                        ((1, 500), (501, 1000), (1001, 1200))]
+    assert bench.browse.count({"has_match": True}) == 0
+    report = bench.jobs.drain()
+    assert (report.done, report.failed, report.documents) == (3, 0, 1200)
+    assert bench.browse.stats()["factchecks"] == 1200
+    # compared once the last chunk was in: the article that repeats a fact-check has its match
+    assert bench.matches.pending() == 0 and bench.browse.count({"has_match": True}) >= 1
+    # a chunk delivered again (at-least-once) stores nothing new
+    again = bench.archive.store_records(records[:500], bench.archive.new_report())
+    assert (again.created, again.updated) == (0, 500) and bench.browse.stats()["factchecks"] == 1200
+
+
+def test_jobs_for_a_broker_carry_their_files(settings, tmp_path):
+    """Workers may run on other machines: a queued file travels with its job, and reads back as the same
+    article, named by its path, even once the file is gone."""
+    from claims.io.queue import job_articles, plan
+    from claims.io.readers import read_path
+
+    folder = _articles(tmp_path / "arts", 1)
+    path = folder / "a000.txt"
+    [(kind, target, payload)] = plan([str(folder)], settings, carry=True)
+    assert (kind, target) == ("file", str(path.resolve()))
+    expected = read_path(path, settings)
+    path.unlink()
+    got = job_articles(kind, target, payload, settings)
+    assert [(a.name, a.text, a.origin) for a in got] == [(str(path.resolve()), expected[0].text, str(path.resolve()))]

@@ -1,5 +1,7 @@
 """What the work queue holds and how a worker reads it back: targets (folders, files, JSONL feeds of articles
-or URLs, URLs) become jobs of three kinds, `path`, `url` and `article`; each job reads back as articles.
+or URLs, URLs) become jobs of four kinds, `path`, `file`, `url` and `article`; each job reads back as articles.
+A `path` job names a file the worker reads where it runs (one machine); a `file` job carries the file's bytes
+with it, for workers on other machines (what `claims queue add` sends to a broker).
 
 Everything cheap is checked when queueing (paths exist, feed lines are JSON with an article or a URL, URLs pass
 the checks the worker's fetch makes: http(s), a host that resolves, no private or loopback address unless
@@ -7,6 +9,7 @@ CLAIMS_ALLOW_PRIVATE_URLS allows it), so a bad target stops `claims queue add` b
 can only be known by reading (size, encoding, a URL's answer) is found by the worker and recorded on the job."""
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -16,11 +19,12 @@ from urllib.parse import urlsplit
 from core.errors import FetchError, InputError
 from claims.io.fetch import check_url
 from claims.io.jsonl import json_lines
-from claims.io.readers import Article, article_files, decode, is_url, read_feed, read_path, read_url
+from claims.io.readers import (Article, article_files, check_size, decode, is_url, read_bytes, read_feed, read_path,
+                               read_url)
 from claims.pipeline.normalise import normalise_text
 from core.settings import Settings
 
-KINDS = ("path", "url", "article")
+KINDS = ("path", "file", "url", "article")
 
 
 class UrlCheck:
@@ -47,8 +51,9 @@ class UrlCheck:
         return url
 
 
-def plan(targets: Iterable[str], settings: Settings) -> list[tuple[str, str, str]]:
-    """(kind, target, payload) for every job the targets make, in order; raises InputError on a bad one."""
+def plan(targets: Iterable[str], settings: Settings, *, carry: bool = False) -> list[tuple[str, str, str]]:
+    """(kind, target, payload) for every job the targets make, in order; raises InputError on a bad one. With
+    `carry`, a file's job holds its bytes (kind `file`) instead of its path, so a worker anywhere can read it."""
     out: list[tuple[str, str, str]] = []
     check = UrlCheck(settings)
     for target in targets:
@@ -58,14 +63,18 @@ def plan(targets: Iterable[str], settings: Settings) -> list[tuple[str, str, str
             out.append(("url", check(target), ""))
             continue
         for f in article_files(Path(target)):
-            out.extend(_file_jobs(f, settings, check))
+            out.extend(_file_jobs(f, settings, check, carry))
     return out
 
 
-def _file_jobs(path: Path, settings: Settings, check: UrlCheck) -> list[tuple[str, str, str]]:
-    if path.suffix.lower() != ".jsonl":
+def _file_jobs(path: Path, settings: Settings, check: UrlCheck, carry: bool) -> list[tuple[str, str, str]]:
+    if path.suffix.lower() == ".jsonl":
+        return feed_jobs(path, settings, check=check)
+    if not carry:
         return [("path", str(path.resolve()), "")]
-    return feed_jobs(path, settings, check=check)
+    check_size(path.stat().st_size, str(path), settings.max_bytes)
+    return [("file", str(path.resolve()), json.dumps({"suffix": path.suffix.lower(),
+                                                      "data": base64.b64encode(path.read_bytes()).decode("ascii")}))]
 
 
 def feed_jobs(path: Path, settings: Settings, *, check: UrlCheck | None = None) -> list[tuple[str, str, str]]:
@@ -110,6 +119,10 @@ def job_articles(kind: str, target: str, payload: str, settings: Settings) -> li
         return read_url(target, settings)
     if kind == "path":
         return read_path(Path(target), settings)
+    if kind == "file":
+        data = json.loads(payload)
+        return read_bytes(base64.b64decode(data["data"]), target, origin=target, suffix=data["suffix"],
+                          settings=settings)
     if kind == "article":
         data = json.loads(payload)
         line = json.dumps(data["item"], ensure_ascii=False)

@@ -93,7 +93,7 @@ def decode(data: bytes, name: str, *, charset: str | None = None) -> str:
     return text
 
 
-def _check_size(size: int, name: str, limit: int) -> None:
+def check_size(size: int, name: str, limit: int) -> None:
     if size > limit:
         raise TooLarge(
             f"{name} is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit for one article; "
@@ -128,7 +128,7 @@ def read_feed(text: str, name: str, origin: str) -> list[Article]:
 
 def read_bytes(data: bytes, name: str, *, origin: str = "", suffix: str = "", settings: Settings,
                charset: str | None = None, content_type: str = "") -> list[Article]:
-    _check_size(len(data), name, settings.max_bytes)
+    check_size(len(data), name, settings.max_bytes)
     text = decode(data, name, charset=charset)
     if suffix == ".jsonl":
         return read_feed(text, name, origin)
@@ -168,7 +168,7 @@ def read_path(path: Path, settings: Settings) -> list[Article]:
     if path.is_dir():
         return [a for f in article_files(path) for a in read_path(f, settings)]
     article_files(path)  # a clear error for a path that does not exist or names no article
-    _check_size(path.stat().st_size, str(path), settings.max_bytes)
+    check_size(path.stat().st_size, str(path), settings.max_bytes)
     return read_bytes(path.read_bytes(), str(path), origin=str(path.resolve()), suffix=path.suffix.lower(),
                       settings=settings)
 

@@ -25,7 +25,16 @@ class ImportReport(Compared):
     #: where the time went: parse, embed, store, index (seconds)
     seconds: dict = field(default_factory=lambda: {"parse": 0.0, "embed": 0.0, "store": 0.0, "index": 0.0})
 
+    #: with CLAIMS_BROKER: records and chunks handed to the Celery workers to store
+    records_sent: int = 0
+    chunks_sent: int = 0
+
     def summary(self) -> str:
+        if self.chunks_sent:
+            s = (f"sent {self.records_sent} fact-check(s) to the workers in {self.chunks_sent} chunk(s); "
+                 "`claims queue status` shows them as they are stored, and the stored claims are compared with "
+                 "the archive once the last one is in")
+            return s + (f"; {len(self.problems)} row(s) skipped" if self.problems else "")
         s = f"imported {self.created} new fact-check(s), updated {self.updated}"
         if self.problems:
             s += f"; {len(self.problems)} row(s) skipped"
@@ -38,7 +47,8 @@ class Archive(UseCase):
     def import_file(self, path, *, progress: Progress | None = None, batch_size: int = 2000,
                     on_start: Callable[[int], None] | None = None, match: bool = True,
                     match_progress: Progress | None = None,
-                    on_match_start: Callable[[int], None] | None = None, strict: bool = False) -> ImportReport:
+                    on_match_start: Callable[[int], None] | None = None, strict: bool = False,
+                    local: bool = False) -> ImportReport:
         """Import (or update) past fact-checks; bad rows are reported and skipped, one transaction per batch.
 
         `on_start` is told how many good records were read, `progress` how many are done as it goes. Only new
@@ -48,16 +58,34 @@ class Archive(UseCase):
         store, index. With `match`, a changed archive is then compared with every stored claim
         (`on_match_start` is told how many, `match_progress` as they are done). A field may be as large as an
         article (`settings.max_bytes`). With `strict`, a malformed or skipped row refuses the whole file
-        (BadArchive naming the first problem) and nothing is stored."""
+        (BadArchive naming the first problem) and nothing is stored.
+
+        With CLAIMS_BROKER (and not `local`), the file is read and checked here, and its records go to the
+        Celery workers in chunks (`Jobs.send_archive`); the last chunk to finish sends the comparison."""
         clock = time.perf_counter()
         read = read_archive(path, max_field=self.settings.max_bytes, strict=strict)
         report = ImportReport(problems=list(read.problems))
         report.seconds["parse"] = time.perf_counter() - clock
+        if self.settings.broker and not local:
+            if read.records:
+                report.chunks_sent = self.bench.jobs.send_archive(read.records, PurePath(str(path)).name)
+                report.records_sent = len(read.records)
+            return report
         if on_start:
             on_start(len(read.records))
+        self.store_records(read.records, report, progress=progress, batch_size=batch_size)
+        if match and (report.created or report.updated):
+            self._match(report, on_match_start, match_progress)
+        return report
+
+    def store_records(self, records: list[dict], report: ImportReport, *, progress: Progress | None = None,
+                      batch_size: int = 2000) -> ImportReport:
+        """Store checked archive records (what `read_archive` returns) into `report`: embed what is new or
+        changed, upsert in batches, then bring the FAISS index up to date. Running it twice on the same records
+        changes nothing the second time (what a Celery chunk delivered twice does)."""
         replaced = 0  # stored claims whose text changed: their old vectors leave the index
         name = self.bench.embedder.name
-        for batch in batches(read.records, batch_size):
+        for batch in batches(records, batch_size):
             clock = time.perf_counter()
             with self.session() as s:
                 before = {k: (f.claim, f.title or "") for k, f in
@@ -94,14 +122,12 @@ class Archive(UseCase):
         indexes = self.bench.indexes
         with self.bench.lock:
             indexes.forget("factcheck")
-            if read.records:
+            if records:
                 index = indexes.get("factcheck")  # loads the saved index and adds the new vectors
                 if replaced:
                     with self.session() as s:
                         index.rebuild(s)
         report.seconds["index"] = time.perf_counter() - clock
-        if match and (report.created or report.updated):
-            self._match(report, on_match_start, match_progress)
         return report
 
     def _match(self, report: ImportReport, on_start, progress) -> None:
@@ -125,6 +151,11 @@ class Archive(UseCase):
             return n, self.bench.browse.count({"has_match": True}) if n else 0
 
         report.compare(run)
+
+    @staticmethod
+    def new_report() -> ImportReport:
+        """An empty report for `store_records`."""
+        return ImportReport()
 
     def import_upload(self, name: str, data: bytes, **options) -> ImportReport:
         """`import_file` for an uploaded archive (file name, bytes; options as `import_file`'s, `strict`

@@ -3,6 +3,7 @@ workers by the broker (`CLAIMS_BROKER`, claims.engine), run once to their end, a
 operators."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -48,6 +49,10 @@ class WorkReport:
 class Jobs(UseCase):
     """Queue, run and watch ingest jobs."""
 
+    def __init__(self, bench):
+        super().__init__(bench)
+        self._apps: dict[tuple[str, str], object] = {}
+
     def enqueue(self, targets: Sequence[str], *, max_attempts: int = 3, local: bool = False) -> dict:
         """Queue ingest jobs: one per file (folders are walked), URL, or line of a JSONL feed (an article or a
         URL), and send each to the Celery workers through `CLAIMS_BROKER`. Work already queued or running is
@@ -56,14 +61,20 @@ class Jobs(UseCase):
         "already_queued"}`."""
         if max_attempts < 1:
             raise InputError(f"max attempts must be 1 or more, not {max_attempts}")
-        specs = [job_store.JobSpec(*p) for p in planning.plan(targets, self.settings)]
+        # jobs sent to a broker carry their files' bytes: the workers may run on other machines
+        specs = [job_store.JobSpec(*p) for p in planning.plan(targets, self.settings, carry=not local)]
         if not specs:
             raise InputError("nothing to queue: name files, folders, JSONL feeds or URLs")
         if not local and not self.settings.broker:
             raise InputError("no broker to queue on: set CLAIMS_BROKER (amqp://guest:guest@127.0.0.1:5672// or "
                              "redis://127.0.0.1:6379/0) and start `claims worker`; on one machine, `claims ingest` "
                              "does the same work in process")
-        app = None if local else self.celery()
+        added, skipped = self._record_and_send(specs, max_attempts=max_attempts, send=not local)
+        return {"added": added, "already_queued": skipped}
+
+    def _record_and_send(self, specs, *, max_attempts: int, send: bool = True) -> tuple[int, int]:
+        """Record jobs and send each new one to the workers: (added, already queued)."""
+        app = self.celery() if send else None
         with atomic(self.engine) as s:
             ids: list[int] = []
             added, skipped = job_store.enqueue(s, specs, max_attempts=max_attempts, ids=ids)
@@ -73,7 +84,7 @@ class Jobs(UseCase):
                 with app.producer_or_acquire() as producer:
                     for job_id in ids:
                         app.send_task("claims.ingest_job", args=[job_id], producer=producer)
-        return {"added": added, "already_queued": skipped}
+        return added, skipped
 
     def run(self, job_id: int, worker: str, *, queued_only: bool = False) -> dict:
         """Run one recorded job here and record how it ended: `{"status": done | failed | retry | skipped,
@@ -102,10 +113,14 @@ class Jobs(UseCase):
                                "workers' logs, then queue it again", retry=False)
             return {**outcome, "status": "failed", "error": "its worker stopped on every attempt"}
         try:
-            if job.kind == "url":
-                self.wait_for_host(job.target)
-            articles = [as_text(a) for a in planning.job_articles(job.kind, job.target, job.payload, self.settings)]
-            got = self.bench.ingest.articles(articles)  # new claims are matched too: that raises the alerts
+            if job.kind == "archive":
+                got = self._archive_chunk(job.payload)
+            else:
+                if job.kind == "url":
+                    self.wait_for_host(job.target)
+                articles = [as_text(a) for a in planning.job_articles(job.kind, job.target, job.payload,
+                                                                      self.settings)]
+                got = self.bench.ingest.articles(articles)  # new claims are matched too: that raises the alerts
         except Exception as exc:
             # Input that cannot be read will not read better next time; anything else (a fetch, the
             # database) may.
@@ -113,12 +128,35 @@ class Jobs(UseCase):
             message = str(exc) if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"
             with atomic(self.engine) as s:
                 status = job_store.fail(s, job, worker, message, retry=retry)
+            if job.kind == "archive" and status == "failed":
+                self._archive_settled()
             return {**outcome, "status": {"queued": "retry", None: "skipped"}.get(status, status),
                     "error": " ".join(message.split())}
         with atomic(self.engine) as s:
             held = job_store.finish(s, job, worker, documents=got.documents, duplicates=got.duplicates)
+        if job.kind == "archive" and held:
+            self._archive_settled()
         return {**outcome, "status": "done" if held else "skipped", "documents": got.documents,
                 "duplicates": got.duplicates}
+
+    def _archive_chunk(self, payload: str):
+        """Store one chunk of archive records (`Archive.store_records`): new fact-checks count as documents,
+        those already stored as they were as duplicates."""
+        records = json.loads(payload)["records"]
+        report = self.bench.archive.store_records(records, self.bench.archive.new_report())
+        return WorkReport(documents=report.created, duplicates=len(records) - report.created)
+
+    def _archive_settled(self) -> None:
+        """After an archive chunk ended: when no chunk is left queued or running, send the stored claims to be
+        compared with the archive. Two chunks that end together may both send it; comparing twice is
+        harmless (the comparison is idempotent)."""
+        with self.session() as s:
+            if job_store.active_count(s, "archive"):
+                return
+        if self.settings.broker:
+            self.send_rematch(self.bench.matches.pending_ids())
+        else:
+            self.bench.matches.refresh()
 
     def drain(self, *, worker: str = "", passes: int = 3,
               on_job: Callable[[dict], None] | None = None) -> WorkReport:
@@ -166,7 +204,10 @@ class Jobs(UseCase):
         if not broker:
             raise InputError("no broker: set CLAIMS_BROKER (amqp://guest:guest@127.0.0.1:5672// or "
                              "redis://127.0.0.1:6379/0) to run ingest on Celery workers")
-        app = make_app(broker, self.settings.queue)
+        key = (broker, self.settings.queue)
+        app = self._apps.get(key)
+        if app is None:
+            app = self._apps[key] = make_app(broker, self.settings.queue)  # made once: building one is slow
         try:
             with app.connection_for_write() as conn:
                 conn.ensure_connection(max_retries=1, timeout=5)
@@ -175,6 +216,30 @@ class Jobs(UseCase):
                                  f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); start it or "
                                  "fix CLAIMS_BROKER") from None
         return app
+
+    def send_archive(self, records: list[dict], name: str, *, chunk: int = 500, chunk_bytes: int = 4_000_000,
+                     local: bool = False) -> int:
+        """Record checked archive records as jobs of `chunk` records (or about `chunk_bytes` of JSON) and send
+        them to the Celery workers (with `local`, keep them for `drain`); returns how many chunks. A chunk
+        already queued is not queued twice."""
+        parts, part, size = [], [], 0
+        for rec in records:
+            n = len(json.dumps(rec, ensure_ascii=False))
+            if part and (len(part) >= chunk or size + n > chunk_bytes):
+                parts.append(part)
+                part, size = [], 0
+            part.append(rec)
+            size += n
+        if part:
+            parts.append(part)
+        specs, first = [], 1
+        for part in parts:
+            target = f"{name} (records {first}-{first + len(part) - 1} of {len(records)})"
+            specs.append(job_store.JobSpec("archive", target, json.dumps({"records": part}, ensure_ascii=True,
+                                                                         sort_keys=True)))
+            first += len(part)
+        self._record_and_send(specs, max_attempts=3, send=not local)
+        return len(specs)
 
     def send_rematch(self, claim_ids, *, batch: int = 500) -> int:
         """Hand these claims to the Celery workers to compare with the archive (`Matches.refresh`), in batches;
