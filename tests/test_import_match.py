@@ -171,3 +171,67 @@ def test_cli_ingest_and_import_keep_the_matches_current(env, db_url):
         assert wb.matches.pending() == 0  # the command line left nothing for the inbox to do
     finally:
         wb.engine.dispose()
+
+
+def test_a_server_does_not_wait_for_an_index_to_open(settings, tmp_path, monkeypatch):
+    """With the indexes opening in the background (`warm`, what the app does when it starts), the Claim page's
+    searches leave out what is not open yet instead of waiting for it, say so (`loading`), and find everything
+    once it is open; the inbox's recorded matches (`refresh`) always wait, so they are never decided without
+    the archive."""
+    import threading
+
+    import claims.services.indexes as indexes_module
+    from claims.services.workbench import Workbench
+    from conftest import FakeDetector
+
+    def fresh():
+        return Workbench(settings, embedder=HashingEmbedder(), detector=FakeDetector(), attribution=False)
+
+    first = fresh()
+    first.archive.import_file(write(tmp_path, "fc.csv", ARCHIVE))
+    first.ingest.text("The city spent $4.2 million on road repairs in 2024, the mayor said.\n\n"
+                      "The city spent $4.2 million on road repairs in 2024, a report found.", name="a")
+    first.ingest.text("The city spent $4.2 million on road repairs in 2024.", name="b")
+    claim_id = min(c["claim_id"] for c in first.browse.claims())
+    assert any(r["kind"] == "factcheck" for r in first.matches.for_claim(claim_id))  # when it waits
+
+    gate, real_open = threading.Event(), indexes_module.open_index
+
+    def slow_open(*args, **kwargs):
+        assert gate.wait(60), "the test never let the index open"
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(indexes_module, "open_index", slow_open)
+    server = fresh()  # a server process that has just started
+    server.indexes.warm()
+    assert server.indexes.background and sorted(server.indexes.loading()) == ["claim", "factcheck"]
+    assert server.matches.for_claim(claim_id) == []  # nothing yet, and no wait
+    assert [m["claim_id"] for m in server.matches.group(claim_id)["members"]] == [claim_id]
+    gate.set()
+    for thread in list(server.indexes._warming.values()):
+        thread.join(30)
+    assert server.indexes.loading() == [] and server.indexes.failed == {}
+    found = server.matches.for_claim(claim_id)
+    assert any(r["kind"] == "factcheck" for r in found) and any(r["kind"] == "claim" for r in found)
+    assert len(server.matches.group(claim_id)["members"]) >= 2
+
+
+def test_refresh_waits_for_an_index_opening_in_the_background(settings, tmp_path, monkeypatch):
+    import threading
+
+    import claims.services.indexes as indexes_module
+    from claims.services.workbench import Workbench
+    from conftest import FakeDetector
+
+    def fresh():
+        return Workbench(settings, embedder=HashingEmbedder(), detector=FakeDetector(), attribution=False)
+
+    first = fresh()
+    first.archive.import_file(write(tmp_path, "fc.csv", ARCHIVE))
+    gate, real_open = threading.Event(), indexes_module.open_index
+    monkeypatch.setattr(indexes_module, "open_index", lambda *a, **k: (gate.wait(60), real_open(*a, **k))[1])
+    server = fresh()
+    server.indexes.warm()
+    threading.Timer(0.5, gate.set).start()
+    report = server.ingest.text("The city spent $4.2 million on road repairs in 2024, officials said.", name="c")
+    assert report.claims == 1 and server.browse.count({"has_match": True}) == 1

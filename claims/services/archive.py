@@ -120,13 +120,11 @@ class Archive(UseCase):
                 progress(len(batch) - len(todo))  # nothing to embed for these
         clock = time.perf_counter()
         indexes = self.bench.indexes
-        with self.bench.lock:
-            indexes.forget("factcheck")
-            if records:
-                index = indexes.get("factcheck")  # loads the saved index and adds the new vectors
-                if replaced:
-                    with self.session() as s:
-                        index.rebuild(s)
+        if records:
+            index = indexes.get("factcheck")  # adds the new vectors (opens the saved index if need be)
+            if replaced:
+                with self.bench.lock, self.session() as s:
+                    index.rebuild(s)
         report.seconds["index"] = time.perf_counter() - clock
         return report
 

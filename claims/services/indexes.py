@@ -1,8 +1,14 @@
 """Index upkeep: the FAISS index of each kind and the BM25 over the archive, both derived from the database,
-opened on first use, kept in step with it, and rebuilt on request (`claims reindex`)."""
+opened on first use, kept in step with it, and rebuilt on request (`claims reindex`).
+
+Opening an index may take a while (loading its file, or building it from 100,000 stored vectors when no file
+is there: tens of seconds). A server does not make a reviewer wait for that: `warm()` opens the indexes in
+the background when it starts, and while `background` is set, searches leave out what is not open yet
+(`loading()` says which), instead of waiting."""
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import numpy as np
 
@@ -21,6 +27,12 @@ class Indexes(UseCase):
         self._open: dict[str, VectorIndex] = {}
         self._lexical: LexicalArchive | None = None
         self._titles: dict[int, np.ndarray] = {}  # fact-check id -> its title's vector, read on first use
+        self._opening = {kind: threading.Lock() for kind in ("claim", "factcheck")}  # one opener per kind
+        self._warming: dict[str, threading.Thread] = {}
+        #: searches skip an index that is not open yet rather than wait for it (a server, after `warm()`)
+        self.background = False
+        #: what the last background opening of each kind raised, if it failed
+        self.failed: dict[str, str] = {}
 
     def _name(self, kind: str) -> str:
         db = hashlib.sha1(self.settings.database_url.encode()).hexdigest()[:10]
@@ -31,18 +43,64 @@ class Indexes(UseCase):
         return VectorIndex(self.settings.index_dir, self._name(kind), kind, embedder.name, embedder.dim,
                            hnsw_min=self.settings.hnsw_min, ivf_min=self.settings.ivf_min)
 
-    def get(self, kind: str) -> VectorIndex:
-        """The FAISS index of `kind` ('claim' or 'factcheck'), synced with the database."""
+    def get(self, kind: str, *, wait: bool = True) -> VectorIndex | None:
+        """The FAISS index of `kind` ('claim' or 'factcheck'), synced with the database. One that is not open
+        yet is opened here, or, without `wait`, in the background (None is returned meanwhile)."""
+        idx = self._open.get(kind)
+        if idx is None:
+            if not wait:
+                self.warm(kind)
+                return None
+            return self._load(kind)
         with self.bench.lock, self.session() as s:
+            idx.sync(s)
+        return idx
+
+    def ready(self, kind: str) -> VectorIndex | None:
+        """`get(kind)`, waiting for it unless `background` is set (then None while it opens)."""
+        return self.get(kind, wait=not self.background)
+
+    def _load(self, kind: str) -> VectorIndex:
+        # not under bench.lock: building from the database may take tens of seconds, and ingest, the parse
+        # and the other index have no need to wait for it; a second caller waits for the first one's index
+        with self._opening[kind]:
             idx = self._open.get(kind)
             if idx is None:
                 embedder = self.bench.embedder
-                idx = open_index(s, self.settings.index_dir, self._name(kind), kind, embedder.name, embedder.dim,
-                                 hnsw_min=self.settings.hnsw_min, ivf_min=self.settings.ivf_min)
-                self._open[kind] = idx
-            else:
-                idx.sync(s)
+                with self.session() as s:
+                    idx = open_index(s, self.settings.index_dir, self._name(kind), kind, embedder.name,
+                                     embedder.dim, hnsw_min=self.settings.hnsw_min, ivf_min=self.settings.ivf_min)
+                self._open[kind] = idx  # (no bench.lock here: a caller holding it may be waiting for this)
         return idx
+
+    def extend(self, kind: str) -> None:
+        """Add what was stored since to the open index of `kind`, so the next search need not (nothing if it is
+        not open: it is synced when it opens)."""
+        if kind in self._open:
+            self.get(kind)
+
+    def warm(self, *kinds: str) -> None:
+        """Open these indexes (both when none is named) in background threads, and from then on let searches
+        skip what is not open yet (`background`)."""
+        self.background = True
+        for kind in kinds or ("claim", "factcheck"):
+            if kind in self._open or (kind in self._warming and self._warming[kind].is_alive()):
+                continue
+
+            def run(kind=kind):
+                try:
+                    self._load(kind)
+                    self.failed.pop(kind, None)
+                except Exception as exc:  # shown by the pages (`loading`); the next search tries again
+                    self.failed[kind] = f"{type(exc).__name__}: {exc}"
+
+            thread = threading.Thread(target=run, name=f"claims-index-{kind}", daemon=True)
+            self._warming[kind] = thread
+            thread.start()
+
+    def loading(self) -> list[str]:
+        """The indexes being opened in the background now."""
+        return [k for k, t in self._warming.items() if t.is_alive() and k not in self._open]
 
     def forget(self, *kinds: str) -> None:
         """Drop the open index of these kinds (all when none is named): reopened and synced on next use."""

@@ -124,7 +124,7 @@ class Ingest(UseCase):
                 if progress:
                     progress(1)
         if report.documents:
-            self.bench.indexes.forget("claim")
+            self.bench.indexes.extend("claim")
         if match and report.document_ids and report.claims:
             self._match(report, on_match_start, match_progress)
         return report

@@ -60,12 +60,16 @@ class Matches(UseCase):
         texts = list(texts) if texts is not None else [""] * len(vecs)
         for kind in kinds:
             if kind == "factcheck":
-                for row, found in zip(out, self._factchecks(vecs, texts, k, dates)):
+                wait = not self.bench.indexes.background
+                for row, found in zip(out, self._factchecks(vecs, texts, k, dates, wait=wait)):
                     row.extend(found)
                 continue
             # the claims of an excluded article may fill the top: look deeper when there are any
             depth = k + len(exclude_claims) + (4 * k + 32 if exclude_documents else 0)
-            hits = self.bench.indexes.get(kind).search(vecs, depth)
+            index = self.bench.indexes.ready(kind)
+            if index is None:
+                continue  # still opening in the background: the page says so
+            hits = index.search(vecs, depth)
             ids = {i for row in hits for i, _ in row}
             calibration, reranker = self.bench.claim_calibration, self.bench.reranker
             with self.session() as s:
@@ -82,12 +86,17 @@ class Matches(UseCase):
             row.sort(key=lambda r: -r["score"])
         return out
 
-    def _factchecks(self, vecs: np.ndarray, texts: Sequence[str], k: int, dates=None) -> list[list[dict]]:
-        """Hybrid retrieval (claims.matching.match): pools of the top 50 by cosine and by BM25, re-ranked."""
+    def _factchecks(self, vecs: np.ndarray, texts: Sequence[str], k: int, dates=None, *,
+                    wait: bool = True) -> list[list[dict]]:
+        """Hybrid retrieval (claims.matching.match): pools of the top 50 by cosine and by BM25, re-ranked.
+        Without `wait`, nothing is found while the index opens in the background."""
         reranker = self.bench.reranker
         indexes = self.bench.indexes
+        index = indexes.get("factcheck", wait=wait)
+        if index is None:
+            return [[] for _ in vecs]  # still opening in the background: the page says so
         lexical = indexes.lexical()
-        pools = hybrid_pools(indexes.get("factcheck"), lexical, vecs, texts, DEPTH)
+        pools = hybrid_pools(index, lexical, vecs, texts, DEPTH)
         with self.session() as s:
             rows = repo.factchecks_by_ids(s, {ref for dense, _ in pools for ref in dense})
             facts = {ref: {"id": r.id, "claim": r.claim, "title": r.title, "verdict": r.verdict, "url": r.url,
@@ -99,14 +108,14 @@ class Matches(UseCase):
         out = []
         for qi, ((dense, scores), vec, text) in enumerate(zip(pools, vecs, texts)):
             candidates = hybrid_candidates(dense, scores, lexical, facts, titles, vec, svecs=svecs[qi],
-                                           index=indexes.get("factcheck"))
+                                           index=index)
             query_date = dates[qi] if dates is not None else None
             ranked = reranker.rank(text, candidates, k=k, idf=lexical.bm25.idf_of, query_date=query_date)
             out.append([factcheck_result(facts[r["ref"]], r) for r in ranked])
         return out
 
     def _or_headline(self, ids: list[int], found: list[list[dict]], headlines: dict[int, str], dates,
-                     k: int) -> list[list[dict]]:
+                     k: int, *, wait: bool = True) -> list[list[dict]]:
         """Each claim's fact-checks, joined by those of the headline that restates it (a claim said in the
         headline and again in the body is one claim: the headline's wording may be the one a fact-check used).
         A fact-check found both ways keeps its better score; best first, k at most."""
@@ -114,7 +123,8 @@ class Matches(UseCase):
         if not linked:
             return found
         texts = [headlines[ids[n]] for n in linked]
-        extra = self._factchecks(self.bench.embedder.encode(texts), texts, k, [dates[n] for n in linked])
+        extra = self._factchecks(self.bench.embedder.encode(texts), texts, k, [dates[n] for n in linked],
+                                 wait=wait)
         out = list(found)
         for n, more in zip(linked, extra):
             merged: dict = {}
@@ -140,7 +150,8 @@ class Matches(UseCase):
                              dates=[parse_date(published)], exclude_documents=[document_id])[0]
         if headlines:  # the fact-checks of the headline that restates it count as its own
             facts = [r for r in found if r["kind"] == "factcheck"]
-            facts = self._or_headline([claim_id], [facts], headlines, [parse_date(published)], k)[0]
+            facts = self._or_headline([claim_id], [facts], headlines, [parse_date(published)], k,
+                                      wait=not self.bench.indexes.background)[0]
             found = sorted([*facts, *(r for r in found if r["kind"] != "factcheck")], key=lambda r: -r["score"])
         return found if include_none else [m for m in found if m.get("band") != "none"]
 
@@ -161,9 +172,9 @@ class Matches(UseCase):
             vec = repo.get_vector(s, "claim", claim_id, embedder.name)
         if vec is None:
             vec = embedder.encode([text])[0]
-        index = self.bench.indexes.get("claim")
-        k = 32
-        while True:  # widen the search while its last hit is still close enough
+        index = self.bench.indexes.ready("claim")  # None while it opens in the background: the claim alone
+        k, hits = 32, []
+        while index is not None:  # widen the search while its last hit is still close enough
             hits = index.search(vec[None, :], k)[0]
             if len(hits) < k or hits[-1][1] < threshold or k >= limit:
                 break
