@@ -31,7 +31,7 @@ def test_dump_restore_dump_is_identical(bench, tmp_path, db_url):
     (tmp_path / "fc.csv").write_text("claim,verdict,url\nTolls rose 12 percent,True,https://fc.example/t\n")
     bench.archive.import_file(tmp_path / "fc.csv")
     claim = bench.browse.claims()[0]
-    bench.reviews.save(claim["claim_id"], {"verdict": "True", "status": "accepted", "rationale": "Receipts =1+1"},
+    bench.reviews.save(claim["claim_id"], {"verdict": "True", "status": "reviewed", "rationale": "Receipts =1+1"},
                  reviewer="ann", expected_version=claim["version"])
     bench.reviews.edit_attribution(claim["sentence_id"], {"source": "the transport authority"}, reviewer="bob")
     first = _dump(bench)

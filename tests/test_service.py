@@ -122,7 +122,7 @@ def test_claimreview_import(bench, tmp_path):
 def test_review_flow_export_and_conflict(bench, tmp_path):
     bench.ingest.run([str(_write(tmp_path, "a.txt", ARTICLE))])
     claim = bench.browse.claims()[0]
-    state = bench.reviews.save(claim["claim_id"], {"status": "accepted", "verdict": "Mostly false",
+    state = bench.reviews.save(claim["claim_id"], {"status": "reviewed", "verdict": "Mostly false",
                                              "rationale": "Audit shows $3.1 million."},
                          reviewer="ann", expected_version=claim["version"])
     assert state["version"] == claim["version"] + 1
