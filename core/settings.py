@@ -32,6 +32,17 @@ def _env_float(name: str, default: float) -> float:
         raise SettingsError(f"{name}={raw!r} is not a number: set it to a value like {default}") from None
 
 
+def _web_setting(name: str, example: str, placeholder: str = "") -> str:
+    """An http(s) address from the environment ("" when unset); `placeholder` must appear in it when given."""
+    raw = os.environ.get(name, "").strip()
+    if raw and (not raw.lower().startswith(("http://", "https://")) or (placeholder and placeholder not in raw)):
+        from core.errors import SettingsError
+
+        need = f" with {placeholder} where the claim's id goes" if placeholder else ""
+        raise SettingsError(f"{name}={raw!r} is not an http(s) address{need}: set it like {example}")
+    return raw
+
+
 def _env_int(name: str, default: int) -> int:
     return int(_env_float(name, default))
 
@@ -112,13 +123,13 @@ def load_settings(**options) -> Settings:
         fetch_max_bytes=_env_int("CLAIMS_FETCH_MAX_BYTES", 5 * 1024 * 1024),
         fetch_per_host=_env_float("CLAIMS_FETCH_PER_HOST", 1.0),
         allow_private_urls=env.get("CLAIMS_ALLOW_PRIVATE_URLS", "") in ("1", "true", "yes"),
-        reviewer=env.get("CLAIMS_REVIEWER", "") or env.get("USER", ""),
+        reviewer=(env.get("CLAIMS_REVIEWER", "") or env.get("USER", "") or env.get("LOGNAME", "")).strip(),
         reviewer_header=env.get("CLAIMS_REVIEWER_HEADER", ""),
         verdicts=verdicts or DEFAULT_VERDICTS,
         statuses=statuses(),
         publisher_name=env.get("CLAIMS_PUBLISHER_NAME", "").strip(),
-        publisher_url=env.get("CLAIMS_PUBLISHER_URL", "").strip(),
-        review_url=env.get("CLAIMS_REVIEW_URL", "").strip(),
+        publisher_url=_web_setting("CLAIMS_PUBLISHER_URL", "https://checks.example"),
+        review_url=_web_setting("CLAIMS_REVIEW_URL", "https://checks.example/claims/{id}", placeholder="{id}"),
         hnsw_min=_env_int("CLAIMS_HNSW_MIN", 20_000),
         ivf_min=_env_int("CLAIMS_IVF_MIN", 500_000),
         group_threshold=_env_float("CLAIMS_GROUP_THRESHOLD", 0.80),

@@ -397,6 +397,9 @@ def test_export_page_previews_what_the_filter_selects(stocked):
     assert any("Every saved change (1 so far)" in c.value for c in at.caption)
     items = json.loads(at.get("code")[0].value)
     assert items[0]["@type"] == "ClaimReview" and items[0]["reviewRating"]["alternateName"] == "Mostly false"
+    assert "author" not in items[0]  # no CLAIMS_PUBLISHER_NAME: no invented publisher, and a note says so
+    assert [w.value.split(" is not set")[0] for w in at.warning] == ["CLAIMS_PUBLISHER_NAME", "CLAIMS_REVIEW_URL"]
+    assert at.checkbox(key="export_excel").label == "CSV for Excel"
 
     at.toggle(key="export_f_reviewed").set_value(True).run()
     assert any("1 claim(s) in the CSV; 1 with a verdict" in c.value for c in at.caption)

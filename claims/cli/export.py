@@ -12,15 +12,25 @@ from ._util import _bench, db_option, handles_errors, home_option, main
 @click.option("--format", "fmt", type=click.Choice(["csv", "claimreview"]), default="csv", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
 @click.option("--reviewed-only", is_flag=True, help="Only claims with a verdict or a status other than new.")
+@click.option("--excel", is_flag=True, help="CSV for spreadsheets: UTF-8 with a byte-order mark, which Excel needs.")
 @db_option
 @home_option
 @handles_errors
-def export(fmt, out, reviewed_only, db, home):
+def export(fmt, out, reviewed_only, excel, db, home):
     """Export every claim with its document, attribution, status, verdict, reviewer and times.
 
+    ClaimReview takes its author from CLAIMS_PUBLISHER_NAME and CLAIMS_PUBLISHER_URL and each review's url from
+    CLAIMS_REVIEW_URL; a note on stderr says which of them is not set.
+
+    \b
     Example: claims export --format claimreview --reviewed-only --out reviews.json
+             claims export --excel --out claims.csv
     """
-    text = _bench(db, home).exports.claims(fmt, reviewed_only=reviewed_only)
+    bench = _bench(db, home)
+    text = bench.exports.claims(fmt, reviewed_only=reviewed_only, excel=excel)
+    if fmt == "claimreview":
+        for note in bench.exports.claimreview_notes():
+            click.echo(f"note: {note}", err=True)
     if out:
         Path(out).write_text(text, encoding="utf-8")
         click.echo(f"wrote {out}", err=True)

@@ -31,7 +31,9 @@ def serve(port, host, db, home):
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
            "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
            # tables offer no CSV download of their own (not formula-safe): files come from the exporter
-           "--client.disableDataExport", "true"]
+           "--client.disableDataExport", "true",
+           # no Deploy button: the app is served by the newsroom, not deployed to Streamlit's cloud
+           "--client.toolbarMode", "minimal"]
     # Replace this process, so that stopping `claims serve` stops the server too.
     os.execve(sys.executable, cmd, env)
 

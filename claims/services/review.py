@@ -35,6 +35,14 @@ def evidence_links(evidence) -> str:
 class Reviews(UseCase):
     """Saving reviews; each save appends to the claim's history with the reviewer's name."""
 
+    def named_reviewer(self, reviewer: str = "") -> str:
+        """The reviewer a save is made under: the name given, else CLAIMS_REVIEWER, else the login name. Raises
+        InputError when there is none, for front ends that refuse to save without a name (`claims review`)."""
+        name = normalise_text(reviewer or self.settings.reviewer or "").strip()
+        if not name:
+            raise InputError("no reviewer named: give your name with --reviewer NAME, or set CLAIMS_REVIEWER")
+        return name
+
     def _reviewer(self, reviewer: str) -> str:
         return normalise_text(reviewer or self.settings.reviewer or "anonymous")
 
