@@ -374,9 +374,10 @@ def factchecks_by_keys(session: Session, keys: Iterable[str]) -> dict[str, FactC
 
 
 def upsert_factchecks(session: Session, records: Sequence[dict],
-                      existing: dict[str, FactCheck] | None = None) -> list[tuple[FactCheck, bool]]:
-    """`upsert_factcheck` for a batch with one read and one flush: (row, created) per record, in order.
-    `existing` is what `factchecks_by_keys` returned for these records, when the caller has it already."""
+                      existing: dict[str, FactCheck] | None = None) -> list[tuple[FactCheck, bool, bool]]:
+    """`upsert_factcheck` for a batch with one read and one flush: (row, created, changed) per record, in order
+    (`changed`: a stored row took a new value). `existing` is what `factchecks_by_keys` returned for these
+    records, when the caller has it already."""
     keys = [factcheck_key(r) for r in records]
     rows = dict(existing) if existing is not None else factchecks_by_keys(session, keys)
     out, now = [], utcnow()
@@ -394,7 +395,7 @@ def upsert_factchecks(session: Session, records: Sequence[dict],
                 changed = True
         if changed and not created:
             row.updated_at = now
-        out.append((row, created))  # a key seen twice in one batch: the second updates the row the first made
+        out.append((row, created, changed and not created))  # a key twice in a batch: the second updates the first
     session.flush()
     return out
 

@@ -276,3 +276,19 @@ def test_serve_hides_the_deploy_button(monkeypatch):
     cmd = seen["cmd"]
     assert cmd[cmd.index("--client.toolbarMode") + 1] == "minimal"
     assert cmd[cmd.index("--server.port") + 1] == "8599"
+
+
+def test_importing_the_same_archive_again_reports_it_unchanged(env, db_url):
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parent.parent / "samples" / "factchecks.csv"
+    first = run("import-factchecks", samples, "--db", db_url)
+    assert first.stdout.splitlines()[0] == "imported 25 new fact-check(s), updated 0, unchanged 0"
+    again = run("import-factchecks", samples, "--db", db_url)
+    assert again.exit_code == 0
+    assert again.stdout.splitlines() == ["imported 0 new fact-check(s), updated 0, unchanged 25"]  # nothing to re-match
+    changed = env / "factchecks.csv"
+    lines = samples.read_text(encoding="utf-8").splitlines(keepends=True)
+    changed.write_text("".join(lines[:2]) + lines[2].replace("since 2022.", "since 2021.", 1) + "".join(lines[3:]), encoding="utf-8")
+    out = run("import-factchecks", changed, "--db", db_url).stdout.splitlines()[0]
+    assert out == "imported 0 new fact-check(s), updated 1, unchanged 24"

@@ -66,7 +66,10 @@ def test_import_factchecks_and_search(bench, tmp_path):
     report = bench.archive.import_file(csv_path)
     assert (report.created, report.updated) == (2, 0)
     again = bench.archive.import_file(csv_path)
-    assert (again.created, again.updated) == (0, 2)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    retold = bench.archive.import_file(_write(tmp_path, "fc2.csv", csv_path.read_text().replace("Half true", "False")))
+    assert (retold.created, retold.updated, retold.unchanged) == (0, 1, 1)
+    assert bench.archive.import_file(csv_path).updated == 1  # and back
     assert bench.browse.stats()["factchecks"] == 2
     bench.ingest.run([str(_write(tmp_path, "a.txt", ARTICLE))])
     out = bench.matches.search(["city spent 4.2 million on road repairs"], k=3)
