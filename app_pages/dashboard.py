@@ -16,19 +16,20 @@ if not totals["claims"]:
     st.page_link("app_pages/ingest.py", label="Ingest articles", icon=":material/upload_file:")
     st.stop()
 
-reviewed = sum(s["claims"] for s in d["statuses"] if s["status"] != "new")
+reviewed = sum(s["claims"] for s in d["statuses"] if s["reviewed"])  # the Inbox counts with the same function
 with st.container(horizontal=True):
     st.metric("Articles", f"{totals['documents']:,}", border=True)
     st.metric("Claims", f"{totals['claims']:,}", border=True)
     st.metric("Reviewed", f"{reviewed:,}", f"{reviewed / totals['claims']:.0%} of claims", delta_color="off",
-              border=True, help="Claims whose status is no longer new.")
+              border=True, help="Claims whose review is done: reviewed or published.")
     st.metric("With a verdict", f"{totals['reviewed']:,}", border=True)
     st.metric("Past fact-checks", f"{totals['factchecks']:,}", border=True)
 
 left, right = st.columns(2, gap="large")
 with left:
     st.subheader("Claims found per day", anchor=False)
-    st.bar_chart(d["claims_per_day"], x="day", y="claims", x_label="day (UTC)", y_label="claims")
+    st.bar_chart(d["claims_per_day"], x="day", y="claims", x_label="day published (else stored, UTC)",
+                 y_label="claims")
     st.subheader("Verdicts", anchor=False)
     if d["verdicts"]:
         st.bar_chart(d["verdicts"], x="verdict", y="claims", horizontal=True, sort="-claims", y_label="")
@@ -50,7 +51,8 @@ with right:
     else:
         st.caption("No sources named yet.")
     st.subheader("Status", anchor=False)
-    st.bar_chart(d["statuses"], x="status", y="claims", horizontal=True, sort="-claims", y_label="")
+    st.bar_chart([{"status": s["label"], "claims": s["claims"]} for s in d["statuses"]], x="status", y="claims",
+                 horizontal=True, sort=False, y_label="")  # in workflow order
     if d["reviewers"]:
         st.subheader("Reviewers", anchor=False)
         st.dataframe(d["reviewers"], hide_index=True, width="stretch")

@@ -3,7 +3,6 @@ JSON-LD (the claims with a verdict), with a preview of what the file will hold."
 import streamlit as st
 
 from app_pages.common import claim_filters, get_bench, stop_on_error
-from claims.services.workbench import claimreview_preview
 
 PREVIEW_ROWS = 20
 PREVIEW_COLUMNS = ("claim_id", "score", "claim_type", "status", "verdict", "source", "document", "reviewer",
@@ -33,11 +32,17 @@ with stop_on_error():
 
 st.caption(f"{total:,} claim(s) in the CSV; {with_verdict:,} with a verdict in the ClaimReview file.")
 
+excel = st.checkbox("CSV for Excel", key="export_excel",
+                    help="Starts the file with a UTF-8 byte-order mark, so that Excel shows accents and quotes "
+                         "as written. Other programs read it either way.")
+for note in bench.exports.claimreview_notes():
+    st.warning(note, icon=":material/info:")
+
 # The files are built when clicked (a callable `data`), not on every rerun of the page.
 csv_col, cr_col = st.columns(2)
-csv_col.download_button("Download CSV", data=lambda: bench.exports.filtered("csv", filters), file_name="claims.csv",
-                        mime="text/csv", icon=":material/download:", on_click="ignore", width="stretch",
-                        disabled=not total, key="export_csv")
+csv_col.download_button("Download CSV", data=lambda: bench.exports.filtered("csv", filters, excel=excel),
+                        file_name="claims.csv", mime="text/csv", icon=":material/download:", on_click="ignore",
+                        width="stretch", disabled=not total, key="export_csv")
 cr_col.download_button("Download ClaimReview", data=lambda: bench.exports.filtered("claimreview", filters),
                        file_name="claimreview.json", mime="application/ld+json", icon=":material/download:",
                        on_click="ignore", width="stretch", disabled=not with_verdict, key="export_claimreview")
@@ -70,4 +75,4 @@ if with_verdict:
         reviewed_rows = bench.exports.filtered_rows({**filters, "has_verdict": True}, limit=2)
     with st.expander("ClaimReview preview", icon=":material/data_object:"):
         st.caption(f"The first {len(reviewed_rows)} of {with_verdict:,} item(s).")
-        st.code(claimreview_preview(reviewed_rows), language="json", wrap_lines=True)
+        st.code(bench.exports.claimreview_preview(reviewed_rows), language="json", wrap_lines=True)

@@ -161,7 +161,7 @@ def run(url: str, *, seconds: float = 60.0, ingest_workers: int = 4, reviewers: 
                 seen = wb.browse.claim(cid)["version"]
                 for _ in range(10):
                     n += 1
-                    change = {"status": "accepted", "verdict": rng.choice(VERDICTS),
+                    change = {"status": "reviewed", "verdict": rng.choice(VERDICTS),
                               "rationale": f"{name} save {n}"}
                     t0 = time.perf_counter()
                     try:

@@ -104,7 +104,7 @@ def build(url: str, n_claims: int, claims_per_doc: int = 50, other_per_doc: int 
                 verdict = rng.choice(VERDICTS) if reviewed else ""
                 claims.append({"id": claim_id, "sentence_id": sentence_id, "document_id": d + 1, "text": text,
                                "score": score, "claim_type": kind, "origin": "detector",
-                               "status": "accepted" if reviewed else "new", "verdict": verdict, "rationale": "",
+                               "status": "reviewed" if reviewed else "new", "verdict": verdict, "rationale": "",
                                "evidence": "", "reviewer": rng.choice(REVIEWERS) if reviewed else "",
                                "assignee": rng.choice(REVIEWERS) if rng.random() < 0.2 else "",
                                "version": 2 if reviewed else 1, "created_at": created, "updated_at": created})
@@ -117,7 +117,7 @@ def build(url: str, n_claims: int, claims_per_doc: int = 50, other_per_doc: int 
                 if reviewed:
                     events.append({"claim_id": claim_id, "reviewer": claims[-1]["reviewer"], "version": 2,
                                    "at": created + timedelta(hours=rng.randint(1, 48)),
-                                   "changes": json.dumps({"status": ["new", "accepted"], "verdict": ["", verdict]})})
+                                   "changes": json.dumps({"status": ["new", "reviewed"], "verdict": ["", verdict]})})
             conn.execute(insert(Sentence), sentences)
             conn.execute(insert(Claim), claims)
             if attributions:

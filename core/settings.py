@@ -14,6 +14,11 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 #: Default verdict scale; CLAIMS_VERDICTS="A|B|C" replaces it.
 DEFAULT_VERDICTS = ("True", "Mostly true", "Half true", "Mostly false", "False", "Misleading", "Unverifiable")
 
+#: The review workflow's built-in statuses, in order (their meaning: core/review.py).
+BUILTIN_STATUSES = ("new", "in progress", "reviewed", "published", "dismissed")
+#: The longest stored status (the claims.status column).
+STATUS_MAX_CHARS = 20
+
 
 def _env_float(name: str, default: float) -> float:
     raw = os.environ.get(name)
@@ -25,6 +30,17 @@ def _env_float(name: str, default: float) -> float:
         from core.errors import SettingsError
 
         raise SettingsError(f"{name}={raw!r} is not a number: set it to a value like {default}") from None
+
+
+def _web_setting(name: str, example: str, placeholder: str = "") -> str:
+    """An http(s) address from the environment ("" when unset); `placeholder` must appear in it when given."""
+    raw = os.environ.get(name, "").strip()
+    if raw and (not raw.lower().startswith(("http://", "https://")) or (placeholder and placeholder not in raw)):
+        from core.errors import SettingsError
+
+        need = f" with {placeholder} where the claim's id goes" if placeholder else ""
+        raise SettingsError(f"{name}={raw!r} is not an http(s) address{need}: set it like {example}")
+    return raw
 
 
 def _env_int(name: str, default: int) -> int:
@@ -50,6 +66,12 @@ class Settings:
     #: Header set by a trusted proxy that names the reviewer (e.g. X-Forwarded-User); empty: not trusted.
     reviewer_header: str = ""
     verdicts: tuple[str, ...] = DEFAULT_VERDICTS
+    #: (status, label) pairs in workflow order: the built-ins, renamed or with extra steps by CLAIMS_STATUSES.
+    statuses: tuple[tuple[str, str], ...] = tuple((s, s) for s in BUILTIN_STATUSES)
+    #: The publisher named in ClaimReview (`author`), its site, and each review's address with {id} for the claim.
+    publisher_name: str = ""
+    publisher_url: str = ""
+    review_url: str = ""
     #: Vector collections of at least this many get an HNSW graph instead of exact search (store/index.py).
     hnsw_min: int = 20_000
     ivf_min: int = 500_000
@@ -101,9 +123,13 @@ def load_settings(**options) -> Settings:
         fetch_max_bytes=_env_int("CLAIMS_FETCH_MAX_BYTES", 5 * 1024 * 1024),
         fetch_per_host=_env_float("CLAIMS_FETCH_PER_HOST", 1.0),
         allow_private_urls=env.get("CLAIMS_ALLOW_PRIVATE_URLS", "") in ("1", "true", "yes"),
-        reviewer=env.get("CLAIMS_REVIEWER", "") or env.get("USER", ""),
+        reviewer=(env.get("CLAIMS_REVIEWER", "") or env.get("USER", "") or env.get("LOGNAME", "")).strip(),
         reviewer_header=env.get("CLAIMS_REVIEWER_HEADER", ""),
         verdicts=verdicts or DEFAULT_VERDICTS,
+        statuses=statuses(),
+        publisher_name=env.get("CLAIMS_PUBLISHER_NAME", "").strip(),
+        publisher_url=_web_setting("CLAIMS_PUBLISHER_URL", "https://checks.example"),
+        review_url=_web_setting("CLAIMS_REVIEW_URL", "https://checks.example/claims/{id}", placeholder="{id}"),
         hnsw_min=_env_int("CLAIMS_HNSW_MIN", 20_000),
         ivf_min=_env_int("CLAIMS_IVF_MIN", 500_000),
         group_threshold=_env_float("CLAIMS_GROUP_THRESHOLD", 0.80),
@@ -116,6 +142,37 @@ def load_settings(**options) -> Settings:
         worker_threads=_env_int("CLAIMS_WORKER_THREADS", 0),
     )
     return base.with_options(**options)
+
+
+def statuses(raw: str | None = None) -> tuple[tuple[str, str], ...]:
+    """`CLAIMS_STATUSES` (or `raw`) as (status, label) pairs. It lists every status in order, `|` between them:
+    the five built-ins, each once and in their order (new, in progress, reviewed, published; dismissed
+    anywhere), optionally relabelled as `key=Label`, and statuses of the newsroom's own between them. Unset:
+    the built-ins as they are."""
+    raw = os.environ.get("CLAIMS_STATUSES", "") if raw is None else raw
+    pairs = []
+    for part in (p.strip() for p in raw.split("|")):
+        if part:
+            key, _, label = part.partition("=")
+            pairs.append((" ".join(key.split()).lower(), label.strip() or " ".join(key.split())))
+    if not pairs:
+        return tuple((s, s) for s in BUILTIN_STATUSES)
+    keys = [k for k, _ in pairs]
+    problem = ""
+    if missing := [s for s in BUILTIN_STATUSES if s not in keys]:
+        problem = f"it lacks {', '.join(missing)}"
+    elif len(set(keys)) != len(keys):
+        problem = "a status is named twice"
+    elif [k for k in keys if k in BUILTIN_STATUSES[:4]] != list(BUILTIN_STATUSES[:4]):
+        problem = "new, in progress, reviewed and published must come in that order"
+    elif long := [k for k in keys if len(k) > STATUS_MAX_CHARS]:
+        problem = f"{long[0]!r} is longer than {STATUS_MAX_CHARS} characters"
+    if problem:
+        from core.errors import SettingsError
+
+        raise SettingsError(f"CLAIMS_STATUSES={raw!r}: {problem}; list every status in order with | between, e.g. "
+                            "new|in progress|second look|reviewed|published=Live|dismissed")
+    return tuple(pairs)
 
 
 BF16_ENV = "CLAIMS_DETECTOR_BF16"

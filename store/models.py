@@ -92,7 +92,7 @@ class Claim(Base):
     claim_type: Mapped[str] = mapped_column(String(40), default="other")
     origin: Mapped[str] = mapped_column(String(20), default="detector")  # detector | reviewer
     # Review state lives on the claim (one current state); `ReviewEvent` keeps every change.
-    status: Mapped[str] = mapped_column(String(20), default="new")  # new | accepted | dismissed
+    status: Mapped[str] = mapped_column(String(20), default="new")  # core.review.STATUSES (new, in progress, ...)
     verdict: Mapped[str] = mapped_column(String(60), default="")
     rationale: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[str] = mapped_column(Text, default="")  # one URL per line

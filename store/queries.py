@@ -157,6 +157,13 @@ def count_claims(session: Session, filters: dict | None = None) -> int:
     return int(session.scalar(select(func.count(Claim.id)).where(*claim_conditions(filters))) or 0)
 
 
+def status_counts(session: Session, filters: dict | None = None) -> dict[str, int]:
+    """How many claims (of those matching `filters`) have each stored status."""
+    rows = session.execute(select(Claim.status, func.count(Claim.id)).where(*claim_conditions(filters))
+                           .group_by(Claim.status)).all()
+    return {status: int(n) for status, n in rows}
+
+
 def claim_facets(session: Session) -> dict:
     """The values the inbox offers as filters: claim types, verdicts and assignees in use, and documents."""
     def distinct(col):
@@ -176,14 +183,35 @@ def _day(value) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value or "")
 
 
-def dashboard_counts(session: Session, *, top: int = 10) -> dict:
-    """Plain lists for charts: claims per day and per type, statuses, verdicts, top sources, reviews per day
-    and per reviewer."""
+def _published_day(published: str) -> str:
+    """A document's `published` as a YYYY-MM-DD day (ISO 8601 or an RSS date), or "" when it reads as none."""
+    text = (published or "").strip()
+    try:
+        return date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(text).date().isoformat()
+    except (TypeError, ValueError, IndexError):
+        return ""
+
+
+def dashboard_counts(session: Session, *, top: int = 10, source_pool: int = 50) -> dict:
+    """Plain lists for charts: claims per day and per type, verdicts, the sources claimed most often (the first
+    `source_pool`, for the caller to pick names from), reviews per day and per reviewer. Claims per day count
+    by the article's publication date when it reads as one, else by the day the claim was stored."""
     day = func.date(Claim.created_at)
-    per_day = session.execute(select(day, func.count(Claim.id)).group_by(day).order_by(day)).all()
+    by_published = session.execute(
+        select(Document.published, day, func.count(Claim.id)).join(Document, Document.id == Claim.document_id)
+        .group_by(Document.published, day)).all()
+    days: dict[str, int] = {}
+    for published, stored, n in by_published:
+        key = _published_day(published) or _day(stored)
+        days[key] = days.get(key, 0) + int(n)
+    per_day = sorted(days.items())
     per_type = session.execute(select(Claim.claim_type, func.count(Claim.id)).group_by(Claim.claim_type)
-                               .order_by(func.count(Claim.id).desc())).all()
-    statuses = session.execute(select(Claim.status, func.count(Claim.id)).group_by(Claim.status)
                                .order_by(func.count(Claim.id).desc())).all()
     verdicts = session.execute(select(Claim.verdict, func.count(Claim.id)).where(Claim.verdict != "")
                                .group_by(Claim.verdict).order_by(func.count(Claim.id).desc())).all()
@@ -191,7 +219,7 @@ def dashboard_counts(session: Session, *, top: int = 10) -> dict:
     sources = session.execute(
         select(source, func.count(Claim.id))
         .join(Attribution, (Attribution.sentence_id == Claim.sentence_id) & (Attribution.ord == 0))
-        .where(source != "").group_by(source).order_by(func.count(Claim.id).desc(), source).limit(top)
+        .where(source != "").group_by(source).order_by(func.count(Claim.id).desc(), source).limit(source_pool)
     ).all()
     event_day = func.date(ReviewEvent.at)
     reviews = session.execute(
@@ -205,7 +233,6 @@ def dashboard_counts(session: Session, *, top: int = 10) -> dict:
     return {
         "claims_per_day": [{"day": _day(d), "claims": n} for d, n in per_day],
         "claims_per_type": [{"claim_type": t, "claims": n} for t, n in per_type],
-        "statuses": [{"status": s, "claims": n} for s, n in statuses],
         "verdicts": [{"verdict": v, "claims": n} for v, n in verdicts],
         "top_sources": [{"source": s, "claims": n} for s, n in sources],
         "reviews_per_day": [{"day": _day(d), "changes": n, "claims": c} for d, n, c in reviews],

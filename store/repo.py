@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from core.errors import InvalidValue, NotFound, ReviewConflict
-from core.review import REVIEW_FIELDS, STATUSES
+from core.review import REVIEW_FIELDS, STATUSES, status_after
 
 from .models import (Attribution, Claim, ClaimMatch, Document, FactCheck, ReviewEvent, Sentence, Vector,
                      utcnow)
@@ -177,20 +177,24 @@ def add_claim(session: Session, sentence_id: int, reviewer: str) -> Claim:
 
 
 def update_review(
-    session: Session, claim_id: int, changes: dict, *, reviewer: str, expected_version: int | None = None
+    session: Session, claim_id: int, changes: dict, *, reviewer: str, expected_version: int | None = None,
+    statuses: Sequence[str] = STATUSES,
 ) -> Claim:
-    """Apply review changes with optimistic versioning and append them to the history.
+    """Apply review changes with optimistic versioning and append them to the history. A verdict saved on a new
+    or in-progress claim makes it reviewed (`core.review.status_after`). `statuses`: the ones allowed.
 
     Raises ReviewConflict when `expected_version` is given and someone saved in between."""
     unknown = set(changes) - set(REVIEW_FIELDS)
     if unknown:
         raise InvalidValue(f"unknown review fields {sorted(unknown)}; use {', '.join(REVIEW_FIELDS)}")
-    if "status" in changes and changes["status"] not in STATUSES:
-        raise InvalidValue(f"status must be one of {', '.join(STATUSES)}, not {changes['status']!r}")
+    if "status" in changes and changes["status"] not in statuses:
+        raise InvalidValue(f"status must be one of {', '.join(statuses)}, not {changes['status']!r}")
     claim = _locked_claim(session, Claim.id == claim_id)
     if claim is None:
         raise NotFound(f"no claim with id {claim_id}")
     _check_version(claim, expected_version)
+    if (auto := status_after(claim.status, claim.verdict, changes)) is not None:
+        changes = {**changes, "status": auto}
     diff = {}
     for field, new in changes.items():
         new = "" if new is None else str(new)
@@ -370,9 +374,10 @@ def factchecks_by_keys(session: Session, keys: Iterable[str]) -> dict[str, FactC
 
 
 def upsert_factchecks(session: Session, records: Sequence[dict],
-                      existing: dict[str, FactCheck] | None = None) -> list[tuple[FactCheck, bool]]:
-    """`upsert_factcheck` for a batch with one read and one flush: (row, created) per record, in order.
-    `existing` is what `factchecks_by_keys` returned for these records, when the caller has it already."""
+                      existing: dict[str, FactCheck] | None = None) -> list[tuple[FactCheck, bool, bool]]:
+    """`upsert_factcheck` for a batch with one read and one flush: (row, created, changed) per record, in order
+    (`changed`: a stored row took a new value). `existing` is what `factchecks_by_keys` returned for these
+    records, when the caller has it already."""
     keys = [factcheck_key(r) for r in records]
     rows = dict(existing) if existing is not None else factchecks_by_keys(session, keys)
     out, now = [], utcnow()
@@ -390,7 +395,7 @@ def upsert_factchecks(session: Session, records: Sequence[dict],
                 changed = True
         if changed and not created:
             row.updated_at = now
-        out.append((row, created))  # a key seen twice in one batch: the second updates the row the first made
+        out.append((row, created, changed and not created))  # a key twice in a batch: the second updates the first
     session.flush()
     return out
 

@@ -117,7 +117,7 @@ def test_saving_a_review_stores_verdict_and_reviewer(service):
     cid = claim["id"]
     at = run_app()
     at.sidebar.text_input(key="reviewer").set_value("bob")
-    at.radio(key=f"review_status_{cid}").set_value("accepted")
+    at.radio(key=f"review_status_{cid}").set_value("reviewed")
     at.selectbox(key=f"review_verdict_{cid}").set_value("Mostly false")
     at.text_area(key=f"review_rationale_{cid}").set_value("The audit says $3.1 million.")
     at.text_area(key=f"review_evidence_{cid}").set_value("https://example.org/audit")
@@ -127,7 +127,7 @@ def test_saving_a_review_stores_verdict_and_reviewer(service):
     assert f"Saved your review of claim {cid}" in at.success[0].value
 
     saved = service.browse.claim(cid)
-    assert (saved["status"], saved["verdict"], saved["reviewer"]) == ("accepted", "Mostly false", "bob")
+    assert (saved["status"], saved["verdict"], saved["reviewer"]) == ("reviewed", "Mostly false", "bob")
     assert saved["rationale"] == "The audit says $3.1 million."
     assert saved["history"][-1]["reviewer"] == "bob"
     assert saved["history"][-1]["changes"]["verdict"] == ["", "Mostly false"]

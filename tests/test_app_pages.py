@@ -84,9 +84,9 @@ def test_inbox_lists_claims_of_every_article_best_first_and_pages(stocked):
 
 def test_inbox_filters_by_status_match_and_article(stocked):
     cid = first_claim(stocked, "riverton.txt")["id"]
-    stocked.reviews.save(cid, {"status": "accepted"}, reviewer="carol")
+    stocked.reviews.save(cid, {"status": "in progress"}, reviewer="carol")
     at = start("app_pages/inbox.py")
-    at.multiselect(key="inbox_f_statuses").set_value(["accepted"]).run()
+    at.multiselect(key="inbox_f_statuses").set_value(["in progress"]).run()
     assert list(inbox_table(at).value["claim"]) == [cid]
     at.multiselect(key="inbox_f_statuses").set_value([]).run()
     at.selectbox(key="inbox_f_match").set_value("yes").run()
@@ -121,14 +121,14 @@ def test_inbox_bulk_change_records_each_claim_with_the_reviewer(stocked):
     at.session_state[grid.key] = {"selection": {"rows": [0, 1, 2], "columns": [], "cells": []}}
     at.run()
     assert any("Change the 3 selected claim(s)" in m.value for m in at.markdown)
-    at.selectbox(key="inbox_bulk_status").set_value("accepted")
+    at.selectbox(key="inbox_bulk_status").set_value("in progress")
     at.text_input(key="inbox_bulk_assignee").set_value("dana")
     button(at, "Apply").click().run()
     assert not at.exception and "Changed 3 claim(s)." in at.success[0].value
     for cid in chosen:
         claim = stocked.browse.claim(cid)
-        assert (claim["status"], claim["assignee"], claim["reviewer"]) == ("accepted", "dana", "bob")
-        assert claim["history"][-1]["changes"] == {"status": ["new", "accepted"], "assignee": ["", "dana"]}
+        assert (claim["status"], claim["assignee"], claim["reviewer"]) == ("in progress", "dana", "bob")
+        assert claim["history"][-1]["changes"] == {"status": ["new", "in progress"], "assignee": ["", "dana"]}
     # the ticks are gone with the change: a second Apply does not hit the same rows by accident
     assert not inbox_table(at).key == grid.key
     assert at.selectbox(key="inbox_bulk_status").value == "(unchanged)"  # the form is cleared too
@@ -137,7 +137,7 @@ def test_inbox_bulk_change_records_each_claim_with_the_reviewer(stocked):
     at.selectbox(key="inbox_bulk_status").set_value("dismissed")
     button(at, "Apply").click().run()
     assert "no claims selected" in at.error[0].value
-    assert all(stocked.browse.claim(c)["status"] == "accepted" for c in chosen)
+    assert all(stocked.browse.claim(c)["status"] == "in progress" for c in chosen)
 
     at.selectbox(key="inbox_bulk_status").set_value("(unchanged)")
     at.checkbox(key="inbox_bulk_page").check()
@@ -209,20 +209,24 @@ def test_claim_page_saves_a_verdict_and_shows_it(stocked):
     cid = claim_id(stocked, "$4.2 million")
     at = start("app_pages/claim.py", id=cid)
     at.sidebar.text_input(key="reviewer").set_value("bob")
-    at.radio(key=f"claim_status_{cid}").set_value("accepted")
+    at.radio(key=f"claim_status_{cid}").set_value("reviewed")
     at.selectbox(key=f"claim_verdict_{cid}").set_value("Mostly false")
     at.text_input(key=f"claim_assignee_{cid}").set_value("dana")
     at.text_area(key=f"claim_rationale_{cid}").set_value("The audit says $3.1 million.")
     at.text_area(key=f"claim_evidence_{cid}").set_value("https://example.org/audit\njavascript:alert(1)")
     button(at, "Save").click().run()
+    assert "'javascript:alert(1)' is not a web address" in at.error[0].value  # refused by the service
+    assert stocked.browse.claim(cid)["version"] == 1
+    at.text_area(key=f"claim_evidence_{cid}").set_value("https://example.org/audit")
+    button(at, "Save").click().run()
     assert not at.exception
     assert f"Saved your review of claim {cid}." in at.success[0].value
     saved = stocked.browse.claim(cid)
     assert (saved["status"], saved["verdict"], saved["assignee"], saved["reviewer"]) == (
-        "accepted", "Mostly false", "dana", "bob")
+        "reviewed", "Mostly false", "dana", "bob")
     assert any("verdict: Mostly false" in m.value for m in at.markdown)
     links = table(at, "evidence").value
-    assert list(links["evidence"]) == ["https://example.org/audit", ""]  # no javascript: link
+    assert list(links["evidence"]) == ["https://example.org/audit"]
     assert "bob" in list(table(at, "who").value["who"])
 
 
@@ -393,6 +397,9 @@ def test_export_page_previews_what_the_filter_selects(stocked):
     assert any("Every saved change (1 so far)" in c.value for c in at.caption)
     items = json.loads(at.get("code")[0].value)
     assert items[0]["@type"] == "ClaimReview" and items[0]["reviewRating"]["alternateName"] == "Mostly false"
+    assert "author" not in items[0]  # no CLAIMS_PUBLISHER_NAME: no invented publisher, and a note says so
+    assert [w.value.split(" is not set")[0] for w in at.warning] == ["CLAIMS_PUBLISHER_NAME", "CLAIMS_REVIEW_URL"]
+    assert at.checkbox(key="export_excel").label == "CSV for Excel"
 
     at.toggle(key="export_f_reviewed").set_value(True).run()
     assert any("1 claim(s) in the CSV; 1 with a verdict" in c.value for c in at.caption)
@@ -415,7 +422,7 @@ def test_export_page_on_an_empty_database(home):
 
 def test_dashboard_shows_counts_and_charts(stocked):
     cid = claim_id(stocked, "$4.2 million")
-    stocked.reviews.save(cid, {"verdict": "Mostly false", "status": "accepted"}, reviewer="bob")
+    stocked.reviews.save(cid, {"verdict": "Mostly false", "status": "reviewed"}, reviewer="bob")
     stocked.reviews.edit_attribution(stocked.browse.claim(cid)["sentence_id"], {"source": "Mayor Ana Ruiz"}, reviewer="bob")
     at = start("app_pages/dashboard.py")
     metrics = {m.label: m.value for m in at.metric}

@@ -77,7 +77,7 @@ def test_an_unterminated_quote_skips_its_line_only(bench, tmp_path):
                                    [("one", 1), ("two", 2), ("four", 4), ("five", 5), ("six", 6)])
     assert report.problems == [f"{path} line 4: unterminated quote: the quote opened on line 4 never closes; "
                                'close it, and write a quote inside a cell as ""']
-    assert report.summary() == "imported 5 new fact-check(s), updated 0; 1 row(s) skipped"
+    assert report.summary() == "imported 5 new fact-check(s), updated 0, unchanged 0; 1 row(s) skipped"
 
 
 def test_a_quote_closed_by_a_later_rows_opening_quote_is_unterminated(tmp_path):
@@ -205,7 +205,7 @@ def test_cli_skips_malformed_rows_and_says_so(env, db_url):
     assert res.exit_code == 0, res.output
     assert res.stderr.splitlines()[0] == (f"skipped: {path} line 4: unterminated quote: the quote opened on line 4 "
                                           'never closes; close it, and write a quote inside a cell as ""')
-    assert res.stdout.splitlines()[0] == "imported 5 new fact-check(s), updated 0; 1 row(s) skipped"
+    assert res.stdout.splitlines()[0] == "imported 5 new fact-check(s), updated 0, unchanged 0; 1 row(s) skipped"
     assert factchecks(db_url) == 5
 
 

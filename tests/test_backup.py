@@ -31,7 +31,7 @@ def test_dump_restore_dump_is_identical(bench, tmp_path, db_url):
     (tmp_path / "fc.csv").write_text("claim,verdict,url\nTolls rose 12 percent,True,https://fc.example/t\n")
     bench.archive.import_file(tmp_path / "fc.csv")
     claim = bench.browse.claims()[0]
-    bench.reviews.save(claim["claim_id"], {"verdict": "True", "status": "accepted", "rationale": "Receipts =1+1"},
+    bench.reviews.save(claim["claim_id"], {"verdict": "True", "status": "reviewed", "rationale": "Receipts =1+1"},
                  reviewer="ann", expected_version=claim["version"])
     bench.reviews.edit_attribution(claim["sentence_id"], {"source": "the transport authority"}, reviewer="bob")
     first = _dump(bench)
@@ -73,3 +73,23 @@ def test_restore_refuses_a_database_with_data(bench):
 def test_restore_refuses_something_else(bench):
     with pytest.raises(RestoreError, match="not a Claim Workbench dump"):
         bench.backup.restore(io.StringIO('{"hello": 1}\n'))
+
+
+def test_a_dump_from_before_the_workflow_restores_accepted_as_migration_0009_maps_it(bench, tmp_path):
+    import json
+
+    bench.ingest.text(ARTICLE, name="tolls.txt")
+    bench.ingest.text("Ferry fares fell 3 percent in 2024.", name="ferry.txt")
+    a, b = [c["claim_id"] for c in bench.browse.claims()][:2]
+    bench.reviews.save(a, {"verdict": "True"}, reviewer="ann")
+    lines = []
+    for line in _dump(bench).splitlines():
+        item = json.loads(line)
+        if item.get("table") == "claims" and item["row"]["id"] in (a, b):
+            item["row"]["status"] = "accepted"  # as the dump of an older version wrote them
+        lines.append(json.dumps(item))
+    target = _bench(load_settings(home=str(tmp_path / "other"), db_url=f"sqlite:///{tmp_path / 'other.db'}"))
+    target.backup.restore(io.StringIO("\n".join(lines) + "\n"))
+    assert (target.browse.claim(a)["status"], target.browse.claim(b)["status"]) == ("reviewed", "in progress")
+    assert target.browse.claim(a)["history"] == bench.browse.claim(a)["history"]
+    target.engine.dispose()

@@ -202,7 +202,7 @@ def test_review_a_claim_and_download_the_csv(app_url, page, tmp_path):
     wait_idle(page)  # the first run is over: a rerun would detach the list of options under the pointer
 
     box.get_by_text("Review claim").click()
-    box.get_by_role("radio", name="accepted").check(force=True)
+    box.get_by_role("radio", name="reviewed").check(force=True)
     wait_idle(page)
     pick_option(page, box.get_by_role("combobox", name="Verdict"), "Mostly false")
     box.get_by_label("Rationale").fill("The audit puts it at $3.1 million.")
@@ -216,7 +216,7 @@ def test_review_a_claim_and_download_the_csv(app_url, page, tmp_path):
     download.value.save_as(saved)
     rows = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
     row = next(r for r in rows if r["text"].startswith("The city spent $4.2 million"))
-    assert (row["verdict"], row["status"], row["reviewer"]) == ("Mostly false", "accepted", "dana")
+    assert (row["verdict"], row["status"], row["reviewer"]) == ("Mostly false", "reviewed", "dana")
 
     wait_idle(page)
     page.mouse.move(0, 0)  # no tooltip in the picture
@@ -412,7 +412,7 @@ def test_ingest_open_match_verdict_export(flow_url, page, tmp_path):
     assert f"id={claim_id}" in page.url
     page.get_by_text("Checked before:").wait_for()
     page.get_by_text(re.compile(r"Mostly false · match score \d\.\d\d")).wait_for()
-    page.get_by_role("radio", name="accepted").check(force=True)
+    page.get_by_role("radio", name="reviewed").check(force=True)
     pick_option(page, page.get_by_role("combobox", name="Verdict"), "Mostly false")
     page.get_by_role("textbox", name="Rationale").fill("The audit puts it at $3.1 million.")
     page.get_by_role("textbox", name="Evidence links").fill("https://example.org/audit")
@@ -429,7 +429,7 @@ def test_ingest_open_match_verdict_export(flow_url, page, tmp_path):
     rows = list(csv.DictReader(io.StringIO(download(page, "Download CSV", tmp_path / "c.csv").read_text("utf-8"))))
     row = next(r for r in rows if r["claim_id"] == str(claim_id))
     assert (row["verdict"], row["status"], row["reviewer"], row["document"]) == (
-        "Mostly false", "accepted", "dana", "riverton-roads.txt")
+        "Mostly false", "reviewed", "dana", "riverton-roads.txt")
     assert row["rationale"] == "The audit puts it at $3.1 million." and row["evidence"] == "https://example.org/audit"
     assert all(r["verdict"] == "" for r in rows if r is not row)
     items = json.loads(download(page, "Download ClaimReview", tmp_path / "cr.json").read_text("utf-8"))

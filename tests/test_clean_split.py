@@ -640,3 +640,37 @@ def test_property_split_sentences_arbitrary_blocks(text: str, raw: list) -> None
     for s in split_sentences(text, blocks):
         assert s.text == text[s.start : s.end]
         assert s.text
+
+
+# ---------------------------------------------------------------------------------------------
+# Pasted lines without final punctuation (issue 19)
+# ---------------------------------------------------------------------------------------------
+
+PASTED = ("Crime fell 20 percent last year in the city of Riverton, the mayor said on Monday\n"
+          "Unemployment rose to 5 percent in March as two plants closed\n")
+
+
+def test_pasted_lines_without_final_punctuation_stay_two_sentences() -> None:
+    assert [s.text for s in split_sentences(PASTED, clean(PASTED))] == [
+        "Crime fell 20 percent last year in the city of Riverton, the mayor said on Monday",
+        "Unemployment rose to 5 percent in March as two plants closed"]
+    short = "Budget row deepens\nThe city spent 4 million on roads\n"
+    assert [s.text for s in split_sentences(short, clean(short))] == [
+        "Budget row deepens", "The city spent 4 million on roads"]
+
+
+def test_pasted_lines_reach_the_store_as_two_claims(bench) -> None:
+    bench.ingest.text(PASTED, "pasted text")
+    doc = bench.browse.documents()[0]
+    assert [s["text"] for s in bench.browse.document(doc["id"])["sentences"]] == PASTED.strip().split("\n")
+
+
+@pytest.mark.parametrize("wrapped", [
+    "Officials at the Justice Department said that the long report was written by the\nJustice Department itself.",
+    "The contract was signed in the spring by the city manager and by Mayor\nAna Ruiz, who praised it.",
+    "The contract was signed in the spring by the city manager, with the state —\nIts lawyers agreed.",
+])
+def test_a_line_wrapped_mid_sentence_still_joins_a_capitalised_line(wrapped: str) -> None:
+    text = "The council met on Tuesday.\n" + wrapped + "\n"
+    sents = split_sentences(text, clean(text))
+    assert [s.text for s in sents] == ["The council met on Tuesday.", wrapped]

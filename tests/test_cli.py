@@ -189,3 +189,106 @@ def test_dump_and_restore_commands(env, db_url):
     # a second restore into the now full database is refused, one line, nothing changed
     assert "empty database" in one_line_error(run("restore", backup, "--db", other))
     assert stats(other) == stats(db_url)
+
+
+# --- claims review: the app's rules from a terminal ------------------------------------------------------------
+def _claim(env, db_url) -> int:
+    path = env / "a.txt"
+    path.write_text(ARTICLE)
+    assert run("ingest", path, "--db", db_url).exit_code == 0
+    return int(run("export", "--db", db_url).stdout.splitlines()[1].split(",")[0])
+
+
+def test_review_saves_and_prints_the_review_as_json(env, db_url, monkeypatch):
+    monkeypatch.delenv("CLAIMS_REVIEWER", raising=False)
+    cid = _claim(env, db_url)
+    res = run("review", cid, "--verdict", "Mostly false", "--rationale", "Police data show 4 percent.",
+              "--evidence", "https://police.example/stats", "--evidence", "https://news.example/fact",
+              "--reviewer", "dana", "--version", 1, "--db", db_url)
+    assert res.exit_code == 0, res.output
+    saved = json.loads(res.stdout)
+    assert {k: saved[k] for k in ("claim_id", "status", "verdict", "reviewer", "version")} == {
+        "claim_id": cid, "status": "reviewed", "verdict": "Mostly false", "reviewer": "dana", "version": 2}
+    assert saved["evidence"] == "https://police.example/stats\nhttps://news.example/fact"
+    monkeypatch.setenv("CLAIMS_REVIEWER", "erin")  # the settings' name when --reviewer is not given
+    saved = json.loads(run("review", cid, "--status", "published", "--db", db_url).stdout)
+    assert (saved["status"], saved["reviewer"], saved["version"]) == ("published", "erin", 3)
+    history = [json.loads(l) for l in run("history", "--format", "jsonl", "--claim", cid, "--db", db_url).stdout.splitlines()]
+    assert [e["reviewer"] for e in history] == ["dana", "erin"]
+
+
+@pytest.mark.parametrize("args, word", [
+    (["--verdict", "Pants on fire"], "unknown verdict"),
+    (["--status", "accepted"], "status must be one of new, in progress, reviewed, published, dismissed"),
+    (["--evidence", "javascript:alert(1)"], "give full http(s) links"),
+    (["--evidence", "www.example.org/report"], "not a web address"),
+    (["--verdict", "True", "--version", "7"], "after you opened it (version 7)"),
+    ([], "nothing to save"),
+])
+def test_review_refuses_with_one_line_and_saves_nothing(env, db_url, monkeypatch, args, word):
+    monkeypatch.setenv("CLAIMS_REVIEWER", "dana")
+    cid = _claim(env, db_url)
+    line = one_line_error(run("review", cid, *args, "--db", db_url))
+    assert word in line
+    assert json.loads(run("history", "--format", "jsonl", "--db", db_url).stdout or "null") is None
+    assert one_line_error(run("review", 424242, "--verdict", "True", "--db", db_url)).endswith("no claim with id 424242")
+
+
+def test_review_needs_a_named_reviewer(env, db_url, monkeypatch):
+    cid = _claim(env, db_url)
+    for name in ("CLAIMS_REVIEWER", "USER", "LOGNAME"):
+        monkeypatch.delenv(name, raising=False)
+    res = run("review", cid, "--verdict", "True", "--db", db_url)
+    assert res.exit_code == 1 and "no reviewer named" in one_line_error(res) and "--reviewer" in res.output
+    monkeypatch.setenv("USER", "fact-checker")  # the login name will do
+    assert json.loads(run("review", cid, "--verdict", "True", "--db", db_url).stdout)["reviewer"] == "fact-checker"
+
+
+def test_export_for_excel_and_the_claimreview_notes(env, db_url, monkeypatch):
+    for name in ("CLAIMS_PUBLISHER_NAME", "CLAIMS_PUBLISHER_URL", "CLAIMS_REVIEW_URL"):
+        monkeypatch.delenv(name, raising=False)
+    cid = _claim(env, db_url)
+    run("review", cid, "--verdict", "False", "--reviewer", "dana", "--db", db_url)
+    out = env / "claims.csv"
+    assert run("export", "--excel", "--out", out, "--db", db_url).exit_code == 0
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfclaim_id,document,document_origin,") and str(env).encode() not in data
+    assert "a.txt" in data.decode("utf-8-sig")
+    res = run("export", "--format", "claimreview", "--db", db_url)
+    assert res.exit_code == 0 and "author" not in json.loads(res.stdout)[0]
+    assert [l.split(" is not set")[0] for l in res.stderr.splitlines()] == [
+        "note: CLAIMS_PUBLISHER_NAME", "note: CLAIMS_REVIEW_URL"]
+    monkeypatch.setenv("CLAIMS_PUBLISHER_NAME", "Riverton Checks")
+    monkeypatch.setenv("CLAIMS_REVIEW_URL", "https://checks.example/claims/{id}")
+    res = run("export", "--format", "claimreview", "--db", db_url)
+    item = json.loads(res.stdout)[0]
+    assert res.stderr == "" and item["author"]["name"] == "Riverton Checks"
+    assert item["url"] == f"https://checks.example/claims/{cid}"
+    assert "for CSV" in one_line_error(run("export", "--format", "claimreview", "--excel", "--db", db_url))
+
+
+def test_serve_hides_the_deploy_button(monkeypatch):
+    import os
+
+    seen = {}
+    monkeypatch.setattr(os, "execve", lambda exe, cmd, env: seen.update(cmd=cmd))
+    assert run("serve", "--port", 8599).exit_code == 0
+    cmd = seen["cmd"]
+    assert cmd[cmd.index("--client.toolbarMode") + 1] == "minimal"
+    assert cmd[cmd.index("--server.port") + 1] == "8599"
+
+
+def test_importing_the_same_archive_again_reports_it_unchanged(env, db_url):
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parent.parent / "samples" / "factchecks.csv"
+    first = run("import-factchecks", samples, "--db", db_url)
+    assert first.stdout.splitlines()[0] == "imported 25 new fact-check(s), updated 0, unchanged 0"
+    again = run("import-factchecks", samples, "--db", db_url)
+    assert again.exit_code == 0
+    assert again.stdout.splitlines() == ["imported 0 new fact-check(s), updated 0, unchanged 25"]  # nothing to re-match
+    changed = env / "factchecks.csv"
+    lines = samples.read_text(encoding="utf-8").splitlines(keepends=True)
+    changed.write_text("".join(lines[:2]) + lines[2].replace("since 2022.", "since 2021.", 1) + "".join(lines[3:]), encoding="utf-8")
+    out = run("import-factchecks", changed, "--db", db_url).stdout.splitlines()[0]
+    assert out == "imported 0 new fact-check(s), updated 1, unchanged 24"

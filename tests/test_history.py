@@ -21,8 +21,8 @@ def _claims(bench):
 
 def test_history_export_csv_and_jsonl(bench):
     first, second = _claims(bench)
-    v = bench.reviews.save(first, {"status": "accepted", "verdict": "Mostly true"}, reviewer="alice")["version"]
-    bench.reviews.save(first, {"rationale": "=HYPERLINK(\"https://x.example\",\"click\")", "evidence": "@SUM(A1)"},
+    v = bench.reviews.save(first, {"status": "reviewed", "verdict": "Mostly true"}, reviewer="alice")["version"]
+    bench.reviews.save(first, {"rationale": "=HYPERLINK(\"https://x.example\",\"click\")", "assignee": "@SUM(A1)"},
                  reviewer="bob", expected_version=v)
     with pytest.raises(ReviewConflict):  # a stale save is refused and leaves no event
         bench.reviews.save(first, {"verdict": "False"}, reviewer="carol", expected_version=v)
@@ -31,7 +31,7 @@ def test_history_export_csv_and_jsonl(bench):
     events = bench.exports.history_events()
     assert [(e["claim_id"], e["version"], e["reviewer"]) for e in events] == [
         (first, 2, "alice"), (first, 3, "bob"), (first, 4, "erin"), (second, 2, "erin")]
-    assert events[0]["changes"] == {"status": ["new", "accepted"], "verdict": ["", "Mostly true"]}
+    assert events[0]["changes"] == {"status": ["new", "reviewed"], "verdict": ["", "Mostly true"]}
 
     lines = bench.exports.history("jsonl").splitlines()
     assert [json.loads(line) for line in lines] == json.loads(json.dumps(events))
@@ -39,10 +39,10 @@ def test_history_export_csv_and_jsonl(bench):
     rows = list(csv.DictReader(io.StringIO(bench.exports.history("csv"))))
     assert len(rows) == 6  # 2 + 2 + 1 + 1 changed fields
     assert [(r["claim_id"], r["field"], r["old"], r["new"]) for r in rows[:2]] == [
-        (str(first), "status", "new", "accepted"), (str(first), "verdict", "", "Mostly true")]
+        (str(first), "status", "new", "reviewed"), (str(first), "verdict", "", "Mostly true")]
     rationale = next(r for r in rows if r["field"] == "rationale")
     assert rationale["new"].startswith("'=HYPERLINK")  # neutralised for spreadsheets
-    assert next(r for r in rows if r["field"] == "evidence")["new"] == "'@SUM(A1)"
+    assert next(r for r in rows if r["field"] == "assignee")["new"] == "'@SUM(A1)"
     assert all(r["document"] == "harbour.txt" and r["reviewer"] for r in rows)
 
     only = bench.exports.history_events(claim_id=second)
@@ -60,7 +60,7 @@ def test_history_command(bench, db_url, tmp_path, monkeypatch):
     res = runner.invoke(main, ["history", "--format", "jsonl", "--db", db_url])
     assert res.exit_code == 0, res.output
     (event,) = [json.loads(line) for line in res.output.splitlines()]
-    assert event["changes"] == {"verdict": ["", "Half true"]} and event["reviewer"] == "alice"
+    assert event["changes"] == {"verdict": ["", "Half true"], "status": ["new", "reviewed"]} and event["reviewer"] == "alice"
     out = tmp_path / "history.csv"
     res = runner.invoke(main, ["history", "--out", str(out), "--db", db_url])
     assert res.exit_code == 0

@@ -53,7 +53,7 @@ def test_reimport_embeds_only_what_changed(counting, tmp_path):
     counting.archive.import_file(write(tmp_path, "fc.csv", ARCHIVE))
     embedded = counting.embedder.texts
     again = counting.archive.import_file(write(tmp_path, "fc.csv", ARCHIVE))
-    assert (again.created, again.updated) == (0, 3) and counting.embedder.texts == embedded
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3) and counting.embedder.texts == embedded
     # one claim reworded: only it is embedded again, and search finds the new wording
     changed = ARCHIVE.replace("Unicorns live in the park", "Dragons nest in the old quarry")
     counting.archive.import_file(write(tmp_path, "fc2.csv", changed))
@@ -156,7 +156,7 @@ def test_cli_ingest_and_import_keep_the_matches_current(env, db_url):
     assert "stored 1 new document" in out and "compared" not in out  # no archive yet: nothing to compare
     first = claims_stored(db_url)
     out = run("import-factchecks", write(env, "fc.csv", ARCHIVE), "--db", db_url).splitlines()
-    assert out[0] == "imported 3 new fact-check(s), updated 0"
+    assert out[0] == "imported 3 new fact-check(s), updated 0, unchanged 0"
     assert out[1].startswith(f"compared {first} claim(s) with the fact-check archive; ")
     assert int(out[1].split("; ")[1].split()[0]) >= 1  # the road repairs claim
     later = write(env, "b.txt", "Lakeside\n\nUnicorns live in the park, 3 witnesses say.\n"

@@ -64,8 +64,8 @@ def test_inbox_filters_combine(stocked):
     lake = stocked.browse.inbox({"document_ids": [docs["lakeside.txt"]]}, limit=100)
     assert lake["total"] == 2 and {r["document"] for r in lake["rows"]} == {"lakeside.txt"}
     first = ids(lake)[0]
-    stocked.reviews.save(first, {"status": "accepted", "verdict": "True", "assignee": "bob"}, reviewer="alice")
-    assert ids(stocked.browse.inbox({"statuses": ["accepted"]})) == [first]
+    stocked.reviews.save(first, {"status": "reviewed", "verdict": "True", "assignee": "bob"}, reviewer="alice")
+    assert ids(stocked.browse.inbox({"statuses": ["reviewed"]})) == [first]
     assert stocked.browse.inbox({"statuses": ["new"]})["total"] == 4
     assert ids(stocked.browse.inbox({"verdicts": ["True"]})) == [first]
     assert stocked.browse.inbox({"verdicts": ["(none)"]})["total"] == 4
@@ -101,12 +101,12 @@ def test_inbox_refuses_unknown_filters_and_orders(stocked):
 def test_bulk_review_changes_many_and_records_each(stocked):
     page = stocked.browse.inbox(limit=3)
     chosen = ids(page)
-    stocked.reviews.save(chosen[0], {"status": "accepted"}, reviewer="carol")
-    out = stocked.reviews.bulk(chosen, {"status": "accepted", "assignee": "dana"}, reviewer="erin")
+    stocked.reviews.save(chosen[0], {"status": "in progress"}, reviewer="carol")
+    out = stocked.reviews.bulk(chosen, {"status": "in progress", "assignee": "dana"}, reviewer="erin")
     assert out == {"changed": 3, "unchanged": 0}  # the first only gets its assignee, still a change
     for cid in chosen:
         claim = stocked.browse.claim(cid)
-        assert (claim["status"], claim["assignee"], claim["reviewer"]) == ("accepted", "dana", "erin")
+        assert (claim["status"], claim["assignee"], claim["reviewer"]) == ("in progress", "dana", "erin")
         assert claim["history"][-1]["reviewer"] == "erin"
     assert stocked.browse.claim(chosen[0])["history"][-1]["changes"] == {"assignee": ["", "dana"]}
     assert stocked.reviews.bulk(chosen, {"assignee": "dana"}, reviewer="erin") == {"changed": 0, "unchanged": 3}
@@ -120,7 +120,7 @@ def test_bulk_review_is_all_or_nothing(stocked):
     with pytest.raises(InputError, match="only status and assignee"):
         stocked.reviews.bulk(chosen, {"verdict": "True"})
     with pytest.raises(InputError, match="no claims selected"):
-        stocked.reviews.bulk([], {"status": "accepted"})
+        stocked.reviews.bulk([], {"status": "in progress"})
     with pytest.raises(InvalidValue):
         stocked.reviews.bulk(chosen, {"status": "maybe"})
 
@@ -186,7 +186,7 @@ def test_dashboard_aggregates(stocked):
     chosen = [c for c in ids(stocked.browse.inbox(limit=100)) if "$4.2 million" in stocked.browse.claim(c)["text"]]
     chosen += [ids(stocked.browse.inbox({"document_ids": [d["id"] for d in stocked.browse.documents()
                                                    if d["name"] == "lakeside.txt"]}))[0]]
-    stocked.reviews.save(chosen[0], {"verdict": "True", "status": "accepted"}, reviewer="alice")
+    stocked.reviews.save(chosen[0], {"verdict": "True", "status": "published"}, reviewer="alice")
     stocked.reviews.save(chosen[1], {"verdict": "False"}, reviewer="bob")
     stocked.reviews.save(chosen[1], {"rationale": "See the audit."}, reviewer="bob")
     doc_id = next(d["id"] for d in stocked.browse.documents() if d["name"] == "riverton.txt")
@@ -197,7 +197,10 @@ def test_dashboard_aggregates(stocked):
     assert d["claims_per_day"] == [{"day": today, "claims": 5}]
     assert d["claims_per_type"] == [{"claim_type": "quantity", "claims": 5}]
     assert sorted((v["verdict"], v["claims"]) for v in d["verdicts"]) == [("False", 1), ("True", 1)]
-    assert {s["status"]: s["claims"] for s in d["statuses"]} == {"new": 4, "accepted": 1}
+    # a verdict saved on a new claim makes it reviewed; every status is listed, in workflow order
+    assert [(s["status"], s["claims"]) for s in d["statuses"]] == [
+        ("new", 3), ("in progress", 0), ("reviewed", 1), ("published", 1), ("dismissed", 0)]
+    assert d["statuses"] == stocked.browse.status_counts()
     assert d["top_sources"] == [{"source": "Mayor Ana Ruiz", "claims": 1}]
     assert d["reviews_per_day"] == [{"day": today, "changes": 4, "claims": 2}]
     assert {r["reviewer"]: (r["changes"], r["claims"]) for r in d["reviewers"]} == {"alice": (2, 1), "bob": (2, 1)}

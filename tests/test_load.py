@@ -34,7 +34,7 @@ def test_load_checks_catch_a_lost_verdict_and_a_lost_document(bench):
     cid = bench.browse.claims()[0]["claim_id"]
     saves = []
     for n in range(3):
-        change = {"status": "accepted", "verdict": "True", "rationale": f"r{n}"}
+        change = {"status": "reviewed", "verdict": "True", "rationale": f"r{n}"}
         state = bench.reviews.save(cid, change, reviewer="alice", expected_version=n + 1)
         saves.append({"claim_id": cid, "reviewer": "alice", "expected": n + 1, "version": state["version"],
                       **change})

@@ -297,7 +297,8 @@ def test_an_archive_sent_in_chunks_is_stored_once_and_compared_when_the_last_chu
     assert bench.matches.pending() == 0 and bench.browse.count({"has_match": True}) >= 1
     # a chunk delivered again (at-least-once) stores nothing new
     again = bench.archive.store_records(records[:500], bench.archive.new_report())
-    assert (again.created, again.updated) == (0, 500) and bench.browse.stats()["factchecks"] == 1200
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 500)
+    assert bench.browse.stats()["factchecks"] == 1200
 
 
 def test_jobs_for_a_broker_carry_their_files(settings, tmp_path):

@@ -66,7 +66,10 @@ def test_import_factchecks_and_search(bench, tmp_path):
     report = bench.archive.import_file(csv_path)
     assert (report.created, report.updated) == (2, 0)
     again = bench.archive.import_file(csv_path)
-    assert (again.created, again.updated) == (0, 2)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    retold = bench.archive.import_file(_write(tmp_path, "fc2.csv", csv_path.read_text().replace("Half true", "False")))
+    assert (retold.created, retold.updated, retold.unchanged) == (0, 1, 1)
+    assert bench.archive.import_file(csv_path).updated == 1  # and back
     assert bench.browse.stats()["factchecks"] == 2
     bench.ingest.run([str(_write(tmp_path, "a.txt", ARTICLE))])
     out = bench.matches.search(["city spent 4.2 million on road repairs"], k=3)
@@ -122,7 +125,7 @@ def test_claimreview_import(bench, tmp_path):
 def test_review_flow_export_and_conflict(bench, tmp_path):
     bench.ingest.run([str(_write(tmp_path, "a.txt", ARTICLE))])
     claim = bench.browse.claims()[0]
-    state = bench.reviews.save(claim["claim_id"], {"status": "accepted", "verdict": "Mostly false",
+    state = bench.reviews.save(claim["claim_id"], {"status": "reviewed", "verdict": "Mostly false",
                                              "rationale": "Audit shows $3.1 million."},
                          reviewer="ann", expected_version=claim["version"])
     assert state["version"] == claim["version"] + 1

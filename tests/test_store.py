@@ -56,7 +56,7 @@ def test_review_versioning_conflict_and_history(db_url):
     with atomic(engine) as s:
         claim_id = _doc(s).sentences[0].claim.id
     with atomic(engine) as s:
-        c = repo.update_review(s, claim_id, {"verdict": "False", "status": "accepted"}, reviewer="ann",
+        c = repo.update_review(s, claim_id, {"verdict": "False", "status": "reviewed"}, reviewer="ann",
                                expected_version=1)
         assert c.version == 2
     with pytest.raises(ReviewConflict) as err:

@@ -83,6 +83,8 @@ def _old_database(url: str) -> None:
         conn.execute(t["claims"].update().where(t["claims"].c.id == 10).values(
             status="accepted", verdict="True", rationale="Port records.", reviewer="alice", version=4,
             updated_at=T0 + timedelta(minutes=4)))
+        # claim 20 was accepted without a verdict (no history: statuses were set in bulk before the history)
+        conn.execute(t["claims"].update().where(t["claims"].c.id == 20).values(status="accepted"))
         conn.execute(t["claim_matches"].insert(), [dict(
             claim_id=10, factcheck_id=1, score=0.91, is_match=True, model=EMB.name, matched_at=T0)])
         if conn.dialect.name == "postgresql":  # ids were given here: move the sequences past them, as use would
@@ -123,6 +125,13 @@ def test_upgrade_from_the_first_released_schema_keeps_everything(db_url, tmp_pat
     assert [(d.pop("genre"), d.pop("genre_source")) for d in after["documents"]] == [("article", "")] * 2
     # 0004 added headline links: old sentences have none
     assert [s.pop("restates") for s in after["sentences"]] == [None] * 6
+    # 0009: accepted with a verdict is reviewed, without one in progress; versions and history stay as they were
+    statuses = {c["id"]: (c["status"], a["status"]) for c, a in zip(before["claims"], after["claims"])}
+    assert statuses == {10: ("accepted", "reviewed"), 12: ("new", "new"), 20: ("accepted", "in progress"),
+                        22: ("new", "new")}
+    for c in after["claims"]:
+        c["status"] = statuses[c["id"]][0]
+    assert json.loads(after["review_events"][0]["changes"]) == {"status": ["new", "accepted"]}
     assert after == before  # every row and every value, bytes and times included
     engine.dispose()
 

@@ -54,17 +54,32 @@ def attributions_text(attributions: Iterable[dict] | str | None) -> str:
 CELL_TEXT = {"attributions": attributions_text}
 
 
-def to_csv(rows: Iterable[dict], columns: Sequence[str] = COLUMNS) -> str:
+#: What opens a CSV file as UTF-8 in Excel (which reads a file without it in the machine's legacy code page).
+BOM = "\ufeff"
+
+
+def to_csv(rows: Iterable[dict], columns: Sequence[str] = COLUMNS, *, excel: bool = False) -> str:
+    """Formula-safe CSV of export rows; `excel` starts it with a UTF-8 byte-order mark for spreadsheets."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow([csv_cell(CELL_TEXT[c](row.get(c)) if c in CELL_TEXT else row.get(c)) for c in columns])
-    return buf.getvalue()
+    return (BOM if excel else "") + buf.getvalue()
 
 
-def claimreview(row: dict, *, publisher: str = "Claim Workbench") -> dict:
-    """One schema.org ClaimReview for a reviewed claim."""
+def web_links(text: str | None) -> list[str]:
+    """The http(s) addresses among whitespace-separated evidence (older reviews may hold other words)."""
+    return [u for u in (text or "").split() if u.lower().startswith(("http://", "https://")) and len(u) > 8]
+
+
+def claimreview(row: dict, *, publisher: dict | None = None, review_url: str = "") -> dict:
+    """One schema.org ClaimReview for a reviewed claim, with what Google's Fact Check Tools ask for.
+
+    publisher: {"name", "url"} of the fact-checking organisation (`author`); left out when it has no name.
+    review_url: the address of the published review, `{id}` standing for the claim's id (`url`); left out when
+    empty. The claim (`itemReviewed`) carries its author when a source is known, and the day it was made: the
+    article's publication day when known, else the day the article was stored."""
     verdict = row.get("verdict") or ""
     rating = {"@type": "Rating", "alternateName": verdict}
     value = RATING_VALUES.get(verdict.lower())
@@ -75,6 +90,9 @@ def claimreview(row: dict, *, publisher: str = "Claim Workbench") -> dict:
     if source:
         item["author"] = {"@type": "Person" if row.get("source_type") == "person" else "Organization",
                           "name": source}
+    claimed = (row.get("claim_date") or "")[:10]
+    if claimed:
+        item["datePublished"] = claimed
     origin = row.get("document_origin") or ""
     if origin.startswith(("http://", "https://")):
         item["appearance"] = [{"@type": "CreativeWork", "url": origin}]
@@ -83,23 +101,26 @@ def claimreview(row: dict, *, publisher: str = "Claim Workbench") -> dict:
         "@type": "ClaimReview",
         "claimReviewed": row.get("text", ""),
         "datePublished": (row.get("updated_at") or "")[:10],
-        "author": {"@type": "Organization", "name": publisher},
         "reviewRating": rating,
         "itemReviewed": item,
     }
+    if review_url:
+        review["url"] = review_url.replace("{id}", str(row.get("claim_id", "")))
+    if publisher and publisher.get("name"):
+        review["author"] = {"@type": "Organization", "name": publisher["name"]}
+        if publisher.get("url"):
+            review["author"]["url"] = publisher["url"]
     if row.get("rationale"):
         review["reviewBody"] = row["rationale"]
-    evidence = [u for u in (row.get("evidence") or "").split() if u]
+    evidence = web_links(row.get("evidence"))
     if evidence:
         review["citation"] = evidence
-    if row.get("url"):
-        review["url"] = row["url"]
     return review
 
 
-def to_claimreview(rows: Iterable[dict], *, publisher: str = "Claim Workbench") -> str:
+def to_claimreview(rows: Iterable[dict], *, publisher: dict | None = None, review_url: str = "") -> str:
     """A JSON-LD list of ClaimReview items, one per row that has a verdict."""
-    items = [claimreview(r, publisher=publisher) for r in rows if r.get("verdict")]
+    items = [claimreview(r, publisher=publisher, review_url=review_url) for r in rows if r.get("verdict")]
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
 
 

@@ -414,8 +414,30 @@ def _segments(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
     return out
 
 
+#: Words a sentence cannot end on: a line that stops on one was wrapped mid-sentence, even before a capital
+#: ("... by the\nJustice Department", "... said Mayor\nAna Ruiz").
+_CONTINUES = _SMALL_WORDS | frozenset(
+    """that which who whose whom than was were has have had will would could should can may might must not its
+    their his her our your this these those about after before between under against during including among
+    through toward towards across amid within without whether if when while because although said says told
+    Mr Mrs Ms Dr Prof Sen Rep Gov Gen Lt Col Capt Sgt Rev St Mayor President Senator Governor Secretary
+    Minister Judge Chief Director Commissioner Chancellor Sheriff""".split()
+) | {"&", "-", "\u2013", "\u2014"}
+
+
+def _wrapped_mid_sentence(line: str) -> bool:
+    """Whether a line stops where no sentence ends: on a function word, a title or a dash (or a hyphen)."""
+    words = line.split()
+    last = words[-1].rstrip(".") if words else ""
+    return line.endswith(("-", "\u2013", "\u2014")) or last in _CONTINUES or last.lower() in _SMALL_WORDS
+
+
 def _should_merge(text: str, prev: tuple[int, int], nxt: tuple[int, int]) -> bool:
     """Whether line ``nxt`` continues line ``prev`` (adjacent, no blank line): a hard-wrapped paragraph.
+
+    A line in lower case continues the line before unless that one ended a sentence. A capitalised line starts
+    a new block, as in pasted text with a sentence or a headline a line and no final punctuation, unless the
+    line before is long and stops where no sentence ends ("... by the" / "Justice Department said").
 
     ``prev`` is the previous *line*, not the whole block built so far, so joining stays linear.
     """
@@ -425,7 +447,8 @@ def _should_merge(text: str, prev: tuple[int, int], nxt: tuple[int, int]) -> boo
     first = text[nxt[0]]
     if first.isalpha() and first.islower():
         return not _ends_with_terminal(prev_line, _STRONG_TERMINAL)
-    return len(prev_line) >= 50 and not _ends_with_terminal(prev_line, _SENTENCE_TERMINAL)
+    return (len(prev_line) >= 50 and not _ends_with_terminal(prev_line, _SENTENCE_TERMINAL)
+            and _wrapped_mid_sentence(prev_line))
 
 
 def clean(text: str) -> list[Block]:

@@ -21,6 +21,8 @@ from store.db import atomic
 class ImportReport(Compared):
     created: int = 0
     updated: int = 0
+    #: records already stored exactly so (a second import of the same file: every one)
+    unchanged: int = 0
     problems: list[str] = field(default_factory=list)
     #: where the time went: parse, embed, store, index (seconds)
     seconds: dict = field(default_factory=lambda: {"parse": 0.0, "embed": 0.0, "store": 0.0, "index": 0.0})
@@ -35,7 +37,7 @@ class ImportReport(Compared):
                  "`claims queue status` shows them as they are stored, and the stored claims are compared with "
                  "the archive once the last one is in")
             return s + (f"; {len(self.problems)} row(s) skipped" if self.problems else "")
-        s = f"imported {self.created} new fact-check(s), updated {self.updated}"
+        s = f"imported {self.created} new fact-check(s), updated {self.updated}, unchanged {self.unchanged}"
         if self.problems:
             s += f"; {len(self.problems)} row(s) skipped"
         return s
@@ -110,8 +112,9 @@ class Archive(UseCase):
             clock = time.perf_counter()
             with atomic(self.engine) as s:
                 rows = repo.upsert_factchecks(s, batch)
-                report.created += sum(created for _, created in rows)
-                report.updated += sum(not created for _, created in rows)
+                report.created += sum(created for _, created, _ in rows)
+                report.updated += sum(changed for _, _, changed in rows)
+                report.unchanged += sum(not created and not changed for _, created, changed in rows)
                 latest = {rows[i][0].id: v for i, v in zip(todo, vecs)}  # a key twice: its last claim
                 repo.put_vectors(s, "factcheck", name, list(latest.items()))
                 repo.put_vectors(s, "title", name, list({rows[i][0].id: v for i, v in zip(titled, title_vecs)}.items()))

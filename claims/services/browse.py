@@ -66,10 +66,45 @@ class Browse(UseCase):
         with self.session() as s:
             return queries.count_claims(s, filters)
 
+    def status_counts(self, filters: dict | None = None) -> list[dict]:
+        """Claims per review status (of those matching `filters`, the Inbox's keys), in workflow order:
+        `{"status", "label", "claims", "reviewed"}` for every status offered, none left out for having no claim,
+        then any stored status no longer offered. The Dashboard and the Inbox both count with this."""
+        with self.session() as s:
+            counts = queries.status_counts(s, filters)
+        offered = self.bench.reviews.statuses()
+        known = {o["status"] for o in offered}
+        rows = [{"status": o["status"], "label": o["label"], "claims": counts.get(o["status"], 0),
+                 "reviewed": o["reviewed"]} for o in offered]
+        return rows + [{"status": k, "label": k, "claims": n, "reviewed": False}
+                       for k, n in sorted(counts.items()) if k not in known]
+
     def dashboard(self) -> dict:
-        """Aggregates for charts, each a list of plain dicts computed with GROUP BY: claims per day and per
-        type, statuses, verdicts, top sources, review changes per day and per reviewer; plus `totals`."""
+        """Aggregates for charts, each a list of plain dicts computed with GROUP BY: claims per day (by the
+        article's publication date when known, else the day it was stored) and per type, statuses (as
+        `status_counts`), verdicts, top sources, review changes per day and per reviewer; plus `totals`."""
         with self.session() as s:
             out = queries.dashboard_counts(s)
             out["totals"] = repo.counts(s)
+        out["statuses"] = self.status_counts()
+        out["top_sources"] = [r for r in out["top_sources"] if is_named_source(r["source"])][:10]
         return out
+
+
+#: Words that open a source without naming it ("the report", "a study", "this official").
+_DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "some", "many", "several", "other", "one",
+                "two", "its", "his", "her", "their", "our", "my", "your", "most", "few", "all", "both"}
+#: Pronouns that were not resolved to a name ("He said ...").
+_PRONOUNS = {"he", "she", "they", "it", "we", "i", "you", "who", "which", "one", "someone", "everyone"}
+
+
+def is_named_source(source: str) -> bool:
+    """Whether a source names someone ("Mayor Ana Ruiz", "the city's Board of Elections") rather than being a
+    generic description ("the report", "A study", "officials") or an unresolved pronoun ("He")."""
+    words = [w.strip(".,;:'\"()") for w in source.split()]
+    words = [w for w in words if w]
+    while words and words[0].lower() in _DETERMINERS:
+        words = words[1:]
+    if not words or (len(words) == 1 and words[0].lower() in _PRONOUNS):
+        return False
+    return any(w[0].isupper() or w[0].isdigit() for w in words)

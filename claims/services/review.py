@@ -4,13 +4,14 @@ the version the reviewer saw; a stale one raises `ReviewConflict` and writes not
 from __future__ import annotations
 
 from typing import Iterable
+from urllib.parse import urlsplit
 
 from claims.pipeline.normalise import normalise_text
 from claims.services.common import UseCase
 from core.errors import InputError
+from core.review import BULK_FIELDS, BUILTIN_STATUSES, GROUP_FIELDS, REVIEWED
 from store import repo
 from store.db import atomic
-from core.review import BULK_FIELDS, GROUP_FIELDS
 
 
 def _clean(values: dict) -> dict:
@@ -18,8 +19,29 @@ def _clean(values: dict) -> dict:
     return {k: normalise_text(v) if isinstance(v, str) else v for k, v in values.items()}
 
 
+def evidence_links(evidence) -> str:
+    """Evidence as stored: one http(s) address a line (a list, or text with a link a line; blank lines dropped).
+    Raises InputError naming the first entry that is not a full http(s) address."""
+    lines = evidence if isinstance(evidence, (list, tuple)) else str(evidence or "").splitlines()
+    links = [line.strip() for line in lines if line and line.strip()]
+    for link in links:
+        parts = urlsplit(link)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in link):
+            raise InputError(f"evidence {link[:80]!r} is not a web address: give full http(s) links, one per line, "
+                             "like https://example.org/report")
+    return "\n".join(links)
+
+
 class Reviews(UseCase):
     """Saving reviews; each save appends to the claim's history with the reviewer's name."""
+
+    def named_reviewer(self, reviewer: str = "") -> str:
+        """The reviewer a save is made under: the name given, else CLAIMS_REVIEWER, else the login name. Raises
+        InputError when there is none, for front ends that refuse to save without a name (`claims review`)."""
+        name = normalise_text(reviewer or self.settings.reviewer or "").strip()
+        if not name:
+            raise InputError("no reviewer named: give your name with --reviewer NAME, or set CLAIMS_REVIEWER")
+        return name
 
     def _reviewer(self, reviewer: str) -> str:
         return normalise_text(reviewer or self.settings.reviewer or "anonymous")
@@ -28,14 +50,34 @@ class Reviews(UseCase):
         if verdict and verdict not in self.settings.verdicts:
             raise InputError(f"unknown verdict {verdict!r}; use one of: {', '.join(self.settings.verdicts)}")
 
-    def save(self, claim_id: int, changes: dict, *, reviewer: str = "", expected_version: int | None = None) -> dict:
-        """Save review changes; raises ReviewConflict if someone saved since `expected_version`."""
+    def _check(self, changes: dict) -> dict:
+        """The changes cleaned, with the verdict checked and the evidence as stored (InputError otherwise)."""
         changes = _clean(changes)
         self._check_verdict(changes.get("verdict"))
+        if "evidence" in changes:
+            changes["evidence"] = evidence_links(changes["evidence"])
+        return changes
+
+    def statuses(self) -> list[dict]:
+        """The review statuses in workflow order, `{"status", "label", "builtin", "reviewed"}` each: what the
+        review form, the Inbox and `claims review --status` offer (CLAIMS_STATUSES renames and adds). `reviewed`
+        marks the ones where the review is done (reviewed, published and any status between them)."""
+        keys = [k for k, _ in self.settings.statuses]
+        done = keys[keys.index(REVIEWED):keys.index("published") + 1]
+        return [{"status": k, "label": label, "builtin": k in BUILTIN_STATUSES, "reviewed": k in done}
+                for k, label in self.settings.statuses]
+
+    def save(self, claim_id: int, changes: dict, *, reviewer: str = "", expected_version: int | None = None) -> dict:
+        """Save review changes; raises ReviewConflict if someone saved since `expected_version`. A verdict saved
+        on a new or in-progress claim makes it reviewed. Evidence must be http(s) links (InputError otherwise)."""
+        changes = self._check(changes)
         with atomic(self.engine) as s:
             c = repo.update_review(s, claim_id, changes, reviewer=self._reviewer(reviewer),
-                                   expected_version=expected_version)
+                                   expected_version=expected_version, statuses=self._status_keys())
             return repo.review_state(c)
+
+    def _status_keys(self) -> tuple[str, ...]:
+        return tuple(k for k, _ in self.settings.statuses)
 
     def edit_attribution(self, sentence_id: int, values: dict, *, reviewer: str = "",
                          expected_version: int | None = None) -> dict | None:
@@ -93,13 +135,13 @@ class Reviews(UseCase):
         """Apply the same review changes to many claims in one transaction, each with its own new version and
         history entry; a missing claim, or one saved since its `expected_versions` entry, undoes them all."""
         reviewer = self._reviewer(reviewer)
-        changes = _clean(changes)
+        changes = self._check(changes)
         expected_versions = expected_versions or {}
         changed = 0
         with atomic(self.engine) as s:
             before = {cid: c.version for cid, c in repo.claims_by_ids(s, ids).items()}
             for cid in ids:
                 claim = repo.update_review(s, cid, changes, reviewer=reviewer,
-                                           expected_version=expected_versions.get(cid))
+                                           expected_version=expected_versions.get(cid), statuses=self._status_keys())
                 changed += claim.version != before.get(cid)
         return {"changed": changed, "unchanged": len(ids) - changed}

@@ -70,6 +70,8 @@ def claim_row(c) -> dict:
     attribution of the claim's sentence (the CSV writes them in one cell)."""
     attrs = c.sentence.attributions if c.sentence is not None else []
     main = attrs[0] if attrs else None
+    doc = c.document
+    published = parse_date(doc.published) if doc is not None and doc.published else None
     return {
         "claim_id": c.id, "document_id": c.document_id,
         "document": c.document.name if c.document else "",
@@ -81,10 +83,12 @@ def claim_row(c) -> dict:
         "status": c.status, "verdict": c.verdict, "rationale": c.rationale, "evidence": c.evidence,
         "reviewer": c.reviewer, "assignee": c.assignee, "version": c.version, "origin": c.origin,
         "created_at": repo.as_iso(c.created_at), "updated_at": repo.as_iso(c.updated_at),
+        # when the claim was made: its article's publication day, else the day the article was stored
+        "claim_date": published.isoformat() if published else (repo.as_iso(doc.created_at) or "")[:10] if doc else "",
         "attributions": [attribution_view(a) for a in attrs],  # every one; `source`, `cue`, `quote`: the first's
     }
 
 
-def claimreview_preview(rows: Sequence[dict]) -> str:
+def claimreview_preview(rows: Sequence[dict], *, publisher: dict | None = None, review_url: str = "") -> str:
     """ClaimReview JSON-LD for export rows already read (the Export page previews the first few)."""
-    return export_mod.to_claimreview(rows)
+    return export_mod.to_claimreview(rows, publisher=publisher, review_url=review_url)
