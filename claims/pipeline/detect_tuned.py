@@ -35,34 +35,12 @@ from claims.pipeline.claim_types import classify
 from core import settings
 from core.settings import BF16_ENV
 from claims.pipeline.detect import DEFAULT_MODEL_NAME, read_weights, reasons_from_terms
+from claims.pipeline.minilm import DIM, FF, HEADS, LAYER_PARAMS, LN_EPS, bert_layer  # noqa: F401 (used by training)
 from claims.pipeline.types import GENRES, NOT_A_CLAIM, Score
 
-DIM = 384
-FF = 1536
-HEADS = 12
-LN_EPS = 1e-12
 LAYER_FROM = 1  # the detector starts from the output of layer 1 (of 6)
 MAX_TOKENS = 64
 N_LAYERS = 5
-#: one BERT layer's parameters: our short name, the Hugging Face name, the shape
-LAYER_PARAMS = (
-    ("q_w", "attention.self.query.weight", (DIM, DIM)),
-    ("q_b", "attention.self.query.bias", (DIM,)),
-    ("k_w", "attention.self.key.weight", (DIM, DIM)),
-    ("k_b", "attention.self.key.bias", (DIM,)),
-    ("v_w", "attention.self.value.weight", (DIM, DIM)),
-    ("v_b", "attention.self.value.bias", (DIM,)),
-    ("ao_w", "attention.output.dense.weight", (DIM, DIM)),
-    ("ao_b", "attention.output.dense.bias", (DIM,)),
-    ("aln_w", "attention.output.LayerNorm.weight", (DIM,)),
-    ("aln_b", "attention.output.LayerNorm.bias", (DIM,)),
-    ("i_w", "intermediate.dense.weight", (FF, DIM)),
-    ("i_b", "intermediate.dense.bias", (FF,)),
-    ("o_w", "output.dense.weight", (DIM, FF)),
-    ("o_b", "output.dense.bias", (DIM,)),
-    ("ln_w", "output.LayerNorm.weight", (DIM,)),
-    ("ln_b", "output.LayerNorm.bias", (DIM,)),
-)
 RETRAIN = ("retrain with `python -m claims.research.train_detect --data <ct24_english.tsv> --extra samples/gold "
            "--out claims/data/detector_tuned.npz`")
 
@@ -135,37 +113,16 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
-def build_top(n_layers: int = N_LAYERS, dropout: float = 0.1):
-    """The trainable part as a torch module: `n_layers` BERT layers + mean pooling (imports torch)."""
+def build_top(n_layers: int = N_LAYERS, dropout: float = 0.1, device: str | None = None):
+    """The trainable part as a torch module: `n_layers` BERT layers (`claims.pipeline.minilm.bert_layer`, the
+    search model's own layer) + mean pooling (imports torch). `device="meta"`: nothing initialised, for
+    `load_state_dict(..., assign=True)`."""
     import torch
-    import torch.nn.functional as F
-
-    class Layer(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.q, self.k, self.v = (torch.nn.Linear(DIM, DIM) for _ in range(3))
-            self.ao = torch.nn.Linear(DIM, DIM)
-            self.aln = torch.nn.LayerNorm(DIM, eps=LN_EPS)
-            self.i = torch.nn.Linear(DIM, FF)
-            self.o = torch.nn.Linear(FF, DIM)
-            self.ln = torch.nn.LayerNorm(DIM, eps=LN_EPS)
-            self.drop = torch.nn.Dropout(dropout)
-
-        def forward(self, h, bias):
-            b, t, _ = h.shape
-
-            def heads(x):
-                return x.view(b, t, HEADS, DIM // HEADS).transpose(1, 2)
-
-            a = F.scaled_dot_product_attention(heads(self.q(h)), heads(self.k(h)), heads(self.v(h)),
-                                               attn_mask=bias)  # no attention dropout: slow on CPU
-            h = self.aln(h + self.drop(self.ao(a.transpose(1, 2).reshape(b, t, DIM))))
-            return self.ln(h + self.drop(self.o(F.gelu(self.i(h)))))
 
     class Top(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.layers = torch.nn.ModuleList(Layer() for _ in range(n_layers))
+            self.layers = torch.nn.ModuleList(bert_layer(dropout, device) for _ in range(n_layers))
 
         def forward(self, h, mask):
             """Mean-pooled output of the layers for the `LAYER_FROM` states `h` (b, t, DIM) and a 0/1 `mask` (b, t)."""
@@ -188,8 +145,8 @@ def top_state_dict(arrays: dict[str, np.ndarray]) -> dict:
     for li in range(N_LAYERS):
         for short, _, _ in LAYER_PARAMS:
             mod, kind = short.rsplit("_", 1)
-            out[f"layers.{li}.{names[mod]}.{'weight' if kind == 'w' else 'bias'}"] = torch.tensor(
-                np.asarray(arrays[f"layer{li}.{short}"], dtype=np.float32))
+            out[f"layers.{li}.{names[mod]}.{'weight' if kind == 'w' else 'bias'}"] = torch.from_numpy(
+                np.array(arrays[f"layer{li}.{short}"], dtype=np.float32))  # a copy of its own
     return out
 
 
@@ -204,9 +161,10 @@ def arrays_from_top(top) -> dict[str, np.ndarray]:
     return out
 
 
-def pretrained_layers(auto_model) -> dict[str, np.ndarray]:
-    """Layers 3 to 6 of a Hugging Face MiniLM (`BertModel`) as our arrays: the starting point."""
-    sd = auto_model.state_dict()
+def pretrained_layers(weights) -> dict[str, np.ndarray]:
+    """Layers 2 to 6 of MiniLM as our arrays: the starting point. `weights`: the BERT weights by their Hugging
+    Face names (`MiniLMEmbedder.weights`), or a module with such a `state_dict()`."""
+    sd = weights.state_dict() if hasattr(weights, "state_dict") else weights
     out = {}
     for li in range(N_LAYERS):
         src = LAYER_FROM + li
@@ -338,8 +296,8 @@ class TunedDetector:
     def top(self):
         """The torch module of the top layers (built on first use, eval mode)."""
         if self._top is None:
-            top = build_top()
-            top.load_state_dict(top_state_dict(self.layers))
+            top = build_top(device="meta")
+            top.load_state_dict(top_state_dict(self.layers), assign=True)
             top.eval()
             self._top = top
         return self._top

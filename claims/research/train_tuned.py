@@ -371,7 +371,7 @@ def train(data_path, out_path, extra=None, articles=None, news_weight: float = 1
     bank, parts = StateBank.concat([banks[i] for i in range(len(banks))])
     rows = dict(zip(("train", "dev", "dev-test", "news"), parts))
     data.embedder = StatesEmbedder(minilm)
-    init = dt.pretrained_layers(minilm()._hf)
+    init = dt.pretrained_layers(minilm().weights)
     log(f"layer-{dt.LAYER_FROM} states of {len(bank)} sentences, {len(bank.tokens):,} tokens; "
         f"cross-validating the fine-tuned recipe, {folds} folds x {seeds} seed(s), {epochs} epochs:")
     shipped, res = run_tuned(data, bank, rows, init, news_weight, epochs, seeds, threshold_rule,
