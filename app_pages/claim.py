@@ -6,7 +6,7 @@ The claim comes from the URL (`?id=123`, so the page can be shared) or from the 
 import streamlit as st
 
 from app_pages.common import (STATUS_COLOURS, as_text, attribution_text, band, get_bench, history_rows,
-                              results_table, reviewer, safe_url, sources_line, stop_on_error)
+                              require_reviewer, results_table, safe_url, sources_line, stop_on_error)
 from app_pages.review_form import conflict, field_key, report_saved, review_form, seen_version, show_saved
 from core.errors import NotFound, ReviewConflict, WorkbenchError
 
@@ -98,8 +98,11 @@ def attribution_form(claim: dict, seen: int) -> None:
     if not values:
         st.info("Nothing changed in the source.")
         return
+    name = require_reviewer()
+    if name is None:
+        return
     try:
-        state = bench.reviews.edit_attribution(claim["sentence_id"], values, reviewer=reviewer(), expected_version=seen)
+        state = bench.reviews.edit_attribution(claim["sentence_id"], values, reviewer=name, expected_version=seen)
     except ReviewConflict as exc:
         conflict(PREFIX, cid, exc, what="claim", also=SOURCE_FIELDS)
         return
@@ -167,8 +170,11 @@ def group_block(claim: dict, group: dict | None) -> None:
     label = f"Apply this claim's verdict ({claim['verdict']}) to the {len(others)} other claim(s)"
     if not st.button(label, key=key("group_apply", cid), icon=":material/done_all:"):
         return
+    name = require_reviewer()
+    if name is None:
+        return
     try:
-        result = bench.reviews.apply_to_group(cid, reviewer=reviewer(),
+        result = bench.reviews.apply_to_group(cid, reviewer=name,
                                               expected_versions={m["claim_id"]: m["version"] for m in others})
     except ReviewConflict as exc:
         st.warning(f"**Not applied:** {as_text(exc)}", icon=":material/sync_problem:")

@@ -30,18 +30,94 @@ def stop_on_error() -> Iterator[None]:
         st.stop()
 
 
-def reviewer_default() -> tuple[str, str]:
-    """(name, where it came from): the trusted proxy header when configured and present, else the setting."""
+#: The cookie that keeps a typed reviewer name across reloads and tabs (set in the browser, read by the server).
+REVIEWER_COOKIE = "claims_reviewer"
+
+# Written into the page once: when the reviewer commits a name (Enter or leaving the box), the browser keeps it
+# in a cookie for a year. The script holds no user text: it reads the box's own value.
+_KEEP_NAME_JS = """<script>
+(function () {
+  if (window.__claimsKeepName) { return; }
+  window.__claimsKeepName = true;
+  function keep(ev) {
+    var box = ev.target;
+    if (!box || box.tagName !== "INPUT" || box.getAttribute("aria-label") !== "Reviewer" || box.disabled) { return; }
+    if (ev.type === "keydown" && ev.key !== "Enter") { return; }
+    document.cookie = "%s=" + encodeURIComponent(box.value.trim().slice(0, 100))
+      + "; path=/; max-age=31536000; SameSite=Strict";
+  }
+  document.addEventListener("keydown", keep, true);
+  document.addEventListener("focusout", keep, true);
+})();
+</script>""" % REVIEWER_COOKIE
+
+
+def header_name() -> str | None:
+    """The name the trusted proxy header gives ("" when it is missing); None when no header is trusted."""
     settings = get_bench().settings
-    if settings.reviewer_header:
-        name = (st.context.headers.get(settings.reviewer_header) or "").strip()
-        if name:
-            return name, "header"
-    return settings.reviewer, "settings"
+    if not settings.reviewer_header:
+        return None
+    return (st.context.headers.get(settings.reviewer_header) or "").strip()
+
+
+def kept_name() -> str:
+    """The name this browser typed before (the cookie), "" if none."""
+    from urllib.parse import unquote
+
+    raw = st.context.cookies.get(REVIEWER_COOKIE)
+    return unquote(raw).strip()[:100] if isinstance(raw, str) else ""
+
+
+def reviewer_default() -> tuple[str, str]:
+    """(name, where it came from): "header" when a proxy header is trusted (then only it counts, present or
+    not), else "cookie" for the name this browser kept, else "settings" (CLAIMS_REVIEWER or $USER, maybe "")."""
+    from_header = header_name()
+    if from_header is not None:
+        return from_header, "header"
+    kept = kept_name()
+    if kept:
+        return kept, "cookie"
+    return get_bench().settings.reviewer, "settings"
+
+
+def reviewer_sidebar() -> None:
+    """The sidebar's Reviewer box: the proxy's name (not editable) or the name this browser keeps."""
+    name, source = reviewer_default()
+    if source == "header":
+        # Named by the sign-in proxy: the reviewer cannot type someone else's name.
+        st.session_state["reviewer"] = name
+        st.text_input("Reviewer", key="reviewer", disabled=True, help="Set by your sign-in.")
+        if not name:
+            st.error("Your sign-in did not name you, so nothing can be saved: open the app through the "
+                     "sign-in proxy again.", icon=":material/person_off:")
+        return
+    st.session_state.setdefault("reviewer", name)
+    st.text_input("Reviewer", key="reviewer", max_chars=100, placeholder="your name",
+                  help="Saved with every review you make; this browser remembers it.")
+    st.html(_KEEP_NAME_JS, unsafe_allow_javascript=True)
+    if not reviewer():
+        st.warning("Type your name (and press Enter) before you save a review.", icon=":material/person:")
 
 
 def reviewer() -> str:
-    return st.session_state.get("reviewer", "") or ""
+    """The reviewer's name for this tab: the proxy header's when one is trusted, else what the box holds."""
+    from_header = header_name()
+    if from_header is not None:
+        return from_header
+    return (st.session_state.get("reviewer", "") or "").strip()
+
+
+def require_reviewer() -> str | None:
+    """The reviewer's name, or None with the reason shown: a save must say who made it."""
+    name = reviewer()
+    if not name:
+        if header_name() is not None:
+            st.error("Not saved: your sign-in did not name you. Open the app through the sign-in proxy again.",
+                     icon=":material/person_off:")
+        else:
+            st.error("Not saved: type your name under Reviewer in the sidebar first (every save records who "
+                     "made it).", icon=":material/person:")
+    return name or None
 
 
 # Markdown punctuation (CommonMark lets any of it be backslash-escaped), plus Streamlit's own syntax:

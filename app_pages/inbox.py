@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from app_pages.common import claim_filters, filters_active, get_bench, initial, open_claim, reviewer, stop_on_error
+from app_pages.common import claim_filters, filters_active, get_bench, initial, open_claim, require_reviewer, stop_on_error
 from core.errors import WorkbenchError
 from core.review import STATUSES
 
@@ -89,8 +89,11 @@ def bulk_form(selected: list[int], page_ids: list[int]) -> None:
     elif assignee.strip():
         changes["assignee"] = assignee.strip()
     targets = page_ids if whole_page else selected
+    name = require_reviewer()
+    if name is None:
+        return
     try:
-        result = bench.reviews.bulk(targets, changes, reviewer=reviewer())
+        result = bench.reviews.bulk(targets, changes, reviewer=name)
     except WorkbenchError as exc:
         st.error(str(exc))
         return

@@ -2,7 +2,7 @@
 and, on request, similar past fact-checks. Article text is always shown as plain text, never as Markdown or HTML."""
 import streamlit as st
 
-from app_pages.common import (STATUS_COLOURS, as_text, band, get_bench, history_rows, open_claim, reviewer,
+from app_pages.common import (STATUS_COLOURS, as_text, band, get_bench, history_rows, open_claim, require_reviewer,
                               safe_url, sources_line, stop_on_error)
 from app_pages.review_form import field_key, report_saved, review_form, show_saved
 from core.errors import WorkbenchError
@@ -148,9 +148,9 @@ def missed_claim_form(doc: dict) -> None:
             labels = {s["id"]: f"{s['index']}: {s['text'][:140]}" for s in candidates}
             chosen = st.selectbox("Sentence", list(labels), format_func=labels.get, key="review_missed_sentence")
             added = st.form_submit_button("Add as a claim", icon=":material/add:")
-    if added:
+    if added and (name := require_reviewer()):
         try:
-            cid = bench.reviews.add_claim(chosen, reviewer=reviewer())
+            cid = bench.reviews.add_claim(chosen, reviewer=name)
         except (WorkbenchError, ImportError) as exc:
             st.error(str(exc))
             return

@@ -60,9 +60,13 @@ def service(home):
         wb.engine.dispose()
 
 
-def run_app() -> AppTest:
+def run_app(page: str | None = "app_pages/review.py") -> AppTest:
+    """The app as a browser opens it (the Inbox), then on `page` (the Review page unless told)."""
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception, at.exception
+    if page:
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
     return at
 
 
@@ -276,8 +280,61 @@ def test_ingest_page_refuses_empty_text(service, monkeypatch):
     assert service.browse.documents() == []
 
 
-def test_reviewer_falls_back_to_the_setting_without_the_proxy_header(home, monkeypatch):
+def test_with_a_trusted_header_a_missing_header_names_nobody_and_saves_nothing(service, monkeypatch):
+    """A trusted proxy header is the only name (no typed fallback): a request without it cannot save."""
     monkeypatch.setenv("CLAIMS_REVIEWER_HEADER", "X-Forwarded-User")  # configured, but this request lacks it
+    service.ingest.text(ARTICLE, "riverton.txt")
+    cid = first_claim(service, "riverton.txt")["id"]
     at = run_app()
     box = at.sidebar.text_input(key="reviewer")
-    assert box.value == "alice" and not box.disabled
+    assert box.value == "" and box.disabled
+    assert "did not name you" in at.sidebar.error[0].value
+    at.selectbox(key=f"review_verdict_{cid}").set_value("Mostly false")
+    save_button(at, cid).click()
+    at.run()
+    assert any("Not saved: your sign-in did not name you" in e.value for e in at.main.error)
+    assert service.browse.claim(cid)["verdict"] == "" and service.browse.claim(cid)["history"] == []
+
+
+def test_without_a_name_the_app_asks_for_one_and_refuses_to_save(service, monkeypatch):
+    monkeypatch.setenv("CLAIMS_REVIEWER", "")
+    monkeypatch.setenv("USER", "")
+    service.ingest.text(ARTICLE, "riverton.txt")
+    cid = first_claim(service, "riverton.txt")["id"]
+    at = run_app()
+    assert at.sidebar.text_input(key="reviewer").value == ""
+    assert "Type your name" in at.sidebar.warning[0].value
+    at.selectbox(key=f"review_verdict_{cid}").set_value("Mostly false")
+    save_button(at, cid).click()
+    at.run()
+    assert any("Not saved: type your name under Reviewer" in e.value for e in at.main.error)
+    assert service.browse.claim(cid)["verdict"] == ""
+
+    at.sidebar.text_input(key="reviewer").set_value("carol").run()  # the form keeps what was chosen
+    assert not at.sidebar.warning
+    save_button(at, cid).click()
+    at.run()
+    saved = service.browse.claim(cid)
+    assert (saved["verdict"], saved["reviewer"]) == ("Mostly false", "carol")
+
+
+def test_the_name_this_browser_kept_comes_before_the_setting(service, monkeypatch):
+    import app_pages.common
+
+    monkeypatch.setattr(app_pages.common.st.context.__class__, "cookies",
+                        property(lambda self: {"claims_reviewer": "Ana%20Ruiz"}))
+    at = run_app()
+    assert at.sidebar.text_input(key="reviewer").value == "Ana Ruiz"  # not the setting's "alice"
+
+
+def test_the_service_refuses_a_save_that_names_nobody(service, monkeypatch):
+    import dataclasses
+
+    from core.errors import InputError
+
+    monkeypatch.setattr(service, "settings", dataclasses.replace(service.settings, reviewer=""))
+    service.ingest.text(ARTICLE, "riverton.txt")
+    cid = first_claim(service, "riverton.txt")["id"]
+    with pytest.raises(InputError, match="no reviewer name"):
+        service.reviews.save(cid, {"verdict": "False"}, reviewer="  ")
+    assert service.browse.claim(cid)["history"] == []

@@ -289,7 +289,7 @@ def test_claim_page_shows_hostile_text_as_text(service, monkeypatch):
 
 
 def test_review_page_adds_a_missed_claim_and_opens_a_claim(stocked):
-    at = start()
+    at = start("app_pages/review.py")
     doc = stocked.browse.document(next(d["id"] for d in stocked.browse.documents() if d["name"] == "riverton.txt"))
     at.selectbox(key="review_doc").select(doc["id"]).run()
     missed = next(s for s in doc["sentences"] if s["text"] == "Council members asked for an audit.")
@@ -325,7 +325,7 @@ def test_review_page_names_the_sources_of_sentences_that_are_no_claims(stocked):
                     quote="reported")
     add_attribution(stocked, headline["id"], source="Riverton Post", resolved="The Riverton Post", cue="reports",
                     quote="direct")
-    at = start()
+    at = start("app_pages/review.py")
     at.selectbox(key="review_doc").select(doc["id"]).run()
     captions = [c.value for c in at.caption]
     line = next(c for c in captions if "Councillor Ortiz" in c)
