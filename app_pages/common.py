@@ -198,9 +198,10 @@ def open_claim(claim_id: int) -> None:
     st.switch_page("app_pages/claim.py", query_params={"id": str(int(claim_id))})
 
 
-def claim_filters(prefix: str, facets: dict, verdicts: tuple[str, ...], *, on_change=None) -> dict:
+def claim_filters(prefix: str, facets: dict, verdicts: tuple[str, ...], *, on_change=None, bind=None) -> dict:
     """Draw the claim filters (status, type, verdict, match, score, source, text, document, dates, assignee)
-    and return them as the service's filter dict. Widget keys start with `prefix`."""
+    and return them as the service's filter dict. Widget keys start with `prefix`; with bind="query-params"
+    each filter also lives in the URL under its key, so a filtered list can be bookmarked and shared."""
     docs = {d["id"]: (d["title"] or d["name"]) for d in facets["documents"]}
     verdict_options = ["(none)", *verdicts, *[v for v in facets["verdicts"] if v not in verdicts]]
     k = lambda name: f"{prefix}{name}"  # noqa: E731
@@ -214,27 +215,27 @@ def claim_filters(prefix: str, facets: dict, verdicts: tuple[str, ...], *, on_ch
         st.session_state[k("assignee")] = "(anyone)"
 
     row1 = st.columns(4)
-    statuses = row1[0].multiselect("Status", STATUSES, key=k("statuses"), on_change=on_change,
+    statuses = row1[0].multiselect("Status", STATUSES, key=k("statuses"), on_change=on_change, bind=bind,
                                    placeholder="any status")
-    types = row1[1].multiselect("Claim type", facets["claim_types"], key=k("claim_types"), on_change=on_change,
+    types = row1[1].multiselect("Claim type", facets["claim_types"], key=k("claim_types"), on_change=on_change, bind=bind,
                                 placeholder="any type")
-    chosen_verdicts = row1[2].multiselect("Verdict", verdict_options, key=k("verdicts"), on_change=on_change,
+    chosen_verdicts = row1[2].multiselect("Verdict", verdict_options, key=k("verdicts"), on_change=on_change, bind=bind,
                                           placeholder="any verdict")
     match = row1[3].selectbox("Archive match", list(MATCH_CHOICES), format_func=MATCH_CHOICES.get,
-                              key=k("match"), on_change=on_change,
+                              key=k("match"), on_change=on_change, bind=bind,
                               help="Whether a past fact-check is at or above the match threshold.")
     row2 = st.columns(4)
-    low, high = row2[0].slider("Check-worthiness", 0.0, 1.0, step=0.05, key=k("score"), on_change=on_change,
+    low, high = row2[0].slider("Check-worthiness", 0.0, 1.0, step=0.05, key=k("score"), on_change=on_change, bind=bind,
                                **initial(k("score"), value=(0.0, 1.0)))
-    source = row2[1].text_input("Source contains", key=k("source"), on_change=on_change)
-    text = row2[2].text_input("Text contains", key=k("text"), on_change=on_change)
-    assignee = row2[3].selectbox("Assigned to", assignees, key=k("assignee"), on_change=on_change)
+    source = row2[1].text_input("Source contains", key=k("source"), on_change=on_change, bind=bind)
+    text = row2[2].text_input("Text contains", key=k("text"), on_change=on_change, bind=bind)
+    assignee = row2[3].selectbox("Assigned to", assignees, key=k("assignee"), on_change=on_change, bind=bind)
     row3 = st.columns([2, 1, 1])
     documents = row3[0].multiselect("Article", list(docs), format_func=docs.get, key=k("documents"),
-                                    on_change=on_change, placeholder="any article")
-    date_from = row3[1].date_input("Added from", key=k("from"), on_change=on_change,
+                                    on_change=on_change, bind=bind, placeholder="any article")
+    date_from = row3[1].date_input("Added from", key=k("from"), on_change=on_change, bind=bind,
                                    **initial(k("from"), value=None))
-    date_to = row3[2].date_input("Added until", key=k("to"), on_change=on_change, **initial(k("to"), value=None))
+    date_to = row3[2].date_input("Added until", key=k("to"), on_change=on_change, bind=bind, **initial(k("to"), value=None))
     return {
         "statuses": statuses, "claim_types": types, "verdicts": chosen_verdicts,
         "has_match": {"any": None, "yes": True, "no": False, "alert": None}[match],

@@ -325,16 +325,3 @@ def test_the_name_this_browser_kept_comes_before_the_setting(service, monkeypatc
                         property(lambda self: {"claims_reviewer": "Ana%20Ruiz"}))
     at = run_app()
     assert at.sidebar.text_input(key="reviewer").value == "Ana Ruiz"  # not the setting's "alice"
-
-
-def test_the_service_refuses_a_save_that_names_nobody(service, monkeypatch):
-    import dataclasses
-
-    from core.errors import InputError
-
-    monkeypatch.setattr(service, "settings", dataclasses.replace(service.settings, reviewer=""))
-    service.ingest.text(ARTICLE, "riverton.txt")
-    cid = first_claim(service, "riverton.txt")["id"]
-    with pytest.raises(InputError, match="no reviewer name"):
-        service.reviews.save(cid, {"verdict": "False"}, reviewer="  ")
-    assert service.browse.claim(cid)["history"] == []

@@ -22,12 +22,7 @@ class Reviews(UseCase):
     """Saving reviews; each save appends to the claim's history with the reviewer's name."""
 
     def _reviewer(self, reviewer: str) -> str:
-        """Who saves: the name given, else the setting; a save that names nobody is refused."""
-        name = normalise_text(reviewer or self.settings.reviewer or "").strip()
-        if not name:
-            raise InputError("no reviewer name: give your name (the app's Reviewer box, or CLAIMS_REVIEWER for "
-                             "the command line) so the history says who changed what")
-        return name
+        return normalise_text(reviewer or self.settings.reviewer or "anonymous")
 
     def _check_verdict(self, verdict: str | None) -> None:
         if verdict and verdict not in self.settings.verdicts:
@@ -55,7 +50,7 @@ class Reviews(UseCase):
     def add_claim(self, sentence_id: int, *, reviewer: str = "") -> int:
         """Make a sentence the detector passed over a claim (embedded at once, so search finds it)."""
         with atomic(self.engine) as s:
-            c = repo.add_claim(s, sentence_id, self._reviewer(reviewer))
+            c = repo.add_claim(s, sentence_id, reviewer or self.settings.reviewer)
             cid, text = c.id, c.text
         embedder = self.bench.embedder
         vec = embedder.encode([text])
