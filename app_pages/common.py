@@ -324,6 +324,16 @@ def history_rows(events: list[dict]) -> list[dict]:
     } for e in events]
 
 
+def history_view(events: list[dict], *, newest_first: bool = True) -> None:
+    """A claim's history, readable in full: per change one line of when, who and version, then each field that
+    changed with its old and new value (wrapped, never cut off)."""
+    for e in (reversed(events) if newest_first else events):
+        row = history_rows([e])[0]
+        st.caption(f"{as_text(row['when'])} · **{as_text(row['who'])}** · version {row['version']}")
+        st.markdown("\n".join(f"- {as_text(field)}: {as_text(old or '(empty)')} → {as_text(new or '(empty)')}"
+                              for field, (old, new) in e["changes"].items()) or "- (no field changed)")
+
+
 def conflict_notice(claim_id: int, exc, *, what: str, key_of, forget, accept) -> None:
     """Someone saved this claim after the tab opened it: say who and what they saved, and offer both ways on.
 

@@ -244,8 +244,8 @@ def test_claim_page_shows_context_source_reasons_matches_and_history(stocked):
     at.toggle(key=f"claim_weak_{cid}").set_value(True).run()
     assert len(table(at, "kind").value) == len(matches) + len(weak)
     assert any("other articles" in c.value and "probability" in c.value for c in at.caption)
-    history = table(at, "who").value
-    assert list(history["who"]) == ["carol"] and "attribution.source" in history["what"][0]
+    assert any("**carol**" in c.value and "version" in c.value for c in at.caption)  # the history: who, when
+    assert any(m.value.startswith("- attribution\\.source: \\(empty\\) → Mayor Ana Ruiz") for m in at.markdown)
 
 
 def test_claim_page_saves_a_verdict_and_shows_it(stocked):
@@ -266,7 +266,59 @@ def test_claim_page_saves_a_verdict_and_shows_it(stocked):
     assert any("verdict: Mostly false" in m.value for m in at.markdown)
     links = table(at, "evidence").value
     assert list(links["evidence"]) == ["https://example.org/audit", ""]  # no javascript: link
-    assert "bob" in list(table(at, "who").value["who"])
+    assert any("**bob**" in c.value for c in at.caption)
+    # the history shows every change in full: no value is cut off, however long
+    long = "The audit says $3.1 million; " + "the council's own minutes for March agree, line by line. " * 6
+    at.text_area(key=f"claim_rationale_{cid}").set_value(long)
+    button(at, "Save").click().run()
+    assert any(m.value.startswith("- rationale: The audit says") and m.value.count("line by line") == 6
+               for m in at.markdown)
+
+
+def test_claim_page_links_every_matching_fact_check(stocked):
+    at = start("app_pages/claim.py", id=claim_id(stocked, "$4.2 million"))
+    assert [e.proto.url for e in at.get("link_button")] == ["https://example.org/fc/1"]
+    at = start("app_pages/claim.py", id=claim_id(stocked, "Line 3 says"))  # no match: no link
+    assert not at.get("link_button")
+
+
+def test_claim_page_steps_through_the_inbox_order(stocked):
+    at = start("app_pages/inbox.py")
+    at.text_input(key="inbox_f_text").set_value("Line 1").run()  # Line 1, Line 10 ... Line 19
+    order = [int(c) for c in inbox_table(at).value["claim"]]
+    assert len(order) == 11
+    grid = inbox_table(at)
+    at.session_state[grid.key] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    button(at, "Open claim").click().run()
+    assert at.title[0].value == f"Claim {order[1]}"
+    at.switch_page("app_pages/claim.py").run()  # AppTest forgets a page reached by st.switch_page: go there
+    assert at.title[0].value == f"Claim {order[1]}"
+    assert any("2 of 11 in the Inbox's order" in c.value for c in at.caption)
+    button(at, "Next").click().run()
+    assert at.title[0].value == f"Claim {order[2]}" and at.query_params["id"] == str(order[2])
+    button(at, "Previous").click().run()
+    button(at, "Previous").click().run()
+    assert at.title[0].value == f"Claim {order[0]}"
+    assert button(at, "Previous").disabled and not button(at, "Next").disabled
+    # from the last of the list, Next is off
+    at.switch_page("app_pages/inbox.py").run()
+    grid = inbox_table(at)
+    at.session_state[grid.key] = {"selection": {"rows": [10], "columns": [], "cells": []}}
+    at.run()
+    button(at, "Open claim").click().run()
+    at.switch_page("app_pages/claim.py").run()
+    assert at.title[0].value == f"Claim {order[-1]}"
+    assert button(at, "Next").disabled and any("11 of 11" in c.value for c in at.caption)
+
+
+def test_claim_page_of_a_claim_the_inbox_does_not_list_has_no_steps(stocked):
+    at = start("app_pages/inbox.py")
+    at.text_input(key="inbox_f_text").set_value("Line 1").run()
+    at.query_params["id"] = str(claim_id(stocked, "$4.2 million"))  # a link from elsewhere
+    at.switch_page("app_pages/claim.py").run()
+    assert not [b for b in at.button if b.label in ("Previous", "Next")]
+    assert any("Open a claim from the Inbox" in c.value for c in at.caption)
 
 
 def test_claim_page_conflict_shows_the_other_version(stocked):
