@@ -544,6 +544,12 @@ def test_ingest_page_uploads_files(service, monkeypatch):
     assert "stored 2 new document" in at.success[0].value
     assert {d["name"] for d in service.browse.documents()} == {"riverton.txt", "feed-1"}
     assert next(s for s in at.status if s.label == "Ingested").state == "complete"
+    # one line per article as it is stored, in order, and a bar that ends full
+    lines = [m.value for m in at.markdown if "sentences," in m.value]
+    assert len(lines) == 2 and lines[0].startswith("1/2 · riverton\\.txt: ") and lines[1].startswith("2/2 · feed\\.jsonl: ")
+    assert "claims" in lines[0]
+    bar = at.get("progress")[-1]
+    assert bar.proto.value == 100 and bar.proto.text == "2 of 2 done"
 
 
 def test_ingest_page_refuses_a_binary_upload(service, monkeypatch):
