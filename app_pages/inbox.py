@@ -84,30 +84,36 @@ def table_rows(rows: list[dict], first: int) -> list[dict]:
     } for i, r in enumerate(rows)]
 
 
-# Narrow fixed columns and one wide one (the claim, wrapped), so the table fits a 1280 px screen unscrolled.
+# Narrow fixed columns and one wide one (the claim, wrapped), so the table fits a 1280 px screen unscrolled
+# (about 820 px beside the sidebar); "assigned" only when a claim on the page is assigned.
 COLUMNS = ("rank", "score", "text", "article", "date", "status", "verdict", "checked before", "assigned")
 TABLE_CONFIG = {
-    "rank": st.column_config.NumberColumn("rank", format="%d", width=48,
+    "rank": st.column_config.NumberColumn("rank", format="%d", width=40,
                                           help="The claim's place in the current order (1 = first)."),
     "claim": st.column_config.NumberColumn("claim", format="%d"),
-    "score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0, format="%.3f", width=70,
+    "score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0, format="%.3f", width=62,
                                              help="Check-worthiness: the detector's probability, to 3 decimals."),
-    "text": st.column_config.TextColumn("claim", width=290),
-    "article": st.column_config.TextColumn("article", width=130, help="The article's title (else its name)."),
-    "date": st.column_config.TextColumn("date", width=84, help="The article's date, else the day it was stored."),
-    "status": st.column_config.TextColumn("status", width=70),
-    "verdict": st.column_config.TextColumn("verdict", width=72, help="Your newsroom's verdict on this claim."),
+    "text": st.column_config.TextColumn("claim", width=230),
+    "article": st.column_config.TextColumn("article", width=100, help="The article's title (else its name)."),
+    "date": st.column_config.TextColumn("date", width=80, help="The article's date, else the day it was stored."),
+    "status": st.column_config.TextColumn("status", width=62),
+    "verdict": st.column_config.TextColumn("verdict", width=64, help="Your newsroom's verdict on this claim."),
     "checked before": st.column_config.TextColumn(
-        "checked before", width=84, help="The verdict of the past fact-check that matches this claim."),
-    "assigned": st.column_config.TextColumn("assigned", width=70),
+        "checked before", width=72, help="The verdict of the past fact-check that matches this claim."),
+    "assigned": st.column_config.TextColumn("assigned", width=62),
 }
 
 
 def row_height(rows: list[dict]) -> int:
-    """Tall enough for the longest claim on the page to wrap in full (a row over 64 px wraps its text)."""
+    """Tall enough for the longest claim on the page to wrap in full (a row over 64 px wraps its text; about 30
+    characters fit a line of the claim column)."""
     longest = max((len(r["text"]) for r in rows), default=0)
-    lines = max(3, min(8, -(-longest // 42)))
-    return 8 + 18 * lines
+    lines = max(3, min(10, -(-longest // 30)))
+    return 12 + 20 * lines
+
+
+def shown_columns(rows: list[dict]) -> tuple[str, ...]:
+    return COLUMNS if any(r["assignee"] for r in rows) else COLUMNS[:-1]
 
 
 def bulk_form(selected: list[int], page_ids: list[int]) -> None:
@@ -150,7 +156,7 @@ def open_picker(rows: list[dict], selected: list[int], signature: str) -> None:
     ids = [r["claim_id"] for r in rows]
     texts = {r["claim_id"]: r["text"] for r in rows}
     preferred = selected[0] if len(selected) == 1 else ids[0]
-    pick, go = st.columns([6, 1], vertical_alignment="bottom")
+    pick, go = st.columns([4, 1], vertical_alignment="bottom")
     chosen = pick.selectbox("Open a claim", ids, index=ids.index(preferred),
                             format_func=lambda i: f"#{i} · {texts[i][:110]}",
                             key=f"inbox_open_{signature}_{preferred}")
@@ -170,7 +176,9 @@ if not facets["documents"]:
     st.page_link("app_pages/ingest.py", label="Ingest articles", icon=":material/upload_file:")
     st.stop()
 
-with st.expander("Filters", icon=":material/filter_list:", expanded=filters_active("inbox_f_")):
+from_url = any(k.startswith("inbox_f_") and k not in ("inbox_f_order", "inbox_f_size", "inbox_f_mine")
+               for k in st.query_params)
+with st.expander("Filters", icon=":material/filter_list:", expanded=filters_active("inbox_f_") or from_url):
     filters = claim_filters("inbox_f_", facets, bench.settings.verdicts, on_change=first_page, bind=BIND)
 
 order_col, mine_col, size_col = st.columns([3, 1, 1], vertical_alignment="bottom")
@@ -208,20 +216,20 @@ signature = hashlib.sha1(repr((sorted(filters.items(), key=str), order, size, pa
                                st.session_state.get("inbox_generation", 0))).encode()).hexdigest()[:10]
 st.caption(ORDER_NOTES[order])
 event = st.dataframe(table_rows(rows, first), hide_index=True, width="stretch", column_config=TABLE_CONFIG,
-                     column_order=COLUMNS, row_height=row_height(rows), key=f"inbox_table_{signature}",
+                     column_order=shown_columns(rows), row_height=row_height(rows), key=f"inbox_table_{signature}",
                      on_select="rerun", selection_mode="multi-row")
 # the Claim page's Previous / Next walk this order: the choices behind it and where this page starts
 st.session_state[NAV] = {"filters": filters, "order": order, "offset": first,
                          "ids": [r["claim_id"] for r in rows]}
 selected = [rows[i]["claim_id"] for i in event.selection.rows if i < len(rows)]
 
-nav = st.columns([1, 1, 1, 5], vertical_alignment="center")
-nav[0].button("Previous", key="inbox_prev", icon=":material/chevron_left:", disabled=page <= 1,
-              on_click=step_page, args=(-1,), width="stretch")
-nav[1].button("Next", key="inbox_next", icon=":material/chevron_right:", disabled=page >= pages,
-              on_click=step_page, args=(1,), width="stretch")
-nav[2].number_input("Page", min_value=1, max_value=pages, step=1, key=PAGE, label_visibility="collapsed")
-nav[3].caption(f"Claims {first + 1:,}–{first + len(rows):,} of {total:,} · page {page:,} of {pages:,}")
+with st.container(horizontal=True, vertical_alignment="center"):
+    st.button("Previous", key="inbox_prev", icon=":material/chevron_left:", disabled=page <= 1,
+              on_click=step_page, args=(-1,))
+    st.button("Next", key="inbox_next", icon=":material/chevron_right:", disabled=page >= pages,
+              on_click=step_page, args=(1,))
+    st.number_input("Page", min_value=1, max_value=pages, step=1, key=PAGE, label_visibility="collapsed", width=110)
+    st.caption(f"Claims {first + 1:,}–{first + len(rows):,} of {total:,} · page {page:,} of {pages:,}")
 
 open_picker(rows, selected, signature)
 bulk_form(selected, [r["claim_id"] for r in rows])

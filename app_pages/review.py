@@ -1,6 +1,6 @@
-"""Review: one article, sentence by sentence. Claims stand out by score, each in a compact box: its sentence, one
-line of badges and sources, and a "Review claim" expander that opens, on demand, its review form, its history and
-similar past fact-checks. Article text is always shown as plain text, never as Markdown or HTML."""
+"""Review: one article, sentence by sentence. Claims stand out by score, each in a compact box: its sentence, its
+sources on one line, and a "Review claim" line with its badges that opens, on demand, its review form, its history
+and similar past fact-checks. Article text is always shown as plain text, never as Markdown or HTML."""
 import streamlit as st
 
 from app_pages.common import (STATUS_COLOURS, as_text, band, get_bench, history_view, open_claim, require_reviewer,
@@ -96,8 +96,9 @@ def claim_box(sentence: dict) -> None:
     name, _ = band(sentence["score"])
     with st.container(border=True, key=f"review_{name}_claim_{claim['id']}", gap="small"):
         st.text(sentence["text"], width="stretch")
-        st.markdown("  ·  ".join(x for x in (claim_badges(sentence), sources_line(sentence["attributions"])) if x))
-        with st.expander(f"Review claim {claim['id']}", icon=":material/rate_review:"):
+        if sentence["attributions"]:
+            st.markdown(sources_line(sentence["attributions"]))
+        with st.expander(f"Review claim {claim['id']}  {claim_badges(sentence)}", icon=":material/rate_review:"):
             if sentence["reasons"]:
                 st.caption("Why: " + as_text(", ".join(sentence["reasons"])))
             review_form(PREFIX, claim["id"], claim, what="review", compact=True)

@@ -88,6 +88,7 @@ def commonmark(value: str) -> str:
 def rendered_markdown(at: AppTest) -> list[str]:
     """Every string the page hands to the Markdown renderer."""
     out = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.subheader]
+    out += [e.label for e in at.expander]
     out += [e.value for e in at.title] + [e.value for e in at.success] + [e.value for e in at.warning]
     return out
 
@@ -99,7 +100,7 @@ def test_review_page_shows_the_article_in_order(service):
     assert "The city spent $4.2 million on road repairs in 2024, Mayor Ana Ruiz said on Tuesday." in texts
     assert texts.index("Council members asked for an audit.") < texts.index("Ruiz said the money was well spent.")
     assert any("Load more" in c.value for c in at.caption)  # page furniture, greyed
-    assert any("score 0.900" in m.value and "quantity" in m.value for m in at.markdown)
+    assert any("score 0.900" in e.label and "quantity" in e.label for e in at.expander)  # the claim's one line
     assert at.sidebar.text_input(key="reviewer").value == "alice"
     assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download ClaimReview"]
 
@@ -135,7 +136,7 @@ def test_saving_a_review_stores_verdict_and_reviewer(service):
     assert saved["rationale"] == "The audit says $3.1 million."
     assert saved["history"][-1]["reviewer"] == "bob"
     assert saved["history"][-1]["changes"]["verdict"] == ["", "Mostly false"]
-    assert any("verdict: Mostly false" in m.value for m in at.markdown)  # the badge shows the new verdict
+    assert any("verdict: Mostly false" in e.label for e in at.expander)  # the badge shows the new verdict
     assert any("**bob**" in c.value for c in at.caption)  # the history, inside the claim's expander
     assert any("\n- verdict: \\(empty\\) → Mostly false" in m.value for m in at.markdown)
 
