@@ -558,7 +558,8 @@ def test_ingest_open_match_verdict_export(flow_url, page, tmp_path):
     assert items[0]["reviewBody"] == "The audit puts it at $3.1 million."
     assert items[0]["citation"] == ["https://example.org/audit"]
 
-    # back in the inbox the claim shows as reviewed
+    # back in the inbox the claim shows as reviewed (pictured at 1280 px, the width the Inbox is laid out for)
+    page.set_viewport_size({"width": 1280, "height": 1000})
     go_to(page, "Inbox")
     page.get_by_text(re.compile(r"Claims 1–\d+ of \d+")).wait_for()
     page.get_by_role("button", name="Apply").wait_for()  # the last thing on the page
