@@ -105,11 +105,16 @@ TABLE_CONFIG = {
 
 
 def row_height(rows: list[dict]) -> int:
-    """Tall enough for the longest claim on the page to wrap in full (a row over 64 px wraps its text; about 30
+    """Tall enough for the longest claim on the page to wrap in full (a row over 64 px wraps its text; about 36
     characters fit a line of the claim column)."""
     longest = max((len(r["text"]) for r in rows), default=0)
-    lines = max(3, min(10, -(-longest // 30)))
-    return 12 + 20 * lines
+    lines = max(3, min(10, -(-longest // 36)))
+    return 10 + 19 * lines
+
+
+def table_height(rows: list[dict], row: int) -> int:
+    """Up to ten rows in view before the table scrolls (its header is 35 px)."""
+    return 38 + row * min(len(rows), 10)
 
 
 def shown_columns(rows: list[dict]) -> tuple[str, ...]:
@@ -216,7 +221,8 @@ signature = hashlib.sha1(repr((sorted(filters.items(), key=str), order, size, pa
                                st.session_state.get("inbox_generation", 0))).encode()).hexdigest()[:10]
 st.caption(ORDER_NOTES[order])
 event = st.dataframe(table_rows(rows, first), hide_index=True, width="stretch", column_config=TABLE_CONFIG,
-                     column_order=shown_columns(rows), row_height=row_height(rows), key=f"inbox_table_{signature}",
+                     column_order=shown_columns(rows), row_height=row_height(rows),
+                     height=table_height(rows, row_height(rows)), key=f"inbox_table_{signature}",
                      on_select="rerun", selection_mode="multi-row")
 # the Claim page's Previous / Next walk this order: the choices behind it and where this page starts
 st.session_state[NAV] = {"filters": filters, "order": order, "offset": first,
