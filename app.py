@@ -13,7 +13,7 @@ inbox = st.Page("app_pages/inbox.py", title="Inbox", icon=":material/inbox:", ur
 
 def inbox_alias() -> None:
     """`/inbox?...`: the default page answers at `/` only, so a bookmarked Inbox link is sent there."""
-    st.switch_page(inbox, query_params=st.query_params.to_dict())
+    st.switch_page(inbox, query_params={k: st.query_params.get_all(k) for k in st.query_params})
 
 
 page = st.navigation([

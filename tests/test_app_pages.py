@@ -563,6 +563,20 @@ def test_ingest_page_refuses_a_binary_upload(service, monkeypatch):
     assert service.browse.documents() == []
 
 
+def test_ingest_page_stops_at_a_bad_upload_and_says_what_it_kept(service, monkeypatch):
+    import app_pages.common
+
+    monkeypatch.setattr(app_pages.common, "get_bench", lambda: service)
+    at = start("app_pages/ingest.py")
+    at.file_uploader(key="ingest_files").set_value([("riverton.txt", ARTICLE.encode(), "text/plain"),
+                                                   ("bad.txt", b"\x00\x01\x02binary", "text/plain")]).run()
+    button(at, "Ingest files").click().run()
+    assert "bad.txt looks like a binary file" in at.error[0].value
+    assert (at.status[0].label, at.status[0].state) == ("Stopped at bad.txt: 1 stored before it", "error")
+    assert any(m.value.startswith("1/2 · riverton\\.txt: ") for m in at.markdown)
+    assert [d["name"] for d in service.browse.documents()] == ["riverton.txt"]
+
+
 def test_ingest_page_refuses_private_urls(service, monkeypatch):
     import app_pages.common
 

@@ -356,9 +356,11 @@ def test_the_inbox_fits_1280_px_with_title_verdict_and_score(app_url, browser):
 def test_next_and_previous_on_the_claim_page_follow_the_inbox(app_url, page):
     from playwright.sync_api import expect
 
-    page.goto(app_url + "inbox?inbox_f_text=council")  # a bookmarked, filtered Inbox
+    page.goto(app_url + "inbox?inbox_f_statuses=new&inbox_f_statuses=dismissed&inbox_f_text=council")  # bookmarked
     page.get_by_role("heading", name="Inbox", exact=True).wait_for()
     expect(page.get_by_role("textbox", name="Text contains")).to_have_value("council")
+    for status in ("new", "dismissed"):  # a filter of several values keeps them all
+        expect(page.locator("[data-testid='stMultiSelect']").first).to_contain_text(status)
     listed = page.get_by_text(re.compile(r"Claims 1–\d+ of \d+"))
     listed.wait_for()
     total = int(listed.inner_text().split(" of ")[1].split()[0])
