@@ -168,7 +168,9 @@ def safe_url(url: str | None) -> str | None:
 
 # --- shared by the workbench pages ---------------------------------------------------------------------
 
-STATUS_COLOURS = {status: {"accepted": "green", "dismissed": "red"}.get(status, "gray") for status in STATUSES}
+# the first status (new) grey, the last (dismissed) red, every one between green: no status is named here
+STATUS_COLOURS = {status: "gray" if i == 0 else "red" if i == len(STATUSES) - 1 else "green"
+                  for i, status in enumerate(STATUSES)}
 BANDS = ((0.8, "high", "red"), (0.5, "medium", "orange"), (0.0, "low", "gray"))
 MATCH_CHOICES = {"any": "Any", "yes": "Has a match", "no": "No match", "alert": "Raised an alert"}
 

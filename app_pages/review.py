@@ -7,6 +7,7 @@ from app_pages.common import (STATUS_COLOURS, as_text, band, get_bench, history_
                               safe_url, sources_line, stop_on_error)
 from app_pages.review_form import field_key, report_saved, review_form, show_saved
 from core.errors import WorkbenchError
+from core.review import STATUSES
 
 PREFIX = "review"  # this page's widget keys: review_verdict_12, review_matches_12, ...
 
@@ -175,7 +176,7 @@ with stop_on_error():
     doc = bench.browse.document(doc_id)
 
 claims = [s for s in doc["sentences"] if s["claim"] is not None]
-reviewed = sum(1 for s in claims if s["claim"]["verdict"] or s["claim"]["status"] != "new")
+reviewed = sum(1 for s in claims if s["claim"]["verdict"] or s["claim"]["status"] != STATUSES[0])  # not new
 st.caption(" · ".join([as_text(doc["origin"] or doc["name"]), f"{len(doc['sentences'])} sentences",
                        f"{len(claims)} claims", f"{reviewed} reviewed"]))
 
