@@ -2,11 +2,12 @@
 stored claims like it with the matcher's explanation, the same claim in other articles (with a button that
 gives them this claim's verdict), the verdict form and the full history of changes.
 
-The claim comes from the URL (`?id=123`, so the page can be shared) or from the Inbox, Review or Search page."""
+The claim comes from the URL (`?id=123`, so the page can be shared) or from the Inbox, Review or Search page.
+Previous / Next step through the claims in the Inbox's current order (its filters and sort)."""
 import streamlit as st
 
-from app_pages.common import (STATUS_COLOURS, as_text, attribution_text, band, get_bench, history_rows,
-                              results_table, reviewer, safe_url, sources_line, stop_on_error)
+from app_pages.common import (STATUS_COLOURS, as_text, attribution_text, band, get_bench, history_view,
+                              require_reviewer, results_table, safe_url, sources_line, stop_on_error)
 from app_pages.review_form import conflict, field_key, report_saved, review_form, seen_version, show_saved
 from core.errors import NotFound, ReviewConflict, WorkbenchError
 
@@ -38,7 +39,7 @@ def chosen_claim_id() -> int | None:
 
 def badges(claim: dict) -> str:
     _, colour = band(claim["score"])
-    out = [f":{colour}-badge[score {claim['score']:.2f}]", f":blue-badge[{as_text(claim['claim_type'])}]",
+    out = [f":{colour}-badge[score {claim['score']:.3f}]", f":blue-badge[{as_text(claim['claim_type'])}]",
            f":{STATUS_COLOURS.get(claim['status'], 'gray')}-badge[{as_text(claim['status'])}]"]
     if claim["verdict"]:
         out.append(f":violet-badge[verdict: {as_text(claim['verdict'])}]")
@@ -98,8 +99,11 @@ def attribution_form(claim: dict, seen: int) -> None:
     if not values:
         st.info("Nothing changed in the source.")
         return
+    name = require_reviewer()
+    if name is None:
+        return
     try:
-        state = bench.reviews.edit_attribution(claim["sentence_id"], values, reviewer=reviewer(), expected_version=seen)
+        state = bench.reviews.edit_attribution(claim["sentence_id"], values, reviewer=name, expected_version=seen)
     except ReviewConflict as exc:
         conflict(PREFIX, cid, exc, what="claim", also=SOURCE_FIELDS)
         return
@@ -125,14 +129,64 @@ def find_matches(claim: dict) -> list[dict] | None:
 
 
 def checked_before(matches: list[dict] | None) -> None:
+    """Every past fact-check that matches, with its verdict, score and a link to read it."""
     if not matches:
         return
-    best = next((m for m in matches if m.get("kind") == "factcheck" and m.get("match")), None)
-    if best is not None:
-        st.info(f"**Checked before:** {as_text(best.get('verdict') or 'no verdict given')} · match score "
-                f"{best['score']:.2f}  \n{as_text(best.get('text'))}", icon=":material/history_edu:")
-    else:
+    found = [m for m in matches if m.get("kind") == "factcheck" and m.get("match")]
+    if not found:
         st.caption("No past fact-check matches this claim; the closest are listed below.")
+    for i, m in enumerate(found):
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.info(f"**Checked before:** {as_text(m.get('verdict') or 'no verdict given')} · match score "
+                    f"{m['score']:.2f}  \n{as_text(m.get('text'))}", icon=":material/history_edu:", width="stretch")
+            url = safe_url(m.get("url"))
+            if url:
+                st.link_button("Read the fact-check", url, icon=":material/open_in_new:", key=f"claim_factcheck_{i}")
+
+
+def inbox_position(claim_id: int) -> tuple[int | None, dict | None]:
+    """(the claim's place in the Inbox's current order, that order) — (None, None) when the Inbox did not list it."""
+    nav = st.session_state.get("inbox_nav")
+    if not nav:
+        return None, None
+    if claim_id in nav["ids"]:
+        return nav["offset"] + nav["ids"].index(claim_id), nav
+    kept = st.session_state.get("claim_nav_pos")  # where Previous / Next last led, beyond the Inbox's page
+    if kept and kept[0] == claim_id:
+        return kept[1], nav
+    return None, None
+
+
+def go_to(claim_id: int, position: int) -> None:
+    """Show another claim on this page (its id in the URL, as a shared link has it)."""
+    st.session_state["claim_nav_pos"] = (int(claim_id), int(position))
+    st.session_state["detail_claim_id"] = int(claim_id)
+    st.query_params["id"] = str(int(claim_id))
+    st.rerun()
+
+
+def step_buttons(claim_id: int) -> None:
+    """Previous / Next in the Inbox's current order (the claims around this one, read again from the database)."""
+    position, nav = inbox_position(claim_id)
+    if position is None:
+        st.caption("Open a claim from the Inbox to step through its list with Previous / Next.")
+        return
+    with stop_on_error():
+        start = max(0, position - 1)
+        result = bench.browse.inbox(nav["filters"], order=nav["order"], limit=3, offset=start)
+    ids = [r["claim_id"] for r in result["rows"]]
+    here = position - start
+    if here >= len(ids) or ids[here] != claim_id:  # the list changed under it: find it no more
+        st.caption("This claim has left the Inbox's current list; go back to the Inbox to pick the next one.")
+        return
+    before = ids[here - 1] if here > 0 else None
+    after = ids[here + 1] if here + 1 < len(ids) else None
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if st.button("Previous", icon=":material/chevron_left:", key="claim_prev", disabled=before is None):
+            go_to(before, position - 1)
+        st.caption(f"{position + 1:,} of {result['total']:,} in the Inbox's order")
+        if st.button("Next", icon=":material/chevron_right:", key="claim_next", disabled=after is None):
+            go_to(after, position + 1)
 
 
 def find_group(claim: dict) -> dict | None:
@@ -167,8 +221,11 @@ def group_block(claim: dict, group: dict | None) -> None:
     label = f"Apply this claim's verdict ({claim['verdict']}) to the {len(others)} other claim(s)"
     if not st.button(label, key=key("group_apply", cid), icon=":material/done_all:"):
         return
+    name = require_reviewer()
+    if name is None:
+        return
     try:
-        result = bench.reviews.apply_to_group(cid, reviewer=reviewer(),
+        result = bench.reviews.apply_to_group(cid, reviewer=name,
                                               expected_versions={m["claim_id"]: m["version"] for m in others})
     except ReviewConflict as exc:
         st.warning(f"**Not applied:** {as_text(exc)}", icon=":material/sync_problem:")
@@ -222,6 +279,7 @@ st.query_params["id"] = str(claim_id)
 seen = seen_version(PREFIX, claim_id, claim["version"])
 
 st.title(f"Claim {claim_id}", anchor=False)
+step_buttons(claim_id)
 show_saved(PREFIX)
 st.markdown(badges(claim))
 st.caption(" · ".join([as_text(claim["document"]), f"sentence {claim['sentence_index']}",
@@ -247,7 +305,7 @@ with right:
     st.subheader("History", anchor=False)
     events = claim["history"]
     if events:
-        st.dataframe(history_rows(events), hide_index=True, width="stretch")
+        history_view(events)
     else:
         st.caption("Not changed since it was found.")
 

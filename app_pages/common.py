@@ -30,18 +30,94 @@ def stop_on_error() -> Iterator[None]:
         st.stop()
 
 
-def reviewer_default() -> tuple[str, str]:
-    """(name, where it came from): the trusted proxy header when configured and present, else the setting."""
+#: The cookie that keeps a typed reviewer name across reloads and tabs (set in the browser, read by the server).
+REVIEWER_COOKIE = "claims_reviewer"
+
+# Written into the page once: when the reviewer commits a name (Enter or leaving the box), the browser keeps it
+# in a cookie for a year. The script holds no user text: it reads the box's own value.
+_KEEP_NAME_JS = """<script>
+(function () {
+  if (window.__claimsKeepName) { return; }
+  window.__claimsKeepName = true;
+  function keep(ev) {
+    var box = ev.target;
+    if (!box || box.tagName !== "INPUT" || box.getAttribute("aria-label") !== "Reviewer" || box.disabled) { return; }
+    if (ev.type === "keydown" && ev.key !== "Enter") { return; }
+    document.cookie = "%s=" + encodeURIComponent(box.value.trim().slice(0, 100))
+      + "; path=/; max-age=31536000; SameSite=Strict";
+  }
+  document.addEventListener("keydown", keep, true);
+  document.addEventListener("focusout", keep, true);
+})();
+</script>""" % REVIEWER_COOKIE
+
+
+def header_name() -> str | None:
+    """The name the trusted proxy header gives ("" when it is missing); None when no header is trusted."""
     settings = get_bench().settings
-    if settings.reviewer_header:
-        name = (st.context.headers.get(settings.reviewer_header) or "").strip()
-        if name:
-            return name, "header"
-    return settings.reviewer, "settings"
+    if not settings.reviewer_header:
+        return None
+    return (st.context.headers.get(settings.reviewer_header) or "").strip()
+
+
+def kept_name() -> str:
+    """The name this browser typed before (the cookie), "" if none."""
+    from urllib.parse import unquote
+
+    raw = st.context.cookies.get(REVIEWER_COOKIE)
+    return unquote(raw).strip()[:100] if isinstance(raw, str) else ""
+
+
+def reviewer_default() -> tuple[str, str]:
+    """(name, where it came from): "header" when a proxy header is trusted (then only it counts, present or
+    not), else "cookie" for the name this browser kept, else "settings" (CLAIMS_REVIEWER or $USER, maybe "")."""
+    from_header = header_name()
+    if from_header is not None:
+        return from_header, "header"
+    kept = kept_name()
+    if kept:
+        return kept, "cookie"
+    return get_bench().settings.reviewer, "settings"
+
+
+def reviewer_sidebar() -> None:
+    """The sidebar's Reviewer box: the proxy's name (not editable) or the name this browser keeps."""
+    name, source = reviewer_default()
+    if source == "header":
+        # Named by the sign-in proxy: the reviewer cannot type someone else's name.
+        st.session_state["reviewer"] = name
+        st.text_input("Reviewer", key="reviewer", disabled=True, help="Set by your sign-in.")
+        if not name:
+            st.error("Your sign-in did not name you, so nothing can be saved: open the app through the "
+                     "sign-in proxy again.", icon=":material/person_off:")
+        return
+    st.session_state.setdefault("reviewer", name)
+    st.text_input("Reviewer", key="reviewer", max_chars=100, placeholder="your name",
+                  help="Saved with every review you make; this browser remembers it.")
+    st.html(_KEEP_NAME_JS, unsafe_allow_javascript=True)
+    if not reviewer():
+        st.warning("Type your name (and press Enter) before you save a review.", icon=":material/person:")
 
 
 def reviewer() -> str:
-    return st.session_state.get("reviewer", "") or ""
+    """The reviewer's name for this tab: the proxy header's when one is trusted, else what the box holds."""
+    from_header = header_name()
+    if from_header is not None:
+        return from_header
+    return (st.session_state.get("reviewer", "") or "").strip()
+
+
+def require_reviewer() -> str | None:
+    """The reviewer's name, or None with the reason shown: a save must say who made it."""
+    name = reviewer()
+    if not name:
+        if header_name() is not None:
+            st.error("Not saved: your sign-in did not name you. Open the app through the sign-in proxy again.",
+                     icon=":material/person_off:")
+        else:
+            st.error("Not saved: type your name under Reviewer in the sidebar first (every save records who "
+                     "made it).", icon=":material/person:")
+    return name or None
 
 
 # Markdown punctuation (CommonMark lets any of it be backslash-escaped), plus Streamlit's own syntax:
@@ -92,7 +168,9 @@ def safe_url(url: str | None) -> str | None:
 
 # --- shared by the workbench pages ---------------------------------------------------------------------
 
-STATUS_COLOURS = {status: {"accepted": "green", "dismissed": "red"}.get(status, "gray") for status in STATUSES}
+# the first status (new) grey, the last (dismissed) red, every one between green: no status is named here
+STATUS_COLOURS = {status: "gray" if i == 0 else "red" if i == len(STATUSES) - 1 else "green"
+                  for i, status in enumerate(STATUSES)}
 BANDS = ((0.8, "high", "red"), (0.5, "medium", "orange"), (0.0, "low", "gray"))
 MATCH_CHOICES = {"any": "Any", "yes": "Has a match", "no": "No match", "alert": "Raised an alert"}
 
@@ -122,9 +200,10 @@ def open_claim(claim_id: int) -> None:
     st.switch_page("app_pages/claim.py", query_params={"id": str(int(claim_id))})
 
 
-def claim_filters(prefix: str, facets: dict, verdicts: tuple[str, ...], *, on_change=None) -> dict:
+def claim_filters(prefix: str, facets: dict, verdicts: tuple[str, ...], *, on_change=None, bind=None) -> dict:
     """Draw the claim filters (status, type, verdict, match, score, source, text, document, dates, assignee)
-    and return them as the service's filter dict. Widget keys start with `prefix`."""
+    and return them as the service's filter dict. Widget keys start with `prefix`; with bind="query-params"
+    each filter also lives in the URL under its key, so a filtered list can be bookmarked and shared."""
     docs = {d["id"]: (d["title"] or d["name"]) for d in facets["documents"]}
     verdict_options = ["(none)", *verdicts, *[v for v in facets["verdicts"] if v not in verdicts]]
     k = lambda name: f"{prefix}{name}"  # noqa: E731
@@ -138,27 +217,27 @@ def claim_filters(prefix: str, facets: dict, verdicts: tuple[str, ...], *, on_ch
         st.session_state[k("assignee")] = "(anyone)"
 
     row1 = st.columns(4)
-    statuses = row1[0].multiselect("Status", STATUSES, key=k("statuses"), on_change=on_change,
+    statuses = row1[0].multiselect("Status", STATUSES, key=k("statuses"), on_change=on_change, bind=bind,
                                    placeholder="any status")
-    types = row1[1].multiselect("Claim type", facets["claim_types"], key=k("claim_types"), on_change=on_change,
+    types = row1[1].multiselect("Claim type", facets["claim_types"], key=k("claim_types"), on_change=on_change, bind=bind,
                                 placeholder="any type")
-    chosen_verdicts = row1[2].multiselect("Verdict", verdict_options, key=k("verdicts"), on_change=on_change,
+    chosen_verdicts = row1[2].multiselect("Verdict", verdict_options, key=k("verdicts"), on_change=on_change, bind=bind,
                                           placeholder="any verdict")
     match = row1[3].selectbox("Archive match", list(MATCH_CHOICES), format_func=MATCH_CHOICES.get,
-                              key=k("match"), on_change=on_change,
+                              key=k("match"), on_change=on_change, bind=bind,
                               help="Whether a past fact-check is at or above the match threshold.")
     row2 = st.columns(4)
-    low, high = row2[0].slider("Check-worthiness", 0.0, 1.0, step=0.05, key=k("score"), on_change=on_change,
+    low, high = row2[0].slider("Check-worthiness", 0.0, 1.0, step=0.05, key=k("score"), on_change=on_change, bind=bind,
                                **initial(k("score"), value=(0.0, 1.0)))
-    source = row2[1].text_input("Source contains", key=k("source"), on_change=on_change)
-    text = row2[2].text_input("Text contains", key=k("text"), on_change=on_change)
-    assignee = row2[3].selectbox("Assigned to", assignees, key=k("assignee"), on_change=on_change)
+    source = row2[1].text_input("Source contains", key=k("source"), on_change=on_change, bind=bind)
+    text = row2[2].text_input("Text contains", key=k("text"), on_change=on_change, bind=bind)
+    assignee = row2[3].selectbox("Assigned to", assignees, key=k("assignee"), on_change=on_change, bind=bind)
     row3 = st.columns([2, 1, 1])
     documents = row3[0].multiselect("Article", list(docs), format_func=docs.get, key=k("documents"),
-                                    on_change=on_change, placeholder="any article")
-    date_from = row3[1].date_input("Added from", key=k("from"), on_change=on_change,
+                                    on_change=on_change, bind=bind, placeholder="any article")
+    date_from = row3[1].date_input("Added from", key=k("from"), on_change=on_change, bind=bind,
                                    **initial(k("from"), value=None))
-    date_to = row3[2].date_input("Added until", key=k("to"), on_change=on_change, **initial(k("to"), value=None))
+    date_to = row3[2].date_input("Added until", key=k("to"), on_change=on_change, bind=bind, **initial(k("to"), value=None))
     return {
         "statuses": statuses, "claim_types": types, "verdicts": chosen_verdicts,
         "has_match": {"any": None, "yes": True, "no": False, "alert": None}[match],
@@ -245,6 +324,16 @@ def history_rows(events: list[dict]) -> list[dict]:
         "what": "; ".join(f"{field}: {old or '(empty)'} → {new or '(empty)'}"
                           for field, (old, new) in e["changes"].items()),
     } for e in events]
+
+
+def history_view(events: list[dict], *, newest_first: bool = True) -> None:
+    """A claim's history, readable in full: per change one line of when, who and version, then each field that
+    changed with its old and new value (wrapped, never cut off)."""
+    for e in (reversed(events) if newest_first else events):
+        row = history_rows([e])[0]
+        st.caption(f"{as_text(row['when'])} · **{as_text(row['who'])}** · version {row['version']}")
+        st.markdown("\n".join(f"- {as_text(field)}: {as_text(old or '(empty)')} → {as_text(new or '(empty)')}"
+                              for field, (old, new) in e["changes"].items()) or "- (no field changed)")
 
 
 def conflict_notice(claim_id: int, exc, *, what: str, key_of, forget, accept) -> None:

@@ -1,19 +1,33 @@
 """Inbox: the claims of every article in one list, most check-worthy first. Filter, page through, change the
 status or assignee of many at once, open one. Filtering, sorting and paging run in the database, so a page of
-100,000 claims costs what a page of 100 does."""
+100,000 claims costs what a page of 100 does. The filters, the order and "assigned to me" live in the URL
+(`?inbox_f_statuses=new&inbox_f_mine=true`), so a filtered Inbox can be bookmarked and shared."""
 import hashlib
 import math
 
 import streamlit as st
 
-from app_pages.common import claim_filters, filters_active, get_bench, initial, open_claim, reviewer, stop_on_error
+from app_pages.common import (claim_filters, filters_active, get_bench, initial, open_claim, require_reviewer, reviewer,
+                              stop_on_error)
 from core.errors import WorkbenchError
 from core.review import STATUSES
 
 ORDERS = {"score": "Check-worthiness, highest first", "newest": "Newest first", "oldest": "Oldest first",
           "updated": "Recently changed first", "match": "Closest archive match first"}
+#: One line under the list on what its order means (the scores are compared at full precision).
+ORDER_NOTES = {
+    "score": "Most check-worthy first: ordered by the detector's score at full precision (equal scores: newest "
+             "first), so \"rank\" tells apart claims whose rounded scores look the same.",
+    "newest": "Newest claims first, in the order they were stored.",
+    "oldest": "Oldest claims first, in the order they were stored.",
+    "updated": "The claims whose review changed most recently first.",
+    "match": "Claims closest to a past fact-check first (claims not yet compared last).",
+}
 PAGE_SIZES = (25, 50, 100, 200)
 PAGE = "inbox_f_page"
+BIND = "query-params"  # the Inbox's choices are kept in its URL
+#: Where the Claim page finds the Inbox's order for its Previous / Next buttons (UI choices, not data).
+NAV = "inbox_nav"
 
 bench = get_bench()
 
@@ -51,22 +65,60 @@ def match_notice() -> None:
         st.rerun()
 
 
-def table_rows(rows: list[dict]) -> list[dict]:
+def article_date(row: dict) -> str:
+    """The article's own date (as the feed or page gave it, ISO dates cut to the day), else the day stored."""
+    published = (row.get("document_date") or "").strip()
+    if published[:4].isdigit() and published[4:5] == "-":
+        return published[:10]
+    added = row["created_at"]
+    return published or (added.strftime("%Y-%m-%d") if added else "")
+
+
+def table_rows(rows: list[dict], first: int) -> list[dict]:
+    """The page's rows as the table shows them; `first` is the rank of the first row in the current order."""
     return [{
-        "claim": r["claim_id"], "score": r["score"], "text": r["text"], "status": r["status"],
-        "verdict": r["verdict"], "source": r["source"], "type": r["claim_type"], "match": r["match_score"],
-        "assigned": r["assignee"], "article": r["document_title"] or r["document"], "added": r["created_at"],
-    } for r in rows]
+        "rank": first + i + 1, "claim": r["claim_id"], "score": r["score"], "text": r["text"],
+        "article": r["document_title"] or r["document"], "date": article_date(r), "status": r["status"],
+        "verdict": r["verdict"], "checked before": r["match_verdict"] if r["has_match"] else "",
+        "assigned": r["assignee"],
+    } for i, r in enumerate(rows)]
 
 
+# Narrow fixed columns and one wide one (the claim, wrapped), so the table fits a 1280 px screen unscrolled
+# (about 820 px beside the sidebar); "assigned" only when a claim on the page is assigned.
+COLUMNS = ("rank", "score", "text", "article", "date", "status", "verdict", "checked before", "assigned")
 TABLE_CONFIG = {
-    "claim": st.column_config.NumberColumn("claim", format="%d", width="small"),
-    "score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0, format="%.2f", width="small"),
-    "match": st.column_config.NumberColumn("match", format="%.2f", width="small",
-                                           help="Similarity of the closest past fact-check."),
-    "text": st.column_config.TextColumn("text", width="large"),
-    "added": st.column_config.DatetimeColumn("added", format="YYYY-MM-DD HH:mm"),
+    "rank": st.column_config.NumberColumn("rank", format="%d", width=40,
+                                          help="The claim's place in the current order (1 = first)."),
+    "claim": st.column_config.NumberColumn("claim", format="%d"),
+    "score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0, format="%.3f", width=62,
+                                             help="Check-worthiness: the detector's probability, to 3 decimals."),
+    "text": st.column_config.TextColumn("claim", width=230),
+    "article": st.column_config.TextColumn("article", width=100, help="The article's title (else its name)."),
+    "date": st.column_config.TextColumn("date", width=80, help="The article's date, else the day it was stored."),
+    "status": st.column_config.TextColumn("status", width=62),
+    "verdict": st.column_config.TextColumn("verdict", width=64, help="Your newsroom's verdict on this claim."),
+    "checked before": st.column_config.TextColumn(
+        "checked before", width=72, help="The verdict of the past fact-check that matches this claim."),
+    "assigned": st.column_config.TextColumn("assigned", width=62),
 }
+
+
+def row_height(rows: list[dict]) -> int:
+    """Tall enough for the longest claim on the page to wrap in full (a row over 64 px wraps its text; about 36
+    characters fit a line of the claim column)."""
+    longest = max((len(r["text"]) for r in rows), default=0)
+    lines = max(3, min(10, -(-longest // 36)))
+    return 10 + 19 * lines
+
+
+def table_height(rows: list[dict], row: int) -> int:
+    """Up to ten rows in view before the table scrolls (its header is 35 px)."""
+    return 38 + row * min(len(rows), 10)
+
+
+def shown_columns(rows: list[dict]) -> tuple[str, ...]:
+    return COLUMNS if any(r["assignee"] for r in rows) else COLUMNS[:-1]
 
 
 def bulk_form(selected: list[int], page_ids: list[int]) -> None:
@@ -89,8 +141,11 @@ def bulk_form(selected: list[int], page_ids: list[int]) -> None:
     elif assignee.strip():
         changes["assignee"] = assignee.strip()
     targets = page_ids if whole_page else selected
+    name = require_reviewer()
+    if name is None:
+        return
     try:
-        result = bench.reviews.bulk(targets, changes, reviewer=reviewer())
+        result = bench.reviews.bulk(targets, changes, reviewer=name)
     except WorkbenchError as exc:
         st.error(str(exc))
         return
@@ -106,7 +161,7 @@ def open_picker(rows: list[dict], selected: list[int], signature: str) -> None:
     ids = [r["claim_id"] for r in rows]
     texts = {r["claim_id"]: r["text"] for r in rows}
     preferred = selected[0] if len(selected) == 1 else ids[0]
-    pick, go = st.columns([6, 1], vertical_alignment="bottom")
+    pick, go = st.columns([4, 1], vertical_alignment="bottom")
     chosen = pick.selectbox("Open a claim", ids, index=ids.index(preferred),
                             format_func=lambda i: f"#{i} · {texts[i][:110]}",
                             key=f"inbox_open_{signature}_{preferred}")
@@ -126,13 +181,24 @@ if not facets["documents"]:
     st.page_link("app_pages/ingest.py", label="Ingest articles", icon=":material/upload_file:")
     st.stop()
 
-with st.expander("Filters", icon=":material/filter_list:", expanded=filters_active("inbox_f_")):
-    filters = claim_filters("inbox_f_", facets, bench.settings.verdicts, on_change=first_page)
+from_url = any(k.startswith("inbox_f_") and k not in ("inbox_f_order", "inbox_f_size", "inbox_f_mine")
+               for k in st.query_params)
+with st.expander("Filters", icon=":material/filter_list:", expanded=filters_active("inbox_f_") or from_url):
+    filters = claim_filters("inbox_f_", facets, bench.settings.verdicts, on_change=first_page, bind=BIND)
 
-order_col, size_col = st.columns([3, 1])
-order = order_col.selectbox("Sort", list(ORDERS), format_func=ORDERS.get, key="inbox_f_order", on_change=first_page)
-size = size_col.selectbox("Claims per page", PAGE_SIZES, key="inbox_f_size", on_change=first_page,
+order_col, mine_col, size_col = st.columns([3, 1, 1], vertical_alignment="bottom")
+order = order_col.selectbox("Sort", list(ORDERS), format_func=ORDERS.get, key="inbox_f_order", on_change=first_page,
+                            bind=BIND)
+mine = mine_col.toggle("Assigned to me", key="inbox_f_mine", on_change=first_page, bind=BIND,
+                       help="Only the claims assigned to the name under Reviewer.")
+size = size_col.selectbox("Claims per page", PAGE_SIZES, key="inbox_f_size", on_change=first_page, bind=BIND,
                           **initial("inbox_f_size", index=1))
+if mine:
+    if not reviewer():
+        st.warning("Type your name under Reviewer in the sidebar to see the claims assigned to you.",
+                   icon=":material/person:")
+        st.stop()
+    filters["assignee"] = reviewer()
 
 page = max(1, int(st.session_state.get(PAGE, 1)))
 with stop_on_error():
@@ -153,17 +219,23 @@ if not rows:
 first = (page - 1) * size
 signature = hashlib.sha1(repr((sorted(filters.items(), key=str), order, size, page,
                                st.session_state.get("inbox_generation", 0))).encode()).hexdigest()[:10]
-event = st.dataframe(table_rows(rows), hide_index=True, width="stretch", column_config=TABLE_CONFIG,
-                     key=f"inbox_table_{signature}", on_select="rerun", selection_mode="multi-row")
+st.caption(ORDER_NOTES[order])
+event = st.dataframe(table_rows(rows, first), hide_index=True, width="stretch", column_config=TABLE_CONFIG,
+                     column_order=shown_columns(rows), row_height=row_height(rows),
+                     height=table_height(rows, row_height(rows)), key=f"inbox_table_{signature}",
+                     on_select="rerun", selection_mode="multi-row")
+# the Claim page's Previous / Next walk this order: the choices behind it and where this page starts
+st.session_state[NAV] = {"filters": filters, "order": order, "offset": first,
+                         "ids": [r["claim_id"] for r in rows]}
 selected = [rows[i]["claim_id"] for i in event.selection.rows if i < len(rows)]
 
-nav = st.columns([1, 1, 1, 5], vertical_alignment="center")
-nav[0].button("Previous", key="inbox_prev", icon=":material/chevron_left:", disabled=page <= 1,
-              on_click=step_page, args=(-1,), width="stretch")
-nav[1].button("Next", key="inbox_next", icon=":material/chevron_right:", disabled=page >= pages,
-              on_click=step_page, args=(1,), width="stretch")
-nav[2].number_input("Page", min_value=1, max_value=pages, step=1, key=PAGE, label_visibility="collapsed")
-nav[3].caption(f"Claims {first + 1:,}–{first + len(rows):,} of {total:,} · page {page:,} of {pages:,}")
+with st.container(horizontal=True, vertical_alignment="center"):
+    st.button("Previous", key="inbox_prev", icon=":material/chevron_left:", disabled=page <= 1,
+              on_click=step_page, args=(-1,))
+    st.button("Next", key="inbox_next", icon=":material/chevron_right:", disabled=page >= pages,
+              on_click=step_page, args=(1,))
+    st.number_input("Page", min_value=1, max_value=pages, step=1, key=PAGE, label_visibility="collapsed", width=110)
+    st.caption(f"Claims {first + 1:,}–{first + len(rows):,} of {total:,} · page {page:,} of {pages:,}")
 
 open_picker(rows, selected, signature)
 bulk_form(selected, [r["claim_id"] for r in rows])

@@ -1,5 +1,8 @@
 """Ingest: paste an article, upload files or give URLs; each is stored with its sentences, claims and sources,
-then compared with the fact-check archive. The archive itself is imported here too."""
+then compared with the fact-check archive, one at a time so the page can say which it is on. The archive itself
+is imported here too."""
+from dataclasses import dataclass, field
+
 import streamlit as st
 
 from app_pages.common import as_text, get_bench
@@ -36,19 +39,63 @@ def show_matching(report) -> None:
         st.write(f"Compared {report.matched} claim(s) with the fact-check archive.")
 
 
-def ingest_with_status(label: str, run, total: int | None):
-    """Run one ingest inside a status box with a progress bar; None when it failed (the message is shown)."""
-    with st.status(label, expanded=True) as status:
-        st.write("Splitting into sentences, scoring claims and finding their sources…")
-        try:
-            report = run(Counter(total, "article(s)"))
-            show_matching(report)
-        except PROBLEMS as exc:
-            status.update(label="Not ingested", state="error")
-            st.error(str(exc))
-            return None
+@dataclass
+class Totals:
+    """What the articles of one ingest added up to (each article is stored by its own call)."""
+    documents: int = 0
+    duplicates: int = 0
+    sentences: int = 0
+    claims: int = 0
+    attributions: int = 0
+    matched: int = 0
+    document_ids: list = field(default_factory=list)
+    duplicate_ids: list = field(default_factory=list)
+
+    def add(self, report) -> None:
+        for name in ("documents", "duplicates", "sentences", "claims", "attributions", "matched"):
+            setattr(self, name, getattr(self, name) + (getattr(report, name, 0) or 0))
+        self.document_ids += report.document_ids
+        self.duplicate_ids += report.duplicate_ids
+
+    def summary(self) -> str:
+        return (f"stored {self.documents} new document(s), {self.sentences} sentences, {self.claims} claims, "
+                f"{self.attributions} attributions; {self.duplicates} already stored")
+
+
+def article_line(name: str, report) -> str:
+    """One line on what one article (or file, or page) gave."""
+    if not report.documents:
+        return f"{as_text(name)}: already stored"
+    return (f"{as_text(name)}: {report.sentences} sentences, {report.claims} claims"
+            + (", compared with the archive" if report.matched else ""))
+
+
+def ingest_each(items: list[tuple[str, object]]) -> Totals | None:
+    """Ingest the articles one by one inside a status box, with a bar that says which one is being read and a
+    line for each as it is stored; None when one failed (the message is shown; those before it stay stored).
+
+    `items` holds (name, run) pairs: run() stores that one article (or file, or page) and returns its report."""
+    totals, n = Totals(), len(items)
+    with st.status(f"Ingesting {n} article(s)…" if n > 1 else "Ingesting…", expanded=True) as status:
+        bar = st.progress(0.0, text="Starting…")
+        for i, (name, run) in enumerate(items):
+            bar.progress(i / n, text=f"Article {i + 1} of {n}: {name} — splitting into sentences, scoring claims, "
+                                     "finding their sources" + (" (the first of a session also loads the models)"
+                                                                if i == 0 else "") + "…")
+            try:
+                report = run()
+            except PROBLEMS as exc:
+                status.update(label="Not ingested" if not totals.documents else
+                              f"Stopped at {name}: {totals.documents} stored before it", state="error")
+                st.error(str(exc))
+                return None
+            totals.add(report)
+            st.write(f"{i + 1}/{n} · " + article_line(name, report))
+            if report.match_error:
+                st.warning(f"Stored, but not compared with the fact-check archive: {as_text(report.match_error)}")
+        bar.progress(1.0, text=f"{n} of {n} done")
         status.update(label="Ingested", state="complete", expanded=False)
-    return report
+    return totals
 
 
 def show_report(report) -> None:
@@ -74,8 +121,8 @@ def paste_tab() -> None:
     if not text.strip():
         st.error("Paste the article's text first.")
         return
-    report = ingest_with_status("Ingesting…", lambda progress: bench.ingest.text(text, name.strip() or "pasted text",
-                                                                                progress=progress), 1)
+    label = name.strip() or "pasted text"
+    report = ingest_each([(label, lambda: bench.ingest.text(text, label))])
     if report is not None:
         show_report(report)
 
@@ -97,8 +144,7 @@ def upload_tab() -> None:
                      disabled=not files):
         return
     uploads = [(f.name, f.getvalue()) for f in files]
-    report = ingest_with_status(f"Ingesting {len(uploads)} file(s)…",
-                                lambda progress: bench.ingest.uploads(uploads, progress=progress), len(uploads))
+    report = ingest_each([(name, lambda one=(name, data): bench.ingest.uploads([one])) for name, data in uploads])
     if report is not None:
         show_report(report)
 
@@ -112,8 +158,7 @@ def url_tab() -> None:
     if not urls:
         st.error("Give at least one web address (http or https).")
         return
-    report = ingest_with_status(f"Fetching {len(urls)} page(s)…",
-                                lambda progress: bench.ingest.run(urls, progress=progress), len(urls))
+    report = ingest_each([(url, lambda one=url: bench.ingest.run([one])) for url in urls])
     if report is not None:
         show_report(report)
 

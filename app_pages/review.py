@@ -1,11 +1,13 @@
-"""Review: one article, sentence by sentence. Claims stand out by score; each has its review form, its history
-and, on request, similar past fact-checks. Article text is always shown as plain text, never as Markdown or HTML."""
+"""Review: one article, sentence by sentence. Claims stand out by score, each in a compact box: its sentence, its
+sources on one line, and a "Review claim" line with its badges that opens, on demand, its review form, its history
+and similar past fact-checks. Article text is always shown as plain text, never as Markdown or HTML."""
 import streamlit as st
 
-from app_pages.common import (STATUS_COLOURS, as_text, band, get_bench, history_rows, open_claim, reviewer,
+from app_pages.common import (STATUS_COLOURS, as_text, band, get_bench, history_view, open_claim, require_reviewer,
                               safe_url, sources_line, stop_on_error)
 from app_pages.review_form import field_key, report_saved, review_form, show_saved
 from core.errors import WorkbenchError
+from core.review import STATUSES
 
 PREFIX = "review"  # this page's widget keys: review_verdict_12, review_matches_12, ...
 
@@ -48,23 +50,11 @@ def download_buttons() -> None:
 def claim_badges(sentence: dict) -> str:
     claim = sentence["claim"]
     _, colour = band(sentence["score"])
-    badges = [f":{colour}-badge[score {sentence['score']:.2f}]", f":blue-badge[{as_text(sentence['claim_type'])}]",
+    badges = [f":{colour}-badge[score {sentence['score']:.3f}]", f":blue-badge[{as_text(sentence['claim_type'])}]",
               f":{STATUS_COLOURS.get(claim['status'], 'gray')}-badge[{as_text(claim['status'])}]"]
     if claim["verdict"]:
         badges.append(f":violet-badge[verdict: {as_text(claim['verdict'])}]")
     return " ".join(badges)
-
-
-def attribution_lines(sentence: dict) -> str:
-    if not sentence["attributions"]:
-        return "*No source named in this sentence.*"
-    lines = []
-    for a in sentence["attributions"]:
-        source = a["resolved"] or a["source"]
-        quote = "direct quote" if a["quote"] == "direct" else a["quote"]
-        edited = " (corrected)" if a["edited"] else ""
-        lines.append(f"**{as_text(source)}** — {as_text(a['cue'])} — {as_text(quote)}{edited}")
-    return "  \n".join(lines)
 
 
 def history_table(claim_id: int) -> None:
@@ -73,7 +63,7 @@ def history_table(claim_id: int) -> None:
     if not events:
         st.caption("Not reviewed yet.")
         return
-    st.dataframe(history_rows(events), hide_index=True, width="stretch")
+    history_view(events)
 
 
 def matches_table(claim_id: int) -> None:
@@ -102,23 +92,24 @@ def matches_table(claim_id: int) -> None:
 
 
 def claim_box(sentence: dict) -> None:
+    """One claim in a compact box: its sentence, one line of badges and sources, and everything else on demand."""
     claim = sentence["claim"]
     name, _ = band(sentence["score"])
-    with st.container(border=True, key=f"review_{name}_claim_{claim['id']}"):
-        st.markdown(claim_badges(sentence))
+    with st.container(border=True, key=f"review_{name}_claim_{claim['id']}", gap="small"):
         st.text(sentence["text"], width="stretch")
-        st.markdown(attribution_lines(sentence))
-        if sentence["reasons"]:
-            st.caption("Why: " + as_text(", ".join(sentence["reasons"])))
-        with st.expander(f"Review claim {claim['id']}", icon=":material/rate_review:"):
+        if sentence["attributions"]:
+            st.markdown(sources_line(sentence["attributions"]))
+        with st.expander(f"Review claim {claim['id']}  {claim_badges(sentence)}", icon=":material/rate_review:"):
+            if sentence["reasons"]:
+                st.caption("Why: " + as_text(", ".join(sentence["reasons"])))
             review_form(PREFIX, claim["id"], claim, what="review", compact=True)
-        with st.expander("History", icon=":material/history:"):
+            st.markdown("**History**")
             history_table(claim["id"])
-        if st.toggle("Similar claims and past fact-checks", key=widget_key("matches", claim["id"])):
-            matches_table(claim["id"])
-        if st.button("Open the claim page", key=widget_key("open", claim["id"]), icon=":material/open_in_new:",
-                     type="tertiary"):
-            open_claim(claim["id"])
+            if st.toggle("Similar claims and past fact-checks", key=widget_key("matches", claim["id"])):
+                matches_table(claim["id"])
+            if st.button("Open the claim page", key=widget_key("open", claim["id"]), icon=":material/open_in_new:",
+                         type="tertiary"):
+                open_claim(claim["id"])
 
 
 def sentence_line(sentence: dict) -> None:
@@ -148,9 +139,9 @@ def missed_claim_form(doc: dict) -> None:
             labels = {s["id"]: f"{s['index']}: {s['text'][:140]}" for s in candidates}
             chosen = st.selectbox("Sentence", list(labels), format_func=labels.get, key="review_missed_sentence")
             added = st.form_submit_button("Add as a claim", icon=":material/add:")
-    if added:
+    if added and (name := require_reviewer()):
         try:
-            cid = bench.reviews.add_claim(chosen, reviewer=reviewer())
+            cid = bench.reviews.add_claim(chosen, reviewer=name)
         except (WorkbenchError, ImportError) as exc:
             st.error(str(exc))
             return
@@ -185,7 +176,7 @@ with stop_on_error():
     doc = bench.browse.document(doc_id)
 
 claims = [s for s in doc["sentences"] if s["claim"] is not None]
-reviewed = sum(1 for s in claims if s["claim"]["verdict"] or s["claim"]["status"] != "new")
+reviewed = sum(1 for s in claims if s["claim"]["verdict"] or s["claim"]["status"] != STATUSES[0])  # not new
 st.caption(" · ".join([as_text(doc["origin"] or doc["name"]), f"{len(doc['sentences'])} sentences",
                        f"{len(claims)} claims", f"{reviewed} reviewed"]))
 

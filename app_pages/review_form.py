@@ -12,7 +12,7 @@ from functools import partial
 import streamlit as st
 
 from app_pages import common
-from app_pages.common import conflict_notice, reviewer
+from app_pages.common import conflict_notice, require_reviewer
 from core.errors import ReviewConflict, WorkbenchError
 from core.review import REVIEW_FIELDS, STATUSES
 
@@ -84,10 +84,13 @@ def review_form(prefix: str, claim_id: int, claim: dict, *, what: str = "claim",
         submitted = st.form_submit_button("Save", type="primary", icon=":material/save:")
     if not submitted:
         return
+    name = require_reviewer()
+    if name is None:
+        return
     fields = [f for f in REVIEW_FIELDS if assignee or f != "assignee"]
     changes = {f: st.session_state[key(f, claim_id)] for f in fields}
     try:
-        saved = bench.reviews.save(claim_id, changes, reviewer=reviewer(), expected_version=seen)
+        saved = bench.reviews.save(claim_id, changes, reviewer=name, expected_version=seen)
     except ReviewConflict as exc:
         conflict(prefix, claim_id, exc, what=what, also=also_forget)
         return

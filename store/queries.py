@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.errors import InvalidValue
 
 from .repo import as_utc
-from .models import Alert, Attribution, Claim, ClaimMatch, Document, ReviewEvent, Sentence
+from .models import Alert, Attribution, Claim, ClaimMatch, Document, FactCheck, ReviewEvent, Sentence
 
 
 # --- the inbox: filtering, sorting and paging in SQL -----------------------------------------------------
@@ -119,10 +119,13 @@ def query_claims(
         select(Claim.id, Claim.score, Claim.claim_type, Claim.status, Claim.verdict, Claim.assignee,
                Claim.reviewer, Claim.text, Claim.version, Claim.origin, Claim.created_at, Claim.updated_at,
                Claim.document_id, Claim.sentence_id, Document.name.label("document"),
-               Document.title.label("document_title"), _main_source_of(Claim.sentence_id).label("source"),
-               ClaimMatch.score.label("match_score"), ClaimMatch.is_match)
+               Document.title.label("document_title"), Document.published.label("document_date"),
+               _main_source_of(Claim.sentence_id).label("source"),
+               ClaimMatch.score.label("match_score"), ClaimMatch.is_match,
+               FactCheck.verdict.label("match_verdict"), FactCheck.url.label("match_url"))
         .join(Document, Document.id == Claim.document_id)
         .outerjoin(ClaimMatch, ClaimMatch.claim_id == Claim.id)
+        .outerjoin(FactCheck, FactCheck.id == ClaimMatch.factcheck_id)
         .where(Claim.id.in_(ids))
     )
     position = {cid: i for i, cid in enumerate(ids)}
@@ -132,9 +135,11 @@ def query_claims(
         "verdict": r.verdict, "assignee": r.assignee, "reviewer": r.reviewer, "text": r.text,
         "version": r.version, "origin": r.origin, "created_at": as_utc(r.created_at), "updated_at": as_utc(r.updated_at),
         "document_id": r.document_id, "sentence_id": r.sentence_id, "document": r.document,
-        "document_title": r.document_title, "source": r.source or "",
+        "document_title": r.document_title, "document_date": r.document_date or "", "source": r.source or "",
         "match_score": None if r.match_score is None else round(r.match_score, 4),
         "has_match": None if r.is_match is None else bool(r.is_match),
+        # the closest past fact-check's verdict and link ("" when there is none)
+        "match_verdict": r.match_verdict or "", "match_url": r.match_url or "",
     } for r in found]
     return rows, int(total)
 

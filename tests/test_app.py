@@ -60,9 +60,13 @@ def service(home):
         wb.engine.dispose()
 
 
-def run_app() -> AppTest:
+def run_app(page: str | None = "app_pages/review.py") -> AppTest:
+    """The app as a browser opens it (the Inbox), then on `page` (the Review page unless told)."""
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception, at.exception
+    if page:
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
     return at
 
 
@@ -84,6 +88,7 @@ def commonmark(value: str) -> str:
 def rendered_markdown(at: AppTest) -> list[str]:
     """Every string the page hands to the Markdown renderer."""
     out = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.subheader]
+    out += [e.label for e in at.expander]
     out += [e.value for e in at.title] + [e.value for e in at.success] + [e.value for e in at.warning]
     return out
 
@@ -95,7 +100,7 @@ def test_review_page_shows_the_article_in_order(service):
     assert "The city spent $4.2 million on road repairs in 2024, Mayor Ana Ruiz said on Tuesday." in texts
     assert texts.index("Council members asked for an audit.") < texts.index("Ruiz said the money was well spent.")
     assert any("Load more" in c.value for c in at.caption)  # page furniture, greyed
-    assert any("score 0.90" in m.value and "quantity" in m.value for m in at.markdown)
+    assert any("score 0.900" in e.label and "quantity" in e.label for e in at.expander)  # the claim's one line
     assert at.sidebar.text_input(key="reviewer").value == "alice"
     assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download ClaimReview"]
 
@@ -131,9 +136,9 @@ def test_saving_a_review_stores_verdict_and_reviewer(service):
     assert saved["rationale"] == "The audit says $3.1 million."
     assert saved["history"][-1]["reviewer"] == "bob"
     assert saved["history"][-1]["changes"]["verdict"] == ["", "Mostly false"]
-    assert any("verdict: Mostly false" in m.value for m in at.markdown)  # the badge shows the new verdict
-    history = at.dataframe
-    assert any("bob" in df.value["who"].tolist() for df in history)
+    assert any("verdict: Mostly false" in e.label for e in at.expander)  # the badge shows the new verdict
+    assert any("**bob**" in c.value for c in at.caption)  # the history, inside the claim's expander
+    assert any("\n- verdict: \\(empty\\) → Mostly false" in m.value for m in at.markdown)
 
     # a second save from the same tab is not a conflict with itself
     at.text_area(key=f"review_rationale_{cid}").set_value("The audit says $3.1 million; see p. 4.")
@@ -276,8 +281,48 @@ def test_ingest_page_refuses_empty_text(service, monkeypatch):
     assert service.browse.documents() == []
 
 
-def test_reviewer_falls_back_to_the_setting_without_the_proxy_header(home, monkeypatch):
+def test_with_a_trusted_header_a_missing_header_names_nobody_and_saves_nothing(service, monkeypatch):
+    """A trusted proxy header is the only name (no typed fallback): a request without it cannot save."""
     monkeypatch.setenv("CLAIMS_REVIEWER_HEADER", "X-Forwarded-User")  # configured, but this request lacks it
+    service.ingest.text(ARTICLE, "riverton.txt")
+    cid = first_claim(service, "riverton.txt")["id"]
     at = run_app()
     box = at.sidebar.text_input(key="reviewer")
-    assert box.value == "alice" and not box.disabled
+    assert box.value == "" and box.disabled
+    assert "did not name you" in at.sidebar.error[0].value
+    at.selectbox(key=f"review_verdict_{cid}").set_value("Mostly false")
+    save_button(at, cid).click()
+    at.run()
+    assert any("Not saved: your sign-in did not name you" in e.value for e in at.main.error)
+    assert service.browse.claim(cid)["verdict"] == "" and service.browse.claim(cid)["history"] == []
+
+
+def test_without_a_name_the_app_asks_for_one_and_refuses_to_save(service, monkeypatch):
+    monkeypatch.setenv("CLAIMS_REVIEWER", "")
+    monkeypatch.setenv("USER", "")
+    service.ingest.text(ARTICLE, "riverton.txt")
+    cid = first_claim(service, "riverton.txt")["id"]
+    at = run_app()
+    assert at.sidebar.text_input(key="reviewer").value == ""
+    assert "Type your name" in at.sidebar.warning[0].value
+    at.selectbox(key=f"review_verdict_{cid}").set_value("Mostly false")
+    save_button(at, cid).click()
+    at.run()
+    assert any("Not saved: type your name under Reviewer" in e.value for e in at.main.error)
+    assert service.browse.claim(cid)["verdict"] == ""
+
+    at.sidebar.text_input(key="reviewer").set_value("carol").run()  # the form keeps what was chosen
+    assert not at.sidebar.warning
+    save_button(at, cid).click()
+    at.run()
+    saved = service.browse.claim(cid)
+    assert (saved["verdict"], saved["reviewer"]) == ("Mostly false", "carol")
+
+
+def test_the_name_this_browser_kept_comes_before_the_setting(service, monkeypatch):
+    import app_pages.common
+
+    monkeypatch.setattr(app_pages.common.st.context.__class__, "cookies",
+                        property(lambda self: {"claims_reviewer": "Ana%20Ruiz"}))
+    at = run_app()
+    assert at.sidebar.text_input(key="reviewer").value == "Ana Ruiz"  # not the setting's "alice"

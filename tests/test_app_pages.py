@@ -91,13 +91,56 @@ def test_inbox_filters_by_status_match_and_article(stocked):
     at.multiselect(key="inbox_f_statuses").set_value([]).run()
     at.selectbox(key="inbox_f_match").set_value("yes").run()
     rows = inbox_table(at).value
-    assert list(rows["claim"]) == [cid] and rows["match"][0] == pytest.approx(1.0, abs=1e-3)
+    assert list(rows["claim"]) == [cid] and list(rows["checked before"]) == ["Mostly false"]
     at.selectbox(key="inbox_f_match").set_value("any").run()
     figures = next(d["id"] for d in stocked.browse.documents() if d["name"] == "council-figures.txt")
     at.multiselect(key="inbox_f_documents").set_value([figures]).run()
     assert set(inbox_table(at).value["article"]) == {"Figures from the council"}  # the title, else the name
     at.text_input(key="inbox_f_text").set_value("no such words").run()
     assert "No claim matches these filters." in [i.value for i in at.info]
+
+
+def test_inbox_ranks_scores_and_names_article_date_and_the_matchs_verdict(stocked):
+    at = start("app_pages/inbox.py")
+    rows = inbox_table(at).value
+    assert list(rows["rank"]) == list(range(1, len(rows) + 1))
+    assert list(rows["score"]) == sorted(rows["score"], reverse=True)
+    assert {"Budget row deepens in Riverton", "Figures from the council"} == set(rows["article"])  # titles
+    assert all(len(d) == 10 and d[4] == "-" for d in rows["date"])  # a day, not a file path
+    checked = dict(zip(rows["text"], rows["checked before"]))
+    assert checked["The city spent $4.2 million on road repairs in 2024, Mayor Ana Ruiz said on Tuesday."] == \
+        "Mostly false"
+    assert sum(1 for v in checked.values() if v) == 1
+    assert any("ordered by the detector's score at full precision" in c.value for c in at.caption)
+    # the second page's ranks go on from the first's
+    at.selectbox(key="inbox_f_size").set_value(25).run()
+    button(at, "Next").click().run()
+    assert list(inbox_table(at).value["rank"]) == list(range(26, 32))
+
+
+def test_inbox_assigned_to_me(stocked):
+    ids = [int(c) for c in inbox_table(start("app_pages/inbox.py")).value["claim"][:2]]
+    stocked.reviews.bulk(ids, {"assignee": "alice"}, reviewer="bob")  # alice: the app's reviewer (CLAIMS_REVIEWER)
+    at = start("app_pages/inbox.py")
+    at.toggle(key="inbox_f_mine").set_value(True).run()
+    assert sorted(inbox_table(at).value["claim"]) == sorted(ids)
+    assert at.query_params["inbox_f_mine"] == "true"
+    at.sidebar.text_input(key="reviewer").set_value("bob").run()
+    assert "No claim matches these filters." in [i.value for i in at.info]
+
+
+def test_inbox_filters_live_in_the_url(stocked):
+    at = start("app_pages/inbox.py")
+    at.text_input(key="inbox_f_text").set_value("Line 3").run()
+    at.selectbox(key="inbox_f_order").set_value("newest").run()
+    assert at.query_params["inbox_f_text"] == "Line 3" and at.query_params["inbox_f_order"] == "Newest first"
+
+    shared = start(**{"inbox_f_text": "Line 3", "inbox_f_order": "Oldest first"})  # a bookmarked Inbox: the landing page
+    assert shared.title[0].value == "Inbox"
+    texts = list(inbox_table(shared).value["text"])
+    assert texts and all("Line 3" in t for t in texts)
+    assert texts == sorted(texts, key=lambda t: int(t.split()[1]))  # oldest first: Line 3, then Line 30
+    assert any("Oldest claims first" in c.value for c in shared.caption)
 
 
 def test_inbox_filters_survive_a_visit_to_another_page(stocked):
@@ -201,8 +244,8 @@ def test_claim_page_shows_context_source_reasons_matches_and_history(stocked):
     at.toggle(key=f"claim_weak_{cid}").set_value(True).run()
     assert len(table(at, "kind").value) == len(matches) + len(weak)
     assert any("other articles" in c.value and "probability" in c.value for c in at.caption)
-    history = table(at, "who").value
-    assert list(history["who"]) == ["carol"] and "attribution.source" in history["what"][0]
+    assert any("**carol**" in c.value and "version" in c.value for c in at.caption)  # the history: who, when
+    assert any(m.value.startswith("- attribution\\.source: \\(empty\\) → Mayor Ana Ruiz") for m in at.markdown)
 
 
 def test_claim_page_saves_a_verdict_and_shows_it(stocked):
@@ -227,7 +270,59 @@ def test_claim_page_saves_a_verdict_and_shows_it(stocked):
     assert any("verdict: Mostly false" in m.value for m in at.markdown)
     links = table(at, "evidence").value
     assert list(links["evidence"]) == ["https://example.org/audit"]
-    assert "bob" in list(table(at, "who").value["who"])
+    assert any("**bob**" in c.value for c in at.caption)
+    # the history shows every change in full: no value is cut off, however long
+    long = "The audit says $3.1 million; " + "the council's own minutes for March agree, line by line. " * 6
+    at.text_area(key=f"claim_rationale_{cid}").set_value(long)
+    button(at, "Save").click().run()
+    assert any(m.value.startswith("- rationale: The audit says") and m.value.count("line by line") == 6
+               for m in at.markdown)
+
+
+def test_claim_page_links_every_matching_fact_check(stocked):
+    at = start("app_pages/claim.py", id=claim_id(stocked, "$4.2 million"))
+    assert [e.proto.url for e in at.get("link_button")] == ["https://example.org/fc/1"]
+    at = start("app_pages/claim.py", id=claim_id(stocked, "Line 3 says"))  # no match: no link
+    assert not at.get("link_button")
+
+
+def test_claim_page_steps_through_the_inbox_order(stocked):
+    at = start("app_pages/inbox.py")
+    at.text_input(key="inbox_f_text").set_value("Line 1").run()  # Line 1, Line 10 ... Line 19
+    order = [int(c) for c in inbox_table(at).value["claim"]]
+    assert len(order) == 11
+    grid = inbox_table(at)
+    at.session_state[grid.key] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    button(at, "Open claim").click().run()
+    assert at.title[0].value == f"Claim {order[1]}"
+    at.switch_page("app_pages/claim.py").run()  # AppTest forgets a page reached by st.switch_page: go there
+    assert at.title[0].value == f"Claim {order[1]}"
+    assert any("2 of 11 in the Inbox's order" in c.value for c in at.caption)
+    button(at, "Next").click().run()
+    assert at.title[0].value == f"Claim {order[2]}" and at.query_params["id"] == str(order[2])
+    button(at, "Previous").click().run()
+    button(at, "Previous").click().run()
+    assert at.title[0].value == f"Claim {order[0]}"
+    assert button(at, "Previous").disabled and not button(at, "Next").disabled
+    # from the last of the list, Next is off
+    at.switch_page("app_pages/inbox.py").run()
+    grid = inbox_table(at)
+    at.session_state[grid.key] = {"selection": {"rows": [10], "columns": [], "cells": []}}
+    at.run()
+    button(at, "Open claim").click().run()
+    at.switch_page("app_pages/claim.py").run()
+    assert at.title[0].value == f"Claim {order[-1]}"
+    assert button(at, "Next").disabled and any("11 of 11" in c.value for c in at.caption)
+
+
+def test_claim_page_of_a_claim_the_inbox_does_not_list_has_no_steps(stocked):
+    at = start("app_pages/inbox.py")
+    at.text_input(key="inbox_f_text").set_value("Line 1").run()
+    at.query_params["id"] = str(claim_id(stocked, "$4.2 million"))  # a link from elsewhere
+    at.switch_page("app_pages/claim.py").run()
+    assert not [b for b in at.button if b.label in ("Previous", "Next")]
+    assert any("Open a claim from the Inbox" in c.value for c in at.caption)
 
 
 def test_claim_page_conflict_shows_the_other_version(stocked):
@@ -293,7 +388,7 @@ def test_claim_page_shows_hostile_text_as_text(service, monkeypatch):
 
 
 def test_review_page_adds_a_missed_claim_and_opens_a_claim(stocked):
-    at = start()
+    at = start("app_pages/review.py")
     doc = stocked.browse.document(next(d["id"] for d in stocked.browse.documents() if d["name"] == "riverton.txt"))
     at.selectbox(key="review_doc").select(doc["id"]).run()
     missed = next(s for s in doc["sentences"] if s["text"] == "Council members asked for an audit.")
@@ -329,7 +424,7 @@ def test_review_page_names_the_sources_of_sentences_that_are_no_claims(stocked):
                     quote="reported")
     add_attribution(stocked, headline["id"], source="Riverton Post", resolved="The Riverton Post", cue="reports",
                     quote="direct")
-    at = start()
+    at = start("app_pages/review.py")
     at.selectbox(key="review_doc").select(doc["id"]).run()
     captions = [c.value for c in at.caption]
     line = next(c for c in captions if "Councillor Ortiz" in c)
@@ -456,6 +551,12 @@ def test_ingest_page_uploads_files(service, monkeypatch):
     assert "stored 2 new document" in at.success[0].value
     assert {d["name"] for d in service.browse.documents()} == {"riverton.txt", "feed-1"}
     assert next(s for s in at.status if s.label == "Ingested").state == "complete"
+    # one line per article as it is stored, in order, and a bar that ends full
+    lines = [m.value for m in at.markdown if "sentences," in m.value]
+    assert len(lines) == 2 and lines[0].startswith("1/2 · riverton\\.txt: ") and lines[1].startswith("2/2 · feed\\.jsonl: ")
+    assert "claims" in lines[0]
+    bar = at.get("progress")[-1]
+    assert bar.proto.value == 100 and bar.proto.text == "2 of 2 done"
 
 
 def test_ingest_page_refuses_a_binary_upload(service, monkeypatch):
@@ -467,6 +568,20 @@ def test_ingest_page_refuses_a_binary_upload(service, monkeypatch):
     button(at, "Ingest files").click().run()
     assert "bad.txt looks like a binary file" in at.error[0].value
     assert service.browse.documents() == []
+
+
+def test_ingest_page_stops_at_a_bad_upload_and_says_what_it_kept(service, monkeypatch):
+    import app_pages.common
+
+    monkeypatch.setattr(app_pages.common, "get_bench", lambda: service)
+    at = start("app_pages/ingest.py")
+    at.file_uploader(key="ingest_files").set_value([("riverton.txt", ARTICLE.encode(), "text/plain"),
+                                                   ("bad.txt", b"\x00\x01\x02binary", "text/plain")]).run()
+    button(at, "Ingest files").click().run()
+    assert "bad.txt looks like a binary file" in at.error[0].value
+    assert (at.status[0].label, at.status[0].state) == ("Stopped at bad.txt: 1 stored before it", "error")
+    assert any(m.value.startswith("1/2 · riverton\\.txt: ") for m in at.markdown)
+    assert [d["name"] for d in service.browse.documents()] == ["riverton.txt"]
 
 
 def test_ingest_page_refuses_private_urls(service, monkeypatch):

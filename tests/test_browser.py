@@ -124,6 +124,8 @@ def app_url(tmp_path_factory):
                    detector=FakeDetector(), attribution=False)
     wb.ingest.text(HOSTILE, "hostile.txt")
     wb.ingest.text(ARTICLE, "riverton-budget.txt")  # the newest: what the page shows first
+    wb.archive.import_upload("archive.csv", FLOW_ARCHIVE)  # the $4.2 million claim was checked before
+    wb.matches.refresh()
     sources = {"12 new posts": HOSTILE_SOURCE, "$4.2 million": "Mayor Ana Ruiz", "37 miles": "Ruiz",
                "18 percent": "the council's finance office"}
     for doc in wb.browse.documents():
@@ -195,11 +197,16 @@ def claim_box(page, text: str):
 
 
 def test_review_a_claim_and_download_the_csv(app_url, page, tmp_path):
-    page.goto(app_url)
+    page.goto(app_url + "review")  # every page has its address
     page.get_by_text("repair costs rose 18 percent in two years", exact=False).first.wait_for()
     box = claim_box(page, "The city spent $4.2 million")
     box.get_by_text("Mayor Ana Ruiz", exact=True).wait_for()  # its source
     wait_idle(page)  # the first run is over: a rerun would detach the list of options under the pointer
+    # compact: a claim is its sentence, one line of badges and sources, and a closed "Review claim"
+    boxes = page.locator('[class*="st-key-review_"][class*="_claim_"]')
+    assert boxes.count() == 3  # the sentences with figures (the fake detector)
+    heights = [boxes.nth(i).bounding_box()["height"] for i in range(boxes.count())]
+    assert max(heights) < 190, heights
 
     box.get_by_text("Review claim").click()
     box.get_by_role("radio", name="reviewed").check(force=True)
@@ -246,7 +253,7 @@ def test_no_table_offers_a_download_around_the_exporter(app_url, page):
 def test_hostile_article_text_stays_text(app_url, page):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(app_url)
+    page.goto(app_url + "review")
     pick_option(page, page.get_by_role("combobox", name="Article"), "Markup test page", exact=False)
     page.get_by_text("<script>alert(1)</script> The council approved 12 new posts.").wait_for()
     page.get_by_text("**bold** [link](javascript:alert(1)) in 2023.").wait_for()
@@ -261,6 +268,120 @@ def test_hostile_article_text_stays_text(app_url, page):
     assert page.locator("[data-testid='stMain'] script").count() == 0
     page.wait_for_timeout(500)
     assert not dialogs
+
+
+def reviewer_box(page):
+    return page.locator("[data-testid='stSidebar']").get_by_role("textbox", name="Reviewer")
+
+
+def test_the_reviewers_name_is_kept_across_reloads_and_tabs(app_url, browser):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(app_url + "review")
+        expect(reviewer_box(page)).to_have_value("dana")  # CLAIMS_REVIEWER until a name is typed
+        wait_idle(page)
+        reviewer_box(page).fill("Zoë Park")
+        reviewer_box(page).press("Enter")
+        wait_idle(page)
+        page.reload()
+        expect(reviewer_box(page)).to_have_value("Zoë Park")
+        other = context.new_page()  # another tab of the same browser
+        other.goto(app_url + "inbox")
+        expect(reviewer_box(other)).to_have_value("Zoë Park")
+    finally:
+        context.close()
+    fresh = browser.new_context()  # another browser knows nothing of it
+    try:
+        page = fresh.new_page()
+        page.goto(app_url)
+        expect(reviewer_box(page)).to_have_value("dana")
+    finally:
+        fresh.close()
+
+
+def test_a_save_without_a_name_is_refused(app_url, page):
+    from playwright.sync_api import expect
+
+    page.goto(app_url + "review")
+    box = claim_box(page, "We fixed 37 miles of road")
+    box.wait_for()
+    wait_idle(page)
+    reviewer_box(page).fill("")
+    reviewer_box(page).press("Enter")
+    page.get_by_text("Type your name (and press Enter) before you save a review.").wait_for()
+    wait_idle(page)
+    box.get_by_text("Review claim").click()
+    box.get_by_label("Rationale").fill("Nobody wrote this.")
+    box.get_by_role("button", name="Save").click()
+    page.get_by_text("Not saved: type your name under Reviewer").wait_for()
+    expect(page.get_by_text("Saved your review of claim")).to_have_count(0)
+
+
+def grid_cells(page, table) -> list[str]:
+    """The text of the table's cells, as its accessible grid gives them (the cells are drawn on a canvas)."""
+    return table.locator("[role='gridcell']").evaluate_all("els => els.map(e => e.textContent)")
+
+
+def test_the_inbox_fits_1280_px_with_title_verdict_and_score(app_url, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(app_url)  # the Inbox is the landing page
+        page.get_by_role("heading", name="Inbox", exact=True).wait_for()
+        table = page.locator("[data-testid='stDataFrame']").first
+        table.locator("[role='gridcell']").first.wait_for(state="attached")
+        wait_idle(page)
+        headers = table.locator("[role='columnheader']").evaluate_all("els => els.map(e => e.textContent)")
+        for name in ("rank", "score", "claim", "article", "date", "status", "verdict", "checked before"):
+            assert name in headers, headers
+        cells = grid_cells(page, table)
+        assert "Budget row deepens in Riverton" in cells  # the article's title, not its file name
+        assert "riverton-budget.txt" not in cells
+        assert "Mostly false" in cells  # the matching fact-check's verdict
+        assert "0.9" in cells, cells  # the score (the grid gives screen readers the value, drawn to 3 decimals)
+        box = table.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
+        # every column is in view: the grid does not scroll sideways
+        scroller = table.locator(".dvn-scroller").first
+        assert scroller.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), scroller.evaluate(
+            "e => [e.scrollWidth, e.clientWidth]")
+        page.get_by_text("ordered by the detector's score at full precision", exact=False).wait_for()
+    finally:
+        context.close()
+
+
+def test_next_and_previous_on_the_claim_page_follow_the_inbox(app_url, page):
+    from playwright.sync_api import expect
+
+    page.goto(app_url + "inbox?inbox_f_statuses=new&inbox_f_statuses=dismissed&inbox_f_text=council")  # bookmarked
+    page.get_by_role("heading", name="Inbox", exact=True).wait_for()
+    expect(page.get_by_role("textbox", name="Text contains")).to_have_value("council")
+    for status in ("new", "dismissed"):  # a filter of several values keeps them all
+        expect(page.locator("[data-testid='stMultiSelect']").first).to_contain_text(status)
+    listed = page.get_by_text(re.compile(r"Claims 1–\d+ of \d+"))
+    listed.wait_for()
+    total = int(listed.inner_text().split(" of ")[1].split()[0])
+    assert total >= 2
+    wait_idle(page)
+    assert "inbox_f_text=council" in page.url
+    page.get_by_role("button", name="Open claim", exact=True).click()
+    heading = page.get_by_role("heading", name=re.compile(r"^Claim \d+$"))
+    heading.wait_for()
+    first = int(heading.inner_text().split()[1])
+    page.get_by_text(f"1 of {total} in the Inbox's order", exact=True).wait_for()  # the filtered list
+    wait_idle(page)
+    expect(page.get_by_role("button", name="Previous")).to_be_disabled()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_text(re.compile(r"^2 of \d+ in the Inbox's order$")).wait_for()
+    second = int(page.get_by_role("heading", name=re.compile(r"^Claim \d+$")).inner_text().split()[1])
+    assert second != first and f"id={second}" in page.url
+    wait_idle(page)
+    page.get_by_role("button", name="Previous").click()
+    page.get_by_text(re.compile(r"^1 of \d+ in the Inbox's order$")).wait_for()
+    expect(page.get_by_role("heading", name=f"Claim {first}", exact=True)).to_be_visible()
 
 
 def test_claims_serve_starts_the_app(tmp_path):
@@ -283,7 +404,7 @@ def test_reviewer_comes_from_the_trusted_proxy_header(browser, tmp_path):
         try:
             page = context.new_page()
             page.goto(f"http://127.0.0.1:{port}/")
-            page.get_by_text("No articles yet").wait_for(timeout=30_000)
+            page.get_by_text("No claims yet").wait_for(timeout=30_000)
             name = page.get_by_role("textbox", name="Reviewer")
             expect(name).to_have_value("erin")
             expect(name).to_be_disabled()
@@ -303,7 +424,7 @@ def test_make_run_serves_the_samples_and_a_verdict_reaches_the_csv(browser, tmp_
         try:
             page = context.new_page()
             page.set_default_timeout(60_000)
-            page.goto(f"http://127.0.0.1:{port}/")
+            page.goto(f"http://127.0.0.1:{port}/review")
             box = page.locator('[class*="_claim_"]').first
             box.wait_for()
             box.get_by_text("Review claim").click()
@@ -439,7 +560,8 @@ def test_ingest_open_match_verdict_export(flow_url, page, tmp_path):
     assert items[0]["reviewBody"] == "The audit puts it at $3.1 million."
     assert items[0]["citation"] == ["https://example.org/audit"]
 
-    # back in the inbox the claim shows as reviewed
+    # back in the inbox the claim shows as reviewed (pictured at 1280 px, the width the Inbox is laid out for)
+    page.set_viewport_size({"width": 1280, "height": 1000})
     go_to(page, "Inbox")
     page.get_by_text(re.compile(r"Claims 1–\d+ of \d+")).wait_for()
     page.get_by_role("button", name="Apply").wait_for()  # the last thing on the page
