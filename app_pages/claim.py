@@ -122,10 +122,17 @@ def find_matches(claim: dict) -> list[dict] | None:
     """Past fact-checks and stored claims like this one; None (with the message shown) when matching failed."""
     try:
         with st.spinner("Looking for past fact-checks and similar claims…"):
-            return bench.matches.for_claim(claim["claim_id"], k=5)
+            found = bench.matches.for_claim(claim["claim_id"], k=5)
     except (WorkbenchError, ImportError) as exc:
         st.error(str(exc))
         return None
+    loading = bench.indexes.loading()
+    if loading:  # a server that has just started: its indexes open in the background
+        names = {"factcheck": "past fact-checks", "claim": "stored claims"}
+        st.info("The search index of " + " and ".join(names[k] for k in sorted(loading)) + " is still loading "
+                "after the server started: reload this page in a minute to see what it finds.",
+                icon=":material/hourglass_top:")
+    return found
 
 
 def checked_before(matches: list[dict] | None) -> None:

@@ -16,8 +16,12 @@ from core.review import STATUSES
 @st.cache_resource(show_spinner=False)
 def get_bench() -> Workbench:
     """The Workbench for this server process: settings from the environment, models loaded on first use. It
-    serves every browser tab; its own lock keeps model loading, index syncing and pipeline runs one at a time."""
-    return Workbench(load_settings())
+    serves every browser tab; its own lock keeps model loading, index syncing and pipeline runs one at a time.
+    The search indexes open in the background from the start: no reviewer waits for them (the Claim page says
+    what is still opening)."""
+    bench = Workbench(load_settings())
+    bench.indexes.warm()
+    return bench
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import math
 
 import streamlit as st
 
-from app_pages.common import (claim_filters, filters_active, get_bench, initial, open_claim, require_reviewer, reviewer,
+from app_pages.common import (as_text, claim_filters, filters_active, get_bench, initial, open_claim, require_reviewer, reviewer,
                               stop_on_error)
 from core.errors import WorkbenchError
 from core.review import STATUSES
@@ -219,7 +219,10 @@ if not rows:
 first = (page - 1) * size
 signature = hashlib.sha1(repr((sorted(filters.items(), key=str), order, size, page,
                                st.session_state.get("inbox_generation", 0))).encode()).hexdigest()[:10]
-st.caption(ORDER_NOTES[order])
+with stop_on_error():
+    by_status = bench.browse.status_counts(filters)  # what the Dashboard counts with: the two agree
+st.caption(ORDER_NOTES[order] + " By status: " + " · ".join(f"{as_text(s['label'])} {s['claims']:,}"
+                                                            for s in by_status if s["claims"]) + ".")
 event = st.dataframe(table_rows(rows, first), hide_index=True, width="stretch", column_config=TABLE_CONFIG,
                      column_order=shown_columns(rows), row_height=row_height(rows),
                      height=table_height(rows, row_height(rows)), key=f"inbox_table_{signature}",

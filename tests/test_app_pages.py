@@ -526,6 +526,9 @@ def test_dashboard_shows_counts_and_charts(stocked):
     charts = at.get("vega_lite_chart")
     assert len(charts) == 6  # per day, verdicts, throughput, per type, sources, status
     assert list(table(at, "reviewer").value["reviewer"]) == ["bob"]
+    # the Inbox counts the same way: 30 new and the 1 reviewed
+    inbox = start("app_pages/inbox.py")
+    assert any("By status: new 30 · reviewed 1." in c.value for c in inbox.caption), [c.value for c in inbox.caption]
 
 
 def test_dashboard_on_an_empty_database(home):
@@ -647,3 +650,30 @@ def test_hostile_text_never_reaches_markdown_unescaped(service, monkeypatch, pag
         html = commonmark(value)
         assert "<script" not in html and "<img" not in html and "<b>" not in html and "<i>" not in html, value
     assert not [h for h in at.get("html") if "alert" in str(h.proto)]
+
+
+def test_claim_page_right_after_a_server_start_does_not_wait_for_the_indexes(stocked, monkeypatch):
+    """A server that has just started opens its search indexes in the background (`get_bench` warms them): the
+    first Claim page shows at once, says what is still loading, and shows the matches once it is open."""
+    import threading
+
+    import app_pages.common
+    import claims.services.indexes as indexes_module
+    from claims.services.workbench import Workbench
+
+    gate, real_open = threading.Event(), indexes_module.open_index
+    monkeypatch.setattr(indexes_module, "open_index", lambda *a, **k: (gate.wait(60), real_open(*a, **k))[1])
+    server = Workbench(stocked.settings, embedder=stocked.embedder, detector=stocked.detector, attribution=False)
+    server.indexes.warm()
+    monkeypatch.setattr(app_pages.common, "get_bench", lambda: server)
+    try:
+        at = start("app_pages/claim.py", id=claim_id(stocked, "$4.2 million"))
+        assert any("still loading" in i.value for i in at.info), [i.value for i in at.info]
+        assert not at.get("link_button")  # its fact-check is not found yet
+    finally:
+        gate.set()
+    for thread in list(server.indexes._warming.values()):
+        thread.join(30)
+    at = start("app_pages/claim.py", id=claim_id(stocked, "$4.2 million"))
+    assert not any("still loading" in i.value for i in at.info)
+    assert [e.proto.url for e in at.get("link_button")] == ["https://example.org/fc/1"]

@@ -14,26 +14,40 @@ engine, the loaded models and one lock, and hands out the use cases, one module 
 """
 from __future__ import annotations
 
+import importlib
 import threading
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from claims.services.archive import Archive, ImportReport
-from claims.services.backup import Backup
-from claims.services.browse import Browse
-from claims.services.export import Exports
-from claims.services.indexes import Indexes
-from claims.services.ingest import Ingest, IngestReport
-from claims.services.jobs import Jobs, WorkReport
-from claims.services.review import Reviews
-from claims.services.search import Matches
-from claims.services.sources import Sources
-from claims.services.views import claimreview_preview
 from core.errors import ModelMissing
 from core.settings import Settings, load_settings
 from store.db import make_engine, session_factory
 
+if TYPE_CHECKING:
+    from claims.services.archive import Archive, ImportReport
+    from claims.services.backup import Backup
+    from claims.services.browse import Browse
+    from claims.services.export import Exports
+    from claims.services.indexes import Indexes
+    from claims.services.ingest import Ingest, IngestReport
+    from claims.services.jobs import Jobs, WorkReport
+    from claims.services.review import Reviews
+    from claims.services.search import Matches
+    from claims.services.sources import Sources
+
 #: What front ends import from here: the facade, its reports, and the Export page's preview.
 __all__ = ["Workbench", "IngestReport", "ImportReport", "WorkReport", "claimreview_preview"]
+
+#: Where each name lives: imported when first asked for, so a command that needs none of them (`claims stats`)
+#: starts without importing them all
+_LAZY = {"IngestReport": "claims.services.ingest", "ImportReport": "claims.services.archive",
+         "WorkReport": "claims.services.jobs", "claimreview_preview": "claims.services.views"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Workbench:
@@ -128,41 +142,61 @@ class Workbench:
 
     # -- the use cases -----------------------------------------------------------------------------------
     @cached_property
-    def ingest(self) -> Ingest:
+    def ingest(self) -> "Ingest":
+        from claims.services.ingest import Ingest
+
         return Ingest(self)
 
     @cached_property
-    def archive(self) -> Archive:
+    def archive(self) -> "Archive":
+        from claims.services.archive import Archive
+
         return Archive(self)
 
     @cached_property
-    def matches(self) -> Matches:
+    def matches(self) -> "Matches":
+        from claims.services.search import Matches
+
         return Matches(self)
 
     @cached_property
-    def reviews(self) -> Reviews:
+    def reviews(self) -> "Reviews":
+        from claims.services.review import Reviews
+
         return Reviews(self)
 
     @cached_property
-    def browse(self) -> Browse:
+    def browse(self) -> "Browse":
+        from claims.services.browse import Browse
+
         return Browse(self)
 
     @cached_property
-    def exports(self) -> Exports:
+    def exports(self) -> "Exports":
+        from claims.services.export import Exports
+
         return Exports(self)
 
     @cached_property
-    def backup(self) -> Backup:
+    def backup(self) -> "Backup":
+        from claims.services.backup import Backup
+
         return Backup(self)
 
     @cached_property
-    def jobs(self) -> Jobs:
+    def jobs(self) -> "Jobs":
+        from claims.services.jobs import Jobs
+
         return Jobs(self)
 
     @cached_property
-    def sources(self) -> Sources:
+    def sources(self) -> "Sources":
+        from claims.services.sources import Sources
+
         return Sources(self)
 
     @cached_property
-    def indexes(self) -> Indexes:
+    def indexes(self) -> "Indexes":
+        from claims.services.indexes import Indexes
+
         return Indexes(self)
