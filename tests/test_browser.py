@@ -606,3 +606,64 @@ def test_review_shows_the_seeds_attributed_sentences_claim_or_not(flow_url, page
     expect(source).to_contain_text("a senior administration official")
     expect(source).to_contain_text("told (direct quote)")
     expect(source.locator("[data-testid='stCaptionContainer']")).to_have_count(1)
+
+
+PUBLISHING = {"CLAIMS_PUBLISHER_NAME": "Riverton Checks", "CLAIMS_PUBLISHER_URL": "https://checks.example",
+              "CLAIMS_REVIEW_URL": "https://checks.example/claims/{id}"}
+
+
+@pytest.fixture(scope="module")
+def published_url(tmp_path_factory):
+    """A server with the publishing settings over a home holding one reviewed claim whose text and rationale
+    carry the characters Excel turns to mojibake without a byte-order mark."""
+    from unittest import mock
+
+    from claims.services.workbench import Workbench
+
+    home = tmp_path_factory.mktemp("published") / "home"
+    env = {**server_env(home), **PUBLISHING}
+    with mock.patch.dict(os.environ, PUBLISHING):
+        wb = Workbench(load_settings(home=str(home), db_url="", model="test/hashing"), embedder=HashingEmbedder(),
+                       detector=FakeDetector(), attribution=False)
+    wb.ingest.text("The council’s plan costs €4.2 million in 2025, the mayor said.\n\n"
+                   "Fares rose 12 percent in 2024, officials said.", "riverton.txt")
+    cid = min(c["claim_id"] for c in wb.browse.claims())
+    wb.reviews.edit_attribution(wb.browse.claim(cid)["sentence_id"], {"source": "Mayor Ana Ruiz", "cue": "said"},
+                                reviewer="dana")
+    wb.reviews.save(cid, {"verdict": "Mostly false", "rationale": "The budget’s own figure is €3.1 million.",
+                          "evidence": ["https://example.org/budget"]}, reviewer="dana")
+    port = free_port()
+    cmd = [str(PYTHON), "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    with running(cmd, env, port):
+        yield f"http://127.0.0.1:{port}/", wb
+    wb.engine.dispose()
+
+
+def test_export_downloads_are_the_exporters_bytes_for_excel_and_claimreview(published_url, page, tmp_path):
+    """The Export page's files, downloaded in Chromium, are byte for byte what the exporter writes: the CSV for
+    Excel starts with a UTF-8 byte-order mark and keeps ’ and €; the ClaimReview file names the publisher and
+    each review's address, with every field Google's Fact Check Tools require."""
+    import json
+
+    url, wb = published_url
+    page.goto(url + "export")
+    page.get_by_role("heading", name="Export", exact=True).wait_for()
+    wait_idle(page)
+    assert page.get_by_text("CLAIMS_PUBLISHER_NAME is not set").count() == 0  # the settings reached the app
+    page.get_by_text("CSV for Excel").click()
+    wait_idle(page)
+    csv_bytes = download(page, "Download CSV", tmp_path / "claims.csv").read_bytes()
+    assert csv_bytes == wb.exports.filtered("csv", {}, excel=True).encode("utf-8")
+    assert csv_bytes.startswith(b"\xef\xbb\xbf") and "€3.1 million".encode() in csv_bytes
+    assert "The council’s plan".encode() in csv_bytes
+    cr_bytes = download(page, "Download ClaimReview", tmp_path / "claimreview.json").read_bytes()
+    assert cr_bytes == wb.exports.filtered("claimreview", {}).encode("utf-8")
+    [item] = json.loads(cr_bytes)
+    cid = min(c["claim_id"] for c in wb.browse.claims())
+    assert item["url"] == f"https://checks.example/claims/{cid}"
+    assert item["author"] == {"@type": "Organization", "name": "Riverton Checks", "url": "https://checks.example"}
+    assert item["claimReviewed"].startswith("The council’s plan costs €4.2 million")
+    assert item["reviewRating"]["alternateName"] == "Mostly false" and item["datePublished"]
+    assert item["itemReviewed"]["@type"] == "Claim" and item["itemReviewed"]["author"]["name"] == "Mayor Ana Ruiz"
+    assert item["citation"] == ["https://example.org/budget"]

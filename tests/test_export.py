@@ -193,3 +193,10 @@ def test_a_bad_publishing_setting_is_one_line(monkeypatch):
     monkeypatch.setenv("CLAIMS_PUBLISHER_URL", "checks.example")
     with pytest.raises(SettingsError, match="not an http\\(s\\) address"):
         load_settings()
+
+
+def test_claimreview_without_a_speaker_names_the_site_that_published_the_claim():
+    web = claimreview(_row(source="", document_origin="https://news.example/2025/roads"))
+    assert web["itemReviewed"]["author"] == {"@type": "Organization", "name": "news.example",
+                                             "url": "https://news.example/2025/roads"}
+    assert "author" not in claimreview(_row(source="", document_origin="roads.txt"))["itemReviewed"]  # none invented

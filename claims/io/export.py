@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from urllib.parse import urlsplit
 from typing import Iterable, Sequence
 
 COLUMNS = (
@@ -78,8 +79,9 @@ def claimreview(row: dict, *, publisher: dict | None = None, review_url: str = "
 
     publisher: {"name", "url"} of the fact-checking organisation (`author`); left out when it has no name.
     review_url: the address of the published review, `{id}` standing for the claim's id (`url`); left out when
-    empty. The claim (`itemReviewed`) carries its author when a source is known, and the day it was made: the
-    article's publication day when known, else the day the article was stored."""
+    empty. The claim (`itemReviewed`) carries its author when a source is known (else the web site the article
+    came from, if it came from one), and the day it was made: the article's publication day when known, else
+    the day the article was stored."""
     verdict = row.get("verdict") or ""
     rating = {"@type": "Rating", "alternateName": verdict}
     value = RATING_VALUES.get(verdict.lower())
@@ -87,14 +89,17 @@ def claimreview(row: dict, *, publisher: dict | None = None, review_url: str = "
         rating.update(ratingValue=value, bestRating=5, worstRating=1)
     item = {"@type": "Claim", "text": row.get("text", "")}
     source = row.get("source")
+    origin = row.get("document_origin") or ""
+    web = origin.startswith(("http://", "https://"))
     if source:
         item["author"] = {"@type": "Person" if row.get("source_type") == "person" else "Organization",
                           "name": source}
+    elif web and urlsplit(origin).hostname:  # no speaker found: the site that published it made the claim
+        item["author"] = {"@type": "Organization", "name": urlsplit(origin).hostname, "url": origin}
     claimed = (row.get("claim_date") or "")[:10]
     if claimed:
         item["datePublished"] = claimed
-    origin = row.get("document_origin") or ""
-    if origin.startswith(("http://", "https://")):
+    if web:
         item["appearance"] = [{"@type": "CreativeWork", "url": origin}]
     review = {
         "@context": "https://schema.org",
