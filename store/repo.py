@@ -464,6 +464,13 @@ def get_vector(session: Session, kind: str, ref_id: int, model: str) -> np.ndarr
     return None if data is None else np.frombuffer(data, dtype=np.float32)
 
 
+def vector_models(session: Session, kind: str) -> dict[str, int]:
+    """How many vectors of this kind each model made."""
+    rows = session.execute(select(Vector.model, func.count(Vector.id)).where(Vector.kind == kind)
+                           .group_by(Vector.model)).all()
+    return {model: int(n) for model, n in rows}
+
+
 def vector_stats(session: Session, kind: str, model: str) -> tuple[int, int]:
     """(count, largest row id) of the stored vectors of one kind and model."""
     n, top = session.execute(

@@ -614,3 +614,18 @@ def test_threshold_alternatives_cover_every_rule_and_leave_out_news_rules_withou
     without = threshold_alternatives(result, data)
     assert "cv-ct24" in without and all(not r.startswith("cv-") or r == "cv-ct24" for r in without)
     assert all(f["news_cv"] is None for f in without.values())
+
+
+@pytest.mark.slow
+def test_the_bfloat16_encoder_is_recorded_under_its_own_name_and_stays_close():
+    """CLAIMS_MODEL=...@bf16 runs MiniLM under bfloat16 autocast: its vectors carry their own model name (so an
+    index never mixes them with float32 ones) and stay within a hair of the float32 vectors."""
+    from claims.pipeline.embed import BF16_SUFFIX, get_embedder
+    from core.settings import DEFAULT_MODEL
+
+    fp32, bf16 = get_embedder(DEFAULT_MODEL), get_embedder(DEFAULT_MODEL + BF16_SUFFIX)
+    assert (fp32.name, bf16.name) == (DEFAULT_MODEL, DEFAULT_MODEL + "@bf16") and bf16.bf16 and not fp32.bf16
+    a, b = fp32.encode(TEXTS), bf16.encode(TEXTS)
+    assert np.min(np.sum(a * b, axis=1)) > 0.999
+    with pytest.raises(ValueError, match="@bf16"):
+        get_embedder(DEFAULT_MODEL + "@int4")

@@ -235,3 +235,31 @@ def test_refresh_waits_for_an_index_opening_in_the_background(settings, tmp_path
     threading.Timer(0.5, gate.set).start()
     report = server.ingest.text("The city spent $4.2 million on road repairs in 2024, officials said.", name="c")
     assert report.claims == 1 and server.browse.count({"has_match": True}) == 1
+
+
+def test_an_index_refuses_vectors_another_encoder_made_until_reindex(settings, tmp_path):
+    """CLAIMS_MODEL changed (float32 MiniLM to bfloat16, say): the stored vectors are another encoder's, and
+    searching them with this one would silently miss them. Refused with what to do, until `claims reindex`."""
+    from claims.services.workbench import Workbench
+    from conftest import FakeDetector
+    from core.errors import IndexMismatch
+
+    class Other(HashingEmbedder):
+        name = "test/other-encoder"
+
+    first = Workbench(settings, embedder=HashingEmbedder(), detector=FakeDetector(), attribution=False)
+    first.archive.import_file(write(tmp_path, "fc.csv", ARCHIVE))
+    first.ingest.text("The city spent $4.2 million on road repairs in 2024, the mayor said.", name="a")
+    claim_id = min(c["claim_id"] for c in first.browse.claims())
+    switched = Workbench(settings, embedder=Other(), detector=FakeDetector(), attribution=False)
+    with pytest.raises(IndexMismatch, match=r"made by test/hashing, not by test/other-encoder.*claims reindex"):
+        switched.matches.for_claim(claim_id)
+    switched.indexes.warm()  # a server: the same error, from the background opening
+    for thread in list(switched.indexes._warming.values()):
+        thread.join(30)
+    with pytest.raises(IndexMismatch, match="claims reindex"):
+        switched.matches.for_claim(claim_id)
+    switched.indexes.background = False
+    counts = switched.indexes.rebuild()
+    assert counts == {"claim": 1, "factcheck": 3}
+    assert any(r["kind"] == "factcheck" for r in switched.matches.for_claim(claim_id))

@@ -12,6 +12,10 @@ import numpy as np
 from core.settings import DEFAULT_MODEL, models_offline
 
 
+#: CLAIMS_MODEL=sentence-transformers/all-MiniLM-L6-v2@bf16: the same model under bfloat16 autocast
+BF16_SUFFIX = "@bf16"
+
+
 class Embedder(Protocol):
     name: str
     dim: int
@@ -30,9 +34,12 @@ class MiniLMEmbedder:
     dim = 384
 
     def __init__(self, device: str = "cpu", bf16: bool = False):
-        #: bfloat16 autocast (AMX/AVX-512 CPUs): not bit-identical, and no faster on variable-length batches
-        #: here; off by default, so stored vectors are the fp32 model's (bench/bf16_embed.py measures both)
+        #: bfloat16 autocast (CPUs with AMX or AVX-512 BF16): the model named with BF16_SUFFIX. Its vectors are
+        #: not the float32 model's (cosine 0.99995 or more on Wikinews sentences), so they are recorded under
+        #: their own name: an index or a database of one is refused by the other until `claims reindex`.
         self.bf16 = bool(bf16)
+        if self.bf16:
+            self.name = DEFAULT_MODEL + BF16_SUFFIX
         if device != "cpu":
             raise ValueError(f"the embedder runs on the CPU, not {device!r}")
         models_offline()
@@ -106,9 +113,13 @@ class HashingEmbedder:
 
 @lru_cache(maxsize=2)
 def get_embedder(name: str = DEFAULT_MODEL) -> Embedder:
-    """The embedder for a model name, loaded once per process."""
+    """The embedder for a model name, loaded once per process: MiniLM in float32, or in bfloat16 when the
+    name ends in BF16_SUFFIX."""
     if name == HashingEmbedder.name:
         return HashingEmbedder()
     if name == DEFAULT_MODEL:
         return MiniLMEmbedder()
-    raise ValueError(f"unknown embedding model {name!r}; use {DEFAULT_MODEL}")
+    if name == DEFAULT_MODEL + BF16_SUFFIX:
+        return MiniLMEmbedder(bf16=True)
+    raise ValueError(f"unknown embedding model {name!r}; use {DEFAULT_MODEL} (or {DEFAULT_MODEL}{BF16_SUFFIX}, "
+                     "bfloat16 on CPUs that compute it natively)")

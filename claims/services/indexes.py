@@ -16,6 +16,7 @@ from claims.matching.match import LexicalArchive
 from claims.services.common import UseCase, batches
 from store import repo
 from store.db import atomic
+from core.errors import IndexMismatch
 from store.index import VectorIndex, open_index
 
 
@@ -32,7 +33,7 @@ class Indexes(UseCase):
         #: searches skip an index that is not open yet rather than wait for it (a server, after `warm()`)
         self.background = False
         #: what the last background opening of each kind raised, if it failed
-        self.failed: dict[str, str] = {}
+        self.failed: dict[str, Exception] = {}
 
     def _name(self, kind: str) -> str:
         db = hashlib.sha1(self.settings.database_url.encode()).hexdigest()[:10]
@@ -49,6 +50,9 @@ class Indexes(UseCase):
         idx = self._open.get(kind)
         if idx is None:
             if not wait:
+                failed = self.failed.pop(kind, None)
+                if failed is not None:
+                    raise failed  # the background opening's error, shown once; the next call tries again
                 self.warm(kind)
                 return None
             return self._load(kind)
@@ -68,10 +72,22 @@ class Indexes(UseCase):
             if idx is None:
                 embedder = self.bench.embedder
                 with self.session() as s:
+                    self._refuse_a_mix(s, kind, embedder.name)
                     idx = open_index(s, self.settings.index_dir, self._name(kind), kind, embedder.name,
                                      embedder.dim, hnsw_min=self.settings.hnsw_min, ivf_min=self.settings.ivf_min)
                 self._open[kind] = idx  # (no bench.lock here: a caller holding it may be waiting for this)
         return idx
+
+    @staticmethod
+    def _refuse_a_mix(session, kind: str, model: str) -> None:
+        """An index holds one encoder's vectors: when another encoder made more of the stored ones than this one
+        did (CLAIMS_MODEL changed, say from float32 to bfloat16), searching would silently miss the rest."""
+        counts = repo.vector_models(session, kind)
+        other = max((m for m in counts if m != model), key=counts.get, default=None)
+        if other is not None and counts[other] > counts.get(model, 0):
+            raise IndexMismatch(f"{counts[other]:,} stored {kind} vectors were made by {other}, not by {model} "
+                                f"(CLAIMS_MODEL): run `claims reindex` to embed them with {model}, or set "
+                                f"CLAIMS_MODEL={other}")
 
     def extend(self, kind: str) -> None:
         """Add what was stored since to the open index of `kind`, so the next search need not (nothing if it is
@@ -91,8 +107,8 @@ class Indexes(UseCase):
                 try:
                     self._load(kind)
                     self.failed.pop(kind, None)
-                except Exception as exc:  # shown by the pages (`loading`); the next search tries again
-                    self.failed[kind] = f"{type(exc).__name__}: {exc}"
+                except Exception as exc:  # raised by the next search that does not wait, then tried again
+                    self.failed[kind] = exc
 
             thread = threading.Thread(target=run, name=f"claims-index-{kind}", daemon=True)
             self._warming[kind] = thread
