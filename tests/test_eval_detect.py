@@ -218,7 +218,7 @@ def test_evaluate_tsv_with_fake_models(tmp_path):
 
 
 def test_cli_eval_detect(tmp_path, monkeypatch):
-    from claims import cli
+    from claims.cli import eval as cli  # the module of `claims eval`: where it looks up `_bench`
 
     class Bench:
         embedder = HashingEmbedder()
@@ -341,7 +341,7 @@ def test_pipeline_passes_the_genre_only_to_a_detector_that_has_thresholds_per_ge
 
 
 def test_cli_extract_and_ingest_take_a_genre(tmp_path, monkeypatch):
-    from claims import cli
+    from claims.cli import ingest as cli  # the module of `claims extract` and `claims ingest`
 
     seen = {}
 
