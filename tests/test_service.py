@@ -207,3 +207,16 @@ def test_ingest_and_extract_score_a_transcript_with_its_threshold(settings, tmp_
     wb.ingest.text("Prices rose 40 percent in March, the statistics office said on Tuesday.", name="plain")
     assert det.genres[-1] == "article"  # read from its words when no genre is named
     wb.engine.dispose()
+
+
+def test_extract_reads_a_folder_of_more_articles_than_one_batch(bench, tmp_path):
+    """`claims extract FOLDER` runs the pipeline 16 articles at a time: every article of a larger folder comes
+    out, each with the genre detected for it (a batch once took the previous one's genre record as its own)."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(40):
+        (folder / f"a{i:02}.txt").write_text(f"The county spent ${i}.5 million on roads in 2024, officials said.",
+                                             encoding="utf-8")
+    rows = list(bench.ingest.extract([str(folder)]))
+    assert len({r["doc"] for r in rows}) == 40
+    assert {r["genre"] for r in rows} == {"article"} and all(r["genre_source"] == "detected" for r in rows)

@@ -66,9 +66,9 @@ class Ingest(UseCase):
                 docs = pipeline.run([(a.name, a.text) for a in batch], lines=lines, genre=genre,
                                     progress=progress)
             for doc in docs:
-                genre = doc.genre.to_dict() if doc.genre else {}
+                found = doc.genre.to_dict() if doc.genre else {}  # (not `genre`: the next batch reads that)
                 for r in doc.results:
-                    yield {**r.to_dict(), **genre}
+                    yield {**r.to_dict(), **found}
 
     def run(self, targets: Sequence[str], *, stdin=None, genre: str | None = None, **options) -> IngestReport:
         """Store articles named by `targets` and everything derived; the same content twice adds nothing.
