@@ -296,7 +296,7 @@ def test_an_archive_sent_in_chunks_is_stored_once_and_compared_when_the_last_chu
     # compared once the last chunk was in: the article that repeats a fact-check has its match
     assert bench.matches.pending() == 0 and bench.browse.count({"has_match": True}) >= 1
     # a chunk delivered again (at-least-once) stores nothing new
-    again = bench.archive.store_records(records[:500], bench.archive.new_report())
+    again = bench.archive.store_records(records[:500])
     assert (again.created, again.updated, again.unchanged) == (0, 0, 500)
     assert bench.browse.stats()["factchecks"] == 1200
 

@@ -80,11 +80,12 @@ class Archive(UseCase):
             self._match(report, on_match_start, match_progress)
         return report
 
-    def store_records(self, records: list[dict], report: ImportReport, *, progress: Progress | None = None,
-                      batch_size: int = 2000) -> ImportReport:
-        """Store checked archive records (what `read_archive` returns) into `report`: embed what is new or
-        changed, upsert in batches, then bring the FAISS index up to date. Running it twice on the same records
+    def store_records(self, records: list[dict], report: ImportReport | None = None, *,
+                      progress: Progress | None = None, batch_size: int = 2000) -> ImportReport:
+        """Store checked archive records (what `read_archive` returns) into `report` (a new one if none): embed
+        what is new or changed, upsert in batches, then bring the FAISS index up to date. Running it twice on the same records
         changes nothing the second time (what a Celery chunk delivered twice does)."""
+        report = report if report is not None else ImportReport()
         replaced = 0  # stored claims whose text changed: their old vectors leave the index
         name = self.bench.embedder.name
         for batch in batches(records, batch_size):
@@ -152,11 +153,6 @@ class Archive(UseCase):
             return n, self.bench.browse.count({"has_match": True}) if n else 0
 
         report.compare(run)
-
-    @staticmethod
-    def new_report() -> ImportReport:
-        """An empty report for `store_records`."""
-        return ImportReport()
 
     def import_upload(self, name: str, data: bytes, **options) -> ImportReport:
         """`import_file` for an uploaded archive (file name, bytes; options as `import_file`'s, `strict`

@@ -51,7 +51,7 @@ class Jobs(UseCase):
 
     def __init__(self, bench):
         super().__init__(bench)
-        self._apps: dict[tuple[str, str], object] = {}
+        self._app = None  # the Celery app, made on first use
 
     def enqueue(self, targets: Sequence[str], *, max_attempts: int = 3, local: bool = False) -> dict:
         """Queue ingest jobs: one per file (folders are walked), URL, or line of a JSONL feed (an article or a
@@ -143,7 +143,7 @@ class Jobs(UseCase):
         """Store one chunk of archive records (`Archive.store_records`): new fact-checks count as documents,
         those already stored as they were as duplicates."""
         records = json.loads(payload)["records"]
-        report = self.bench.archive.store_records(records, self.bench.archive.new_report())
+        report = self.bench.archive.store_records(records)
         return WorkReport(documents=report.created, duplicates=len(records) - report.created)
 
     def _archive_settled(self) -> None:
@@ -204,10 +204,9 @@ class Jobs(UseCase):
         if not broker:
             raise InputError("no broker: set CLAIMS_BROKER (amqp://guest:guest@127.0.0.1:5672// or "
                              "redis://127.0.0.1:6379/0) to run ingest on Celery workers")
-        key = (broker, self.settings.queue)
-        app = self._apps.get(key)
-        if app is None:
-            app = self._apps[key] = make_app(broker, self.settings.queue)  # made once: building one is slow
+        if self._app is None:
+            self._app = make_app(broker, self.settings.queue)  # made once (the settings do not change): slow to build
+        app = self._app
         try:
             with app.connection_for_write() as conn:
                 conn.ensure_connection(max_retries=1, timeout=5)
