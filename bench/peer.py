@@ -4,14 +4,15 @@ In one run, on real Wikinews articles (../shared/data/wikinews/articles.jsonl, t
 
 - ours: `claims extract FOLDER` as a user runs it (clean, split, embed, score, attribute), a fresh process each
   time;
-- ours again with MiniLM in bfloat16 (`CLAIMS_MODEL=sentence-transformers/all-MiniLM-L6-v2@bf16`; `--no-bf16`
-  skips it);
+- ours again with MiniLM pinned to float32 (`CLAIMS_MODEL=sentence-transformers/all-MiniLM-L6-v2`; `--no-float32`
+  skips it): as shipped, a new database gets MiniLM in bfloat16 on CPUs that compute it natively;
 - the peer: a fresh process that loads sentence-transformers and encodes the same sentences (the ones
   `claims extract` printed, already split: splitting is our work, not the peer's).
 
 Each side runs on a small and a large corpus (the large one twice the articles); start-up is removed by taking
 the difference, so the rate is sentences per second of steady work. Small and large, ours and the peer's
-alternate, `--runs` times, and each rate is the median. Then the cold start of each command (a fresh process,
+alternate, `--runs` times, and each rate is the median. Then the time per stage of ours on the large corpus
+(`bench/throughput.py`, in one process, models loaded) and the cold start of each command (a fresh process,
 from start to exit, median of `--runs`). Prints the figures and writes bench/results/peer.json. Never asserts.
 
     python bench/peer.py                         # 40 and 80 articles, 3 runs
@@ -66,8 +67,8 @@ def main() -> None:
     ap.add_argument("--wikinews", default=str(WIKINEWS))
     ap.add_argument("--articles", type=int, default=40, help="articles in the small corpus (the large: twice)")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--no-bf16", dest="bf16", action="store_false",
-                    help="skip the run of ours with MiniLM in bfloat16 (CLAIMS_MODEL=...@bf16)")
+    ap.add_argument("--no-float32", dest="float32", action="store_false",
+                    help="skip the run of ours with MiniLM pinned to float32 (CLAIMS_MODEL=...MiniLM-L6-v2)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "peer.json"))
     args = ap.parse_args()
     if not Path(args.wikinews).exists():
@@ -90,10 +91,10 @@ def main() -> None:
             sentences[name] = len(lines)
             texts[name] = tmp / f"{name}.txt"
             texts[name].write_text("\n".join(t.replace("\n", " ") for t in lines), encoding="utf-8")
-        # ours as shipped, and with MiniLM in bfloat16 (CLAIMS_MODEL=...@bf16) where the CPU computes it natively
+        # ours as shipped (CLAIMS_MODEL unset: bfloat16 MiniLM where the CPU computes it natively), and pinned to float32
         ours = {"ours": env}
-        if args.bf16:
-            ours["ours bf16"] = dict(env, CLAIMS_MODEL="sentence-transformers/all-MiniLM-L6-v2@bf16")
+        if args.float32:
+            ours["ours float32"] = dict(env, CLAIMS_MODEL="sentence-transformers/all-MiniLM-L6-v2")
         sides = (*ours, "peer")
         times = {(side, name): [] for side in sides for name in sizes}
         for run in range(args.runs):
@@ -107,6 +108,12 @@ def main() -> None:
         extra = sentences["large"] - sentences["small"]
         rate = {side: extra / max(1e-9, med[(side, "large")] - med[(side, "small")]) for side in sides}
         startup = {side: med[(side, "small")] - sentences["small"] / rate[side] for side in sides}
+
+        stages_json = tmp / "stages.json"
+        subprocess.run([sys.executable, str(ROOT / "bench" / "throughput.py"), "--wikinews", args.wikinews,
+                        "--limit", str(2 * args.articles), "--runs", "1", "--out", str(stages_json)],
+                       cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stages = json.loads(stages_json.read_text(encoding="utf-8"))
 
         one = tmp / "one.txt"
         one.write_text("The city spent $4.2 million on road repairs in 2024, the mayor said.\n", encoding="utf-8")
@@ -131,6 +138,8 @@ def main() -> None:
         "sentences_per_s": {k: round(v, 1) for k, v in rate.items()},
         "ours_to_peer_ratio": {side: round(rate[side] / rate["peer"], 3) for side in ours},
         "startup_s": {k: round(v, 2) for k, v in startup.items()},
+        "stage_seconds": stages["stage_seconds"],
+        "stage_sentences": stages["scored_sentences"],
         "cold_start_s": cold,
         "targets": {"ours_to_peer_ratio": 0.8, "extract one sentence s": 4.0, "stats s": 1.5},
         "load_average": os.getloadavg()[0],
@@ -140,6 +149,9 @@ def main() -> None:
         print(f"  claims extract ({side}) {rate[side]:7.1f} sentences/s  (start-up {startup[side]:.1f} s); "
               f"/ peer {result['ours_to_peer_ratio'][side]:.3f} (target 0.8)")
     print(f"  bare MiniLM (peer)  {rate['peer']:7.1f} sentences/s  (start-up {startup['peer']:.1f} s)")
+    print(f"stages of ours over {stages['scored_sentences']} sentences (one process, models loaded):")
+    for stage, secs in stages["stage_seconds"].items():
+        print(f"  {stage:<28} {secs:7.2f} s")
     print("cold start, fresh process to exit (median):")
     for label, secs in cold.items():
         print(f"  claims {label:<24} {secs:6.2f} s")

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+#: CLAIMS_MODEL unset or "auto": the encoder the database's stored vectors were made by; for a database with none,
+#: MiniLM under bfloat16 where the CPU computes bfloat16 natively, else in float32 (`Workbench.model_name`)
+AUTO_MODEL = "auto"
 
 #: Default verdict scale; CLAIMS_VERDICTS="A|B|C" replaces it.
 DEFAULT_VERDICTS = ("True", "Mostly true", "Half true", "Mostly false", "False", "Misleading", "Unverifiable")
@@ -53,7 +56,7 @@ class Settings:
 
     home: Path = field(default_factory=lambda: Path(".claims"))
     db_url: str = ""  # empty: SQLite file in `home`
-    model: str = DEFAULT_MODEL
+    model: str = AUTO_MODEL
     #: Largest input accepted for one article, in bytes.
     max_bytes: int = 10 * 1024 * 1024
     #: URL fetching limits.
@@ -117,7 +120,7 @@ def load_settings(**options) -> Settings:
     base = Settings(
         home=Path(env.get("CLAIMS_HOME") or ".claims"),
         db_url=env.get("CLAIMS_DB", ""),
-        model=env.get("CLAIMS_MODEL", DEFAULT_MODEL),
+        model=env.get("CLAIMS_MODEL", "").strip() or AUTO_MODEL,
         max_bytes=_env_int("CLAIMS_MAX_BYTES", 10 * 1024 * 1024),
         fetch_timeout=_env_float("CLAIMS_FETCH_TIMEOUT", 15.0),
         fetch_max_bytes=_env_int("CLAIMS_FETCH_MAX_BYTES", 5 * 1024 * 1024),

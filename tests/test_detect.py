@@ -551,8 +551,8 @@ def test_shipped_tuned_detector_ranks_news_claims_above_chatter():
     ref = dtu.default_path()
     with ref.open("rb") as fh:
         assert len(fh.read()) < 10_000_000  # a few layers, never a full model
-    det = load_detector()
-    assert isinstance(det, dtu.TunedDetector) and 0.0 < det.threshold < 1.0
+    det = dtu.TunedDetector.load()
+    assert 0.0 < det.threshold < 1.0
     claims_ = [
         "Unemployment fell to 3.9 percent in March, the lowest level since 2001.",
         "The government spent £37 billion on the test-and-trace programme, according to the National Audit Office.",
@@ -629,3 +629,29 @@ def test_the_bfloat16_encoder_is_recorded_under_its_own_name_and_stays_close():
     assert np.min(np.sum(a * b, axis=1)) > 0.999
     with pytest.raises(ValueError, match="@bf16"):
         get_embedder(DEFAULT_MODEL + "@int4")
+
+
+@pytest.mark.slow
+def test_the_product_scores_articles_with_the_student_and_transcripts_with_the_teacher():
+    """What `load_detector()` gives: the distilled student for articles, the fine-tuned teacher (loaded on the
+    first transcript) for transcripts; through the real MiniLM both rank claims above chatter."""
+    from claims.pipeline import detect_student as ds
+    from claims.pipeline.embed import MiniLMEmbedder
+    from claims.pipeline.extract import Pipeline
+
+    if not (ds.default_path().is_file() and dtu.default_path().is_file()):
+        pytest.skip("the student or the teacher is not shipped")
+    det = load_detector()
+    assert isinstance(det, ds.GenreDetector) and det._teacher is None
+    text = ("Unemployment fell to 3.9 percent in March, the lowest level since 2001. Thank you all for coming "
+            "tonight. Violent crime has doubled in the city since 2015, police figures show. What do you think?")
+    pipe = Pipeline(MiniLMEmbedder(), det, attribution=False)
+    article = pipe.run([("a", text)], genre="article")[0].results
+    assert det._teacher is None  # articles never load the teacher
+    assert [r.score.is_claim for r in article] == [True, False, True, False], [(r.sentence.text, r.score) for r in article]
+    assert all(r.score.reasons for r in article if r.score.is_claim)
+    debate = pipe.run([("d", text)], genre="transcript")[0].results
+    assert isinstance(det.teacher, dtu.TunedDetector)
+    assert min(debate[0].score.score, debate[2].score.score) > max(debate[1].score.score, debate[3].score.score)
+    assert debate[0].score.score != article[0].score.score  # another model scored it
+

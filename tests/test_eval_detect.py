@@ -289,8 +289,10 @@ def test_ct24_dev_test_floor():
 # dev-test at the transcript threshold F1 0.862, AP 0.961), minus about 0.03 for float and library drift. A
 # retrained detector that falls below them is worse, not just different. (Shipped before: the top-4 detector,
 # dev-test F1 0.847, AP 0.964; the top-2 one 0.815, AP 0.959; the frozen detector of 2026-11-26 0.819, AP 0.934.)
-SAMPLES_F1_FLOOR = 0.96
-SAMPLES_P_FLOOR = 0.95
+# Since 2026-12-06 articles are scored by the distilled student, which fits its training set less closely than the
+# teacher did: on the 25 samples (all in its training data) P 0.911, R 0.950, F1 0.930, AP 0.987; minus about 0.03.
+SAMPLES_F1_FLOOR = 0.90
+SAMPLES_P_FLOOR = 0.88
 CT24_DEV_TEST_F1_FLOOR = 0.83
 CT24_DEV_TEST_AP_FLOOR = 0.93
 

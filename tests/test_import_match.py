@@ -263,3 +263,32 @@ def test_an_index_refuses_vectors_another_encoder_made_until_reindex(settings, t
     counts = switched.indexes.rebuild()
     assert counts == {"claim": 1, "factcheck": 3}
     assert any(r["kind"] == "factcheck" for r in switched.matches.for_claim(claim_id))
+
+
+def test_an_unset_model_keeps_the_databases_encoder_and_a_new_database_gets_the_machines(settings, tmp_path,
+                                                                                       monkeypatch):
+    """CLAIMS_MODEL unset ("auto"): a database whose vectors one encoder made keeps that encoder (no refusal
+    after an upgrade); an empty one gets MiniLM in bfloat16 where the CPU computes it natively, else float32."""
+    from dataclasses import replace
+
+    from claims.pipeline import minilm
+    from claims.services.workbench import Workbench
+    from conftest import FakeDetector
+    from core.settings import AUTO_MODEL, DEFAULT_MODEL
+
+    auto = replace(settings, model=AUTO_MODEL)
+    for native, want in ((True, DEFAULT_MODEL + "@bf16"), (False, DEFAULT_MODEL)):
+        monkeypatch.setattr(minilm, "cpu_has_bf16", lambda native=native: native)
+        assert Workbench(auto).model_name == want
+
+    first = Workbench(settings, embedder=HashingEmbedder(), detector=FakeDetector(), attribution=False)
+    first.archive.import_file(write(tmp_path, "fc.csv", ARCHIVE))
+    monkeypatch.setattr(minilm, "cpu_has_bf16", lambda: True)
+    later = Workbench(auto, detector=FakeDetector(), attribution=False)
+    assert later.model_name == HashingEmbedder.name
+    assert later.embedder.name == HashingEmbedder.name
+    assert Workbench(replace(settings, model=DEFAULT_MODEL)).model_name == DEFAULT_MODEL  # named: as named
+    from core.settings import load_settings
+
+    monkeypatch.delenv("CLAIMS_MODEL", raising=False)
+    assert load_settings().model == AUTO_MODEL

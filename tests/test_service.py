@@ -220,3 +220,16 @@ def test_extract_reads_a_folder_of_more_articles_than_one_batch(bench, tmp_path)
     rows = list(bench.ingest.extract([str(folder)]))
     assert len({r["doc"] for r in rows}) == 40
     assert {r["genre"] for r in rows} == {"article"} and all(r["genre_source"] == "detected" for r in rows)
+
+
+def test_batches_grow_from_a_few_articles_to_many_and_stop_at_a_size():
+    """Ingest and extract show the first results soon and then run in large batches (faster models)."""
+    from claims.services.common import growing_batches
+
+    sizes = [len(b) for b in growing_batches(range(500), size=lambda _: 1)]
+    assert sizes == [16, 32, 64, 128, 256, 4] and sum(sizes) == 500
+    assert [x for b in growing_batches(range(500), size=lambda _: 1) for x in b] == list(range(500))
+    big = [len(b) for b in growing_batches(["x" * 600_000] * 5, first=8, most_size=2_000_000)]
+    assert big == [3, 2]  # closed at the size limit
+    assert [len(b) for b in growing_batches(["x" * 3_000_000, "y"], most_size=2_000_000)] == [1, 1]  # one too big: alone
+    assert list(growing_batches([])) == []

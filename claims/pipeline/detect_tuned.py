@@ -23,7 +23,6 @@ the process's shared MiniLM (`claims.pipeline.embed.get_embedder`).
 """
 from __future__ import annotations
 
-import functools
 import json
 from importlib import resources
 from pathlib import Path
@@ -36,6 +35,7 @@ from core import settings
 from core.settings import BF16_ENV
 from claims.pipeline.detect import DEFAULT_MODEL_NAME, read_weights, reasons_from_terms
 from claims.pipeline.minilm import DIM, FF, HEADS, LAYER_PARAMS, LN_EPS, bert_layer  # noqa: F401 (used by training)
+from claims.pipeline.minilm import cpu_has_bf16  # noqa: F401 (its home was here)
 from claims.pipeline.types import GENRES, NOT_A_CLAIM, Score
 
 LAYER_FROM = 1  # the detector starts from the output of layer 1 (of 6)
@@ -74,21 +74,6 @@ def as_shipped(layers: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
-
-
-@functools.lru_cache(maxsize=1)
-def cpu_has_bf16() -> bool:
-    """Whether this CPU computes bfloat16 natively (x86 flags avx512_bf16 or amx_bf16; read from /proc/cpuinfo,
-    so False where that file is missing). Elsewhere torch emulates bfloat16, which is slower than float32."""
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
-            for line in fh:
-                if line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
-                    return bool(flags & {"avx512_bf16", "amx_bf16"})
-    except OSError:
-        pass
-    return False
 
 
 def bf16_default() -> bool:

@@ -110,10 +110,20 @@ class Pipeline:
             nlp_mod.start_helper(len(texts))  # a large batch: the parse helper loads spaCy while we embed
         states = None
         if texts and getattr(self.detector, "wants_states", False) and hasattr(self.embedder, "encode_with_states"):
-            # one forward pass: the search vectors and the hidden states the fine-tuned detector starts from
-            # (a detector that wants states names their layer: `layer_from`)
-            vectors, states = self.embedder.encode_with_states(texts, batch_size=self.batch_size,
-                                                               layer=self.detector.layer_from)
+            # one forward pass: the search vectors and the hidden states the detector reads (a detector that
+            # wants states names their layer: `layer_from`, or per genre: `layer_for(genre)`)
+            layer_for = getattr(self.detector, "layer_for", lambda g: self.detector.layer_from)
+            by_layer: dict[int, list[int]] = {}
+            for i, (d, _) in enumerate(flat):
+                by_layer.setdefault(layer_for(genres[d].genre), []).append(i)
+            vectors = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
+            states = [None] * len(texts)
+            for layer, idx in by_layer.items():
+                v, st = self.embedder.encode_with_states([texts[i] for i in idx], batch_size=self.batch_size,
+                                                         layer=layer)
+                vectors[idx] = v
+                for i, s in zip(idx, st):
+                    states[i] = s
         else:
             vectors = self.embedder.encode(texts, batch_size=self.batch_size) if texts else np.zeros(
                 (0, self.embedder.dim), dtype=np.float32)

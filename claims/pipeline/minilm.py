@@ -12,6 +12,7 @@ Sentence-transformers' input handling is kept: each text stripped, cut to `max_s
 """
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Sequence
@@ -41,6 +42,21 @@ LAYER_PARAMS = (
     ("ln_w", "output.LayerNorm.weight", (DIM,)),
     ("ln_b", "output.LayerNorm.bias", (DIM,)),
 )
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (x86 flags avx512_bf16 or amx_bf16; read from /proc/cpuinfo,
+    so False where that file is missing). Elsewhere torch emulates bfloat16, which is slower than float32."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    except OSError:
+        pass
+    return False
 
 
 def bert_layer(dropout: float = 0.0, device: str | None = None):

@@ -22,6 +22,24 @@ def batches(items: Sequence, n: int) -> Iterator[list]:
         yield items[i:i + n]
 
 
+def growing_batches(items: Sequence, size=len, first: int = 16, most: int = 256,
+                    most_size: int = 2_000_000) -> Iterator[list]:
+    """Batches of `first` items, then twice as many each time up to `most`, each also closed once the items'
+    `size` (characters, for articles) reaches `most_size`. The first results come soon; a long run then goes
+    in large batches, where the models run faster (for 200 Wikinews articles, 14 s in one batch against
+    17-20 s in batches of 16: less padding, fewer round trips to the parse helper)."""
+    items = list(items)
+    want, i = first, 0
+    while i < len(items):
+        batch, total = [], 0
+        while i < len(items) and len(batch) < want and (not batch or total + size(items[i]) <= most_size):
+            batch.append(items[i])
+            total += size(items[i])
+            i += 1
+        yield batch
+        want = min(most, want * 2)
+
+
 class UseCase:
     """One use case, handed out by the `Workbench` facade; it reaches the settings, the database, the models,
     the indexes and the one lock through the facade, and the other use cases through it too."""

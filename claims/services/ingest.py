@@ -9,7 +9,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from sqlalchemy.exc import IntegrityError
 
 from claims.io.readers import ARTICLE_SUFFIXES, Article, read_bytes, read_inputs
-from claims.services.common import Compared, Progress, UseCase, batches
+from claims.services.common import Compared, Progress, UseCase, growing_batches
 from core.errors import InputError
 from store import repo
 from store.db import atomic
@@ -61,7 +61,7 @@ class Ingest(UseCase):
         None (the default) detects it per document."""
         articles = self.read(targets, stdin=stdin)
         pipeline = self.bench.pipeline
-        for batch in batches(articles, 16):
+        for batch in growing_batches(articles, size=lambda a: len(a.text)):
             with self.bench.lock:
                 docs = pipeline.run([(a.name, a.text) for a in batch], lines=lines, genre=genre,
                                     progress=progress)
@@ -116,7 +116,7 @@ class Ingest(UseCase):
                     continue
                 fresh[h] = a
         pipeline = self.bench.pipeline
-        for batch in batches(list(fresh.items()), 16):
+        for batch in growing_batches(list(fresh.items()), size=lambda item: len(item[1].text)):
             with self.bench.lock:  # spaCy, its parse helper and torch serve one batch at a time
                 extracted = pipeline.run([(a.name, a.text) for _, a in batch], genre=genre)
             for (h, a), doc in zip(batch, extracted):

@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from core.errors import ModelMissing
-from core.settings import Settings, load_settings
+from core.settings import AUTO_MODEL, DEFAULT_MODEL, Settings, load_settings
 from store.db import make_engine, session_factory
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ class Workbench:
         self._detector = detector
         self._reranker = reranker
         self._calibration = None
+        self._model_name: str | None = None
         self._attribution = attribution
         self.lock = threading.RLock()
 
@@ -83,15 +84,39 @@ class Workbench:
                 from claims.pipeline.embed import get_embedder
 
                 try:
-                    self._embedder = get_embedder(self.settings.model)
+                    self._embedder = get_embedder(self.model_name)
                 except (ImportError, OSError, ValueError) as exc:
                     raise ModelMissing(f"cannot load the embedding model: {exc}") from None
             return self._embedder
 
     @property
     def model_name(self) -> str:
-        """The embedding model's name, without loading it (the inbox must not wait for MiniLM to load)."""
-        return self._embedder.name if self._embedder is not None else self.settings.model
+        """The embedding model's name, without loading it (the inbox must not wait for MiniLM to load).
+
+        CLAIMS_MODEL names it; unset (or "auto"), it is the encoder that made most of the database's stored
+        vectors, so an existing database keeps its encoder; a database with none gets MiniLM under bfloat16
+        where this CPU computes bfloat16 natively (1.5 times the speed; see docs/benchmarks.md), else in
+        float32. Decided once per Workbench."""
+        if self._embedder is not None:
+            return self._embedder.name
+        with self.lock:
+            if self._model_name is None:
+                self._model_name = self.settings.model if self.settings.model != AUTO_MODEL else self._auto_model()
+            return self._model_name
+
+    def _auto_model(self) -> str:
+        from claims.pipeline.embed import BF16_SUFFIX
+        from claims.pipeline.minilm import cpu_has_bf16
+        from store import repo
+
+        with self.session() as s:
+            counts: dict[str, int] = {}
+            for kind in ("claim", "factcheck"):
+                for model, n in repo.vector_models(s, kind).items():
+                    counts[model] = counts.get(model, 0) + n
+        if counts:
+            return max(counts, key=counts.get)
+        return DEFAULT_MODEL + BF16_SUFFIX if cpu_has_bf16() else DEFAULT_MODEL
 
     @property
     def detector(self):
