@@ -49,6 +49,30 @@ def read_weights(path, default, reader, missing: str):
         return reader(fh)
 
 
+def npz_arrays(fh, needed: tuple[str, ...], what: str, retrain: str) -> dict[str, np.ndarray]:
+    """Every array of an .npz file (no pickle); a file without one of `needed` raises ValueError saying so and
+    how to retrain."""
+    with np.load(fh, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    missing = [k for k in needed if k not in arrays]
+    if missing:
+        raise ValueError(f"{what} lacks {missing}; {retrain}")
+    return arrays
+
+
+def scores_from_terms(texts, probs, threshold: float, feats, raw, lex_terms, semantic, feat_names) -> list[Score]:
+    """One `Score` per sentence from a detector's terms: its probability, the claim type when it reaches the
+    threshold, and the reasons (`semantic`: the model's share of the logit beyond the lexical features, measured
+    from the average training sentence)."""
+    out = []
+    for i, text in enumerate(texts):
+        p = float(probs[i])
+        is_claim = p >= threshold
+        out.append(Score(score=p, is_claim=is_claim, claim_type=classify(text, feats[i]) if is_claim else NOT_A_CLAIM,
+                         reasons=reasons_from_terms(feat_names, raw[i], lex_terms[i], float(semantic[i]), is_claim)))
+    return out
+
+
 def default_path():
     """The shipped weights, `claims/data/detector.npz` (a Traversable; use it with np.load/open)."""
     return resources.files("claims").joinpath("data", "detector.npz")

@@ -25,9 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from claims.pipeline import features as _features
-from claims.pipeline.claim_types import classify
-from claims.pipeline.detect import DEFAULT_MODEL_NAME, read_weights, reasons_from_terms
-from claims.pipeline.types import GENRES, NOT_A_CLAIM, Score
+from claims.pipeline.detect import DEFAULT_MODEL_NAME, npz_arrays, read_weights, scores_from_terms
+from claims.pipeline.types import GENRES, Score
 
 DIM = 384
 HEADS = 4
@@ -100,12 +99,8 @@ class StudentDetector:
 
     @classmethod
     def _from_npz(cls, fh) -> "StudentDetector":
-        with np.load(fh, allow_pickle=False) as z:
-            a = {k: z[k] for k in z.files}
-        needed = ("threshold", "feat_names", "model_name", "max_tokens", "layer_from")
-        missing = [k for k in needed if k not in a]
-        if missing:
-            raise ValueError(f"student detector file lacks {missing}; {RETRAIN}")
+        a = npz_arrays(fh, ("threshold", "feat_names", "model_name", "max_tokens", "layer_from"),
+                       "student detector file", RETRAIN)
         if int(a["layer_from"]) != LAYER:
             raise ValueError(f"student detector file reads layer {int(a['layer_from'])}, this code {LAYER}; {RETRAIN}")
         return cls(a, threshold=float(a["threshold"]), feat_names=[str(n) for n in a["feat_names"]],
@@ -194,14 +189,7 @@ class StudentDetector:
         self.threshold_for(genre)
         feats, raw, sem, lex = self._terms(texts, embeddings, states)
         probs = _sigmoid(self.bias + sem + lex.sum(axis=1))
-        out = []
-        for i, text in enumerate(texts):
-            p = float(probs[i])
-            is_claim = p >= self.threshold
-            out.append(Score(score=p, is_claim=is_claim, claim_type=classify(text, feats[i]) if is_claim else NOT_A_CLAIM,
-                             reasons=reasons_from_terms(self.feat_names, raw[i], lex[i], float(sem[i]) - self.sem_offset,
-                                                        is_claim)))
-        return out
+        return scores_from_terms(texts, probs, self.threshold, feats, raw, lex, sem - self.sem_offset, self.feat_names)
 
 
 class GenreDetector:

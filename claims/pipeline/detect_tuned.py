@@ -30,13 +30,12 @@ from pathlib import Path
 import numpy as np
 
 from claims.pipeline import features as _features
-from claims.pipeline.claim_types import classify
 from core import settings
 from core.settings import BF16_ENV
-from claims.pipeline.detect import DEFAULT_MODEL_NAME, read_weights, reasons_from_terms
+from claims.pipeline.detect import DEFAULT_MODEL_NAME, npz_arrays, read_weights, scores_from_terms
 from claims.pipeline.minilm import DIM, FF, HEADS, LAYER_PARAMS, LN_EPS, bert_layer  # noqa: F401 (used by training)
 from claims.pipeline.minilm import cpu_has_bf16  # noqa: F401 (its home was here)
-from claims.pipeline.types import GENRES, NOT_A_CLAIM, Score
+from claims.pipeline.types import GENRES, Score
 
 LAYER_FROM = 1  # the detector starts from the output of layer 1 (of 6)
 MAX_TOKENS = 64
@@ -228,13 +227,8 @@ class TunedDetector:
 
     @classmethod
     def _from_npz(cls, fh) -> "TunedDetector":
-        with np.load(fh, allow_pickle=False) as z:
-            a = {k: z[k] for k in z.files}
-        needed = ("head_w", "head_b", "feat_weights", "feat_mean", "feat_std", "feat_names", "threshold",
-                  "model_name", "layer_from", "max_tokens")
-        missing = [k for k in needed if k not in a]
-        if missing:
-            raise ValueError(f"detector file lacks {missing}; {RETRAIN}")
+        a = npz_arrays(fh, ("head_w", "head_b", "feat_weights", "feat_mean", "feat_std", "feat_names", "threshold",
+                            "model_name", "layer_from", "max_tokens"), "detector file", RETRAIN)
         if int(a["layer_from"]) != LAYER_FROM:
             raise ValueError(f"detector file starts from layer {int(a['layer_from'])}, this code from {LAYER_FROM}; "
                              f"{RETRAIN}")
@@ -354,12 +348,4 @@ class TunedDetector:
         threshold = self.threshold_for(genre)
         feats, raw, sem, lex = self._terms(texts, embeddings, states)
         probs = _sigmoid(self.head_b + sem + lex.sum(axis=1))
-        out = []
-        for i, text in enumerate(texts):
-            p = float(probs[i])
-            is_claim = p >= threshold
-            out.append(Score(
-                score=p, is_claim=is_claim, claim_type=classify(text, feats[i]) if is_claim else NOT_A_CLAIM,
-                reasons=reasons_from_terms(self.feat_names, raw[i], lex[i], float(sem[i]) - self.sem_offset, is_claim),
-            ))
-        return out
+        return scores_from_terms(texts, probs, threshold, feats, raw, lex, sem - self.sem_offset, self.feat_names)
