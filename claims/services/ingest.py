@@ -116,7 +116,8 @@ class Ingest(UseCase):
                     continue
                 fresh[h] = a
         pipeline = self.bench.pipeline
-        for batch in growing_batches(list(fresh.items()), size=lambda item: len(item[1].text)):
+        # at most 64 articles a batch: the app's searches wait for `lock` while a batch runs
+        for batch in growing_batches(list(fresh.items()), size=lambda item: len(item[1].text), most=64):
             with self.bench.lock:  # spaCy, its parse helper and torch serve one batch at a time
                 extracted = pipeline.run([(a.name, a.text) for _, a in batch], genre=genre)
             for (h, a), doc in zip(batch, extracted):

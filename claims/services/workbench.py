@@ -96,13 +96,13 @@ class Workbench:
         CLAIMS_MODEL names it; unset (or "auto"), it is the encoder that made most of the database's stored
         vectors, so an existing database keeps its encoder; a database with none gets MiniLM under bfloat16
         where this CPU computes bfloat16 natively (1.5 times the speed; see docs/benchmarks.md), else in
-        float32. Decided once per Workbench."""
+        float32. Decided once per Workbench, without `lock` (which a pipeline run may hold for seconds): two
+        threads asking at once both read the same answer."""
         if self._embedder is not None:
             return self._embedder.name
-        with self.lock:
-            if self._model_name is None:
-                self._model_name = self.settings.model if self.settings.model != AUTO_MODEL else self._auto_model()
-            return self._model_name
+        if self._model_name is None:
+            self._model_name = self.settings.model if self.settings.model != AUTO_MODEL else self._auto_model()
+        return self._model_name
 
     def _auto_model(self) -> str:
         from claims.pipeline.embed import BF16_SUFFIX
