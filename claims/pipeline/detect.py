@@ -73,6 +73,34 @@ def scores_from_terms(texts, probs, threshold: float, feats, raw, lex_terms, sem
     return out
 
 
+def lexical_arrays(feat_names, feat_weights, feat_mean, feat_std, retrain: str):
+    """A detector's lexical part, checked: (names, weights, means, stds) as a tuple and float64 arrays, a zero std
+    read as 1. Raises ValueError (saying how to retrain) when the arrays disagree with the names or the names
+    with `claims.pipeline.features`."""
+    names = tuple(str(n) for n in feat_names)
+    weights = np.asarray(feat_weights, dtype=np.float64).reshape(-1)
+    mean = np.asarray(feat_mean, dtype=np.float64).reshape(-1)
+    std = np.asarray(feat_std, dtype=np.float64).reshape(-1)
+    std = np.where(std > 1e-12, std, 1.0)
+    k = len(names)
+    if not (weights.shape == mean.shape == std.shape == (k,)):
+        raise ValueError(f"feature arrays disagree: {k} names, {weights.shape[0]} weights, "
+                         f"{mean.shape[0]} means, {std.shape[0]} stds; {retrain}")
+    if names != tuple(_features.FEATURE_NAMES[:k]):
+        raise ValueError("these detector weights were trained on other lexical features than claims.pipeline.features "
+                         f"defines now; {retrain}")
+    return names, weights, mean, std
+
+
+def lexical_terms(texts, feat_names, feat_mean, feat_std, feat_weights):
+    """(features per text, raw (n, k) values, each feature's share of the logit (n, k)) for a detector whose
+    lexical features enter linearly."""
+    k = len(feat_names)
+    feats = [_features.extract(t) for t in texts]
+    raw = np.asarray([list(f.values())[:k] for f in feats], dtype=np.float64).reshape(len(feats), k)
+    return feats, raw, (raw - feat_mean) / feat_std * feat_weights
+
+
 def default_path():
     """The shipped weights, `claims/data/detector.npz` (a Traversable; use it with np.load/open)."""
     return resources.files("claims").joinpath("data", "detector.npz")

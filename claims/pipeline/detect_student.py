@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from claims.pipeline import features as _features
-from claims.pipeline.detect import DEFAULT_MODEL_NAME, npz_arrays, read_weights, scores_from_terms
+from claims.pipeline.detect import (DEFAULT_MODEL_NAME, lexical_arrays, lexical_terms, npz_arrays, read_weights,
+                                    scores_from_terms)
 from claims.pipeline.types import GENRES, Score
 
 DIM = 384
@@ -71,16 +72,8 @@ class StudentDetector:
         self.hidden_w, self.hidden_b, self.hidden_out = a["hidden_w"], a["hidden_b"], a["hidden_out"]
         if self.hidden_w.shape != (self.hidden_b.shape[0], 2 * DIM) or self.hidden_out.shape != self.hidden_b.shape:
             raise ValueError(f"student detector: hidden layer shapes disagree; {RETRAIN}")
-        self.feat_names = tuple(str(n) for n in feat_names)
-        k = len(self.feat_names)
-        self.feat_weights = a["feat_weights"].astype(np.float64).reshape(-1)
-        self.feat_mean = a["feat_mean"].astype(np.float64).reshape(-1)
-        std = a["feat_std"].astype(np.float64).reshape(-1)
-        self.feat_std = np.where(std > 1e-12, std, 1.0)
-        if not (self.feat_weights.shape == self.feat_mean.shape == self.feat_std.shape == (k,)):
-            raise ValueError(f"student detector: feature arrays disagree with {k} names; {RETRAIN}")
-        if self.feat_names != tuple(_features.FEATURE_NAMES[:k]):
-            raise ValueError(f"these detector weights were trained on other lexical features; {RETRAIN}")
+        self.feat_names, self.feat_weights, self.feat_mean, self.feat_std = lexical_arrays(
+            feat_names, a["feat_weights"], a["feat_mean"], a["feat_std"], RETRAIN)
         self.bias = float(a.get("bias", 0.0))
         if not 0.0 <= float(threshold) <= 1.0:
             raise ValueError(f"threshold must be in [0, 1], got {threshold}")
@@ -162,13 +155,15 @@ class StudentDetector:
         emb = np.asarray(embeddings, dtype=np.float32)
         if emb.shape != (len(texts), DIM) or len(states) != len(texts):
             raise ValueError(f"{len(texts)} texts need ({len(texts)}, {DIM}) embeddings and as many state arrays")
-        feats = [_features.extract(t) for t in texts]
-        raw = np.asarray([list(f.values())[:k] for f in feats], dtype=np.float64)
-        lex = (raw - self.feat_mean) / self.feat_std * self.feat_weights
+        feats, raw, lex = lexical_terms(texts, self.feat_names, self.feat_mean, self.feat_std, self.feat_weights)
+        return feats, raw, self.semantic(emb, states), lex
+
+    def semantic(self, embeddings: np.ndarray, states: list[np.ndarray]) -> np.ndarray:
+        """The model's share of the logit beyond the lexical features: w_sem . e + b + v . relu(W [e; pooled] + c)."""
+        emb = np.asarray(embeddings, dtype=np.float32)
         x = np.hstack([emb, self.pooled(states)])
-        sem = (emb.astype(np.float64) @ self.sem_w + self.sem_b
-               + np.maximum(x @ self.hidden_w.T + self.hidden_b, 0.0).astype(np.float64) @ self.hidden_out)
-        return feats, raw, sem, lex
+        return (emb.astype(np.float64) @ self.sem_w + self.sem_b
+                + np.maximum(x @ self.hidden_w.T + self.hidden_b, 0.0).astype(np.float64) @ self.hidden_out)
 
     def logits(self, texts: list[str], embeddings=None, states=None) -> np.ndarray:
         _, _, sem, lex = self._terms(texts, embeddings, states)
@@ -203,8 +198,8 @@ class GenreDetector:
 
     def __init__(self, student: StudentDetector, teacher) -> None:
         self.student = student
-        self._teacher = teacher if not callable(teacher) or hasattr(teacher, "score") else None
-        self._load_teacher = None if self._teacher is not None else teacher
+        loaded = hasattr(teacher, "score")
+        self._teacher, self._load_teacher = (teacher, None) if loaded else (None, teacher)
         self.threshold = student.threshold
         self.model_name = student.model_name
 

@@ -32,7 +32,8 @@ import numpy as np
 from claims.pipeline import features as _features
 from core import settings
 from core.settings import BF16_ENV
-from claims.pipeline.detect import DEFAULT_MODEL_NAME, npz_arrays, read_weights, scores_from_terms
+from claims.pipeline.detect import (DEFAULT_MODEL_NAME, lexical_arrays, lexical_terms, npz_arrays, read_weights,
+                                    scores_from_terms)
 from claims.pipeline.minilm import DIM, FF, HEADS, LAYER_PARAMS, LN_EPS, bert_layer  # noqa: F401 (used by training)
 from claims.pipeline.minilm import cpu_has_bf16  # noqa: F401 (its home was here)
 from claims.pipeline.types import GENRES, Score
@@ -192,18 +193,8 @@ class TunedDetector:
         if self.head_w.shape != (DIM,):
             raise ValueError(f"detector weights: head has {self.head_w.shape[0]} weights, expected {DIM}; {RETRAIN}")
         self.head_b = float(head_b)
-        self.feat_weights = np.asarray(feat_weights, dtype=np.float64).reshape(-1)
-        self.feat_mean = np.asarray(feat_mean, dtype=np.float64).reshape(-1)
-        std = np.asarray(feat_std, dtype=np.float64).reshape(-1)
-        self.feat_std = np.where(std > 1e-12, std, 1.0)
-        self.feat_names = tuple(str(n) for n in feat_names)
-        k = len(self.feat_names)
-        if not (self.feat_weights.shape == self.feat_mean.shape == self.feat_std.shape == (k,)):
-            raise ValueError(f"feature arrays disagree: {k} names, {self.feat_weights.shape[0]} weights, "
-                             f"{self.feat_mean.shape[0]} means, {self.feat_std.shape[0]} stds; {RETRAIN}")
-        if self.feat_names != tuple(_features.FEATURE_NAMES[:k]):
-            raise ValueError("these detector weights were trained on other lexical features than claims.pipeline.features "
-                             f"defines now; {RETRAIN}")
+        self.feat_names, self.feat_weights, self.feat_mean, self.feat_std = lexical_arrays(
+            feat_names, feat_weights, feat_mean, feat_std, RETRAIN)
         self.threshold = float(threshold)
         self.threshold_transcript = self.threshold if threshold_transcript is None else float(threshold_transcript)
         for t in (self.threshold, self.threshold_transcript):
@@ -318,9 +309,7 @@ class TunedDetector:
         if not texts:
             return [], np.zeros((0, k)), np.zeros(0), np.zeros((0, k))
         states = self._states_for(texts, states)
-        feats = [_features.extract(t) for t in texts]
-        raw = np.asarray([list(f.values())[:k] for f in feats], dtype=np.float64)
-        lex_terms = (raw - self.feat_mean) / self.feat_std * self.feat_weights
+        feats, raw, lex_terms = lexical_terms(texts, self.feat_names, self.feat_mean, self.feat_std, self.feat_weights)
         sem = self.pooled(states) @ self.head_w
         return feats, raw, sem, lex_terms
 

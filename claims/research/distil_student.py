@@ -110,7 +110,7 @@ def fit(rows: Rows, idx: np.ndarray, seed: int, threshold: float = 0.5, log=prin
     arrays = {"k_w": sd["k.weight"], "k_b": sd["k.bias"], "v_w": sd["v.weight"], "v_b": sd["v.bias"], "q": sd["q"],
               "sem_w": sd["sem.weight"].reshape(-1), "sem_b": sd["sem.bias"].reshape(()),
               "hidden_w": sd["deep.0.weight"], "hidden_b": sd["deep.0.bias"], "hidden_out": sd["deep.3.weight"].reshape(-1),
-              "feat_weights": sd["lex.weight"].reshape(-1) * 1.0, "feat_mean": mean, "feat_std": std}
+              "feat_weights": sd["lex.weight"].reshape(-1), "feat_mean": mean, "feat_std": std}
     det = ds.StudentDetector(arrays, threshold=threshold)
     # "semantic" is measured from the average training sentence, as in the other detectors
     lab = idx[idx < rows.n_lab]
@@ -123,10 +123,7 @@ def _states(rows: Rows, idx) -> list[np.ndarray]:
 
 
 def _sem(det: ds.StudentDetector, rows: Rows, idx: np.ndarray) -> np.ndarray:
-    emb = rows.E[idx]
-    x = np.hstack([emb, det.pooled(_states(rows, idx))])
-    return (emb.astype(np.float64) @ det.sem_w + det.sem_b
-            + np.maximum(x @ det.hidden_w.T + det.hidden_b, 0.0).astype(np.float64) @ det.hidden_out)
+    return det.semantic(rows.E[idx], _states(rows, idx))
 
 
 def logits(det: ds.StudentDetector, rows: Rows, idx: np.ndarray) -> np.ndarray:
