@@ -34,7 +34,7 @@ def test_shipped_model_records_how_it_was_chosen():
         chosen["cue_threshold"], chosen["source_threshold"], chosen["keep_rules"], chosen["veto"],
         chosen["rule_features"])
     rules = meta["rules_alone_train_dev"]  # the baseline: switched on only when the chosen setting beats it
-    assert m.enabled == (chosen["pair_lenient_precision"] >= 0.92 and chosen["pair_lenient_f1"] > rules["f1"])
+    assert m.enabled == (chosen["pair_lenient_precision"] >= 0.92 and chosen["pair_lenient_f1"] >= rules["f1"] + 0.005)
     qualified = [r for r in meta["cv"] if r["pair_lenient_precision"] >= 0.92]
     if qualified:  # the rule written before the result: best F1 among the settings precise enough
         assert chosen["pair_lenient_f1"] == max(r["pair_lenient_f1"] for r in qualified)

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from claims.pipeline.cues import MISREAD_VERBS, Lexicon, lexicon
+from claims.pipeline.quotes import _content, _quote_text, _Sent  # noqa: F401 (attribution_learned reads _Sent, _content here)
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
-
-OPEN_QUOTES, CLOSE_QUOTES, STRAIGHT_QUOTES = {"“", "‘", "«"}, {"”", "’", "»"}, {'"', "``", "''"}
 
 HEDGES = {"could", "would", "might", "may", "should", "can"}  # "critics would argue that ..." reports nothing
 
@@ -36,6 +35,10 @@ ANONYMITY = ("familiar with", "anonymity", "not to be named", "not authorized", 
 #: Verbs with a hearer as object that the parser often leaves without their "that" clause ("told reporters
 #: outside the courthouse that ..." read as a relative clause on "courthouse").
 HEARER_VERBS = {"tell", "inform", "assure", "reassure", "remind", "warn", "promise", "notify"}
+
+#: Verbs of saying proper: what they report is speech, never a small clause ("found the car abandoned").
+SPEECH_LEMMAS = {"say", "tell", "state", "add", "claim", "insist", "explain", "reply", "respond", "argue", "assert",
+                 "declare", "announce", "confirm", "deny", "allege", "maintain", "stress", "note", "write"}
 
 #: "put the cost at $90 million": an estimate, when the phrase after the object holds a figure.
 ESTIMATE_PREPS = {"at", "closer", "near", "around", "between", "above", "below", "under", "over"}
@@ -64,82 +67,6 @@ class Found:
 
 
 
-class _Sent:
-    """One parsed sentence with its quotation marks paired up."""
-
-    def __init__(self, doc: "Doc", lex: Lexicon):
-        self.doc, self.lex, self.spans = doc, lex, _quote_spans(doc)
-        self.in_quote = [False] * len(doc)
-        self.closer: dict[int, int] = {}  # opening mark -> closing mark, both inside the sentence
-        self.opener: dict[int, int] = {}
-        for a, b in self.spans:
-            self.in_quote[a + 1:b] = [True] * (b - a - 1)
-            if a >= 0 and b < len(doc):
-                self.closer[a], self.opener[b] = b, a
-
-
-
-def _quote_spans(doc: "Doc") -> list[tuple[int, int]]:
-    """(open, close) token indices of quotation marks; -1 or len(doc) where a quote crosses the sentence edge."""
-    spans, open_i, open_char = [], None, ""
-    for t in doc:
-        if t.text in STRAIGHT_QUOTES:  # a straight quote opens when it sticks to the following word
-            opening = t.text == "``" or (
-                t.text == '"' and not t.whitespace_ and (t.i == 0 or bool(doc[t.i - 1].whitespace_)))
-        elif t.text in OPEN_QUOTES:
-            opening = True
-        elif t.text in CLOSE_QUOTES and (t.text != "’" or open_char == "‘"):  # else an apostrophe
-            opening = False
-        else:
-            continue
-        if opening and open_i is None:
-            open_i, open_char = t.i, t.text
-        elif not opening and open_i is not None:
-            spans.append((open_i, t.i))
-            open_i, open_char = None, ""
-        elif not opening and not spans:  # the sentence continues a quotation begun before it
-            spans.append((-1, t.i))
-    if open_i is not None:
-        spans.append((open_i, len(doc)))
-    return spans
-
-
-
-def _text(s: _Sent, i: int, j: int) -> str:
-    """Tokens [i, j) without edge punctuation; a quoted fragment keeps its marks ("was “the real test.”")."""
-    doc = s.doc
-    while i < j and (doc[i].is_punct or doc[i].is_space) and i not in s.closer:
-        i += 1
-    while j > i and ((doc[j - 1].is_punct and doc[j - 1].text not in "?!") or doc[j - 1].is_space):
-        if s.opener.get(j - 1, -1) >= i:
-            break
-        j -= 1
-    if i > 0 and i < j and s.closer.get(i - 1, len(doc)) < j:  # 'found "little or no" effect'
-        i -= 1
-    j = max([j] + [s.closer[k] + 1 for k in range(i, j) if k in s.closer])  # close a fragment left open
-    if j - i >= 2 and doc[j - 2].text == "," and (j - 1) in s.opener:  # 'crisis,”' -> 'crisis”'
-        return doc[i:j - 2].text + doc[j - 1].text
-    return doc[i:j].text if i < j else ""
-
-
-
-def _quote_text(s: _Sent, span: tuple[int, int]) -> str:
-    """The words inside quotation marks, without the comma that only closes the quote."""
-    i, j = span[0] + 1, span[1]
-    while j > i and (s.doc[j - 1].text == "," or s.doc[j - 1].is_space):
-        j -= 1
-    return s.doc[i:j].text.strip()
-
-
-
-def _content(s: _Sent, *ranges: tuple[int, int]) -> tuple[str, str]:
-    """The text of token ranges, joined by a space, and "direct" when all their words are inside quotation marks."""
-    text = " ".join(t for t in (_text(s, i, j) for i, j in ranges) if t)
-    words = [k for i, j in ranges for k in range(i, j) if not s.doc[k].is_punct]
-    return text, "direct" if words and all(s.in_quote[k] for k in words) else "reported"
-
-
-
 def np_range(head: "Token", core: bool = False) -> tuple[int, int]:
     """A noun phrase as written; with core=True without appositions and comma-set clauses ("Tom Reyes")."""
     doc, left, right = head.doc, head.left_edge.i, head.right_edge.i + 1
@@ -147,6 +74,10 @@ def np_range(head: "Token", core: bool = False) -> tuple[int, int]:
         aside = c.dep_ in ("relcl", "acl", "advcl") and c.left_edge.i > 0 and doc[c.left_edge.i - 1].text == ","
         if (core and (aside or c.dep_ == "appos")) or (aside and c.tag_ == "VBG"):
             right, left = (min(right, c.left_edge.i), left) if c.i > head.i else (right, max(left, c.right_edge.i + 1))
+    speech = next((t for t in doc[head.i + 1:right] if t.dep_ == "relcl" and t.lemma_.lower() in lexicon().verbs
+                   and t.left_edge.i > head.i), None)
+    if speech is not None:  # "X, the spokesman who also said ...": that is another attribution, not the source
+        right = speech.left_edge.i
     if right + 1 < len(doc) and doc[right].text == "." and doc[right - 1].text in ABBREVIATIONS:
         nxt = doc[right + 1]  # "Detective Sgt. Luis Ferreira": the full stop was taken for a sentence end
         while nxt.head.i != nxt.i and nxt.head.i > right:
@@ -196,7 +127,8 @@ def _subject(verb: "Token", inherit: bool) -> "Token | None":
         return next((t for t in reversed(list(csubj.subtree)) if t.pos_ == "PROPN"), None)
     if not inherit:
         return None
-    if (verb.dep_ == "conj" or (verb.dep_ == "advcl" and verb.tag_ == "VBG")) and verb.head.pos_ in ("VERB", "AUX"):
+    if (verb.dep_ == "conj" or (verb.dep_ == "advcl" and verb.tag_ == "VBG") or _goes_on(verb)) and \
+            verb.head.pos_ in ("VERB", "AUX"):
         return _subject(verb.head, inherit)  # "she smiled and said ..."; "..., adding that ..."
     if verb.dep_ == "acl" and verb.tag_ == "VBG":  # "a statement from X saying"; "X issued a statement saying"
         agent = _noun_agent(verb.head)
@@ -208,7 +140,8 @@ def _subject(verb: "Token", inherit: bool) -> "Token | None":
 def _skip_verb(verb: "Token") -> bool:
     """Speech not reported as having happened: relative to its subject, negated, hedged, hypothetical, a question."""
     subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
-    if verb.dep_ in ("amod", "xcomp", "csubj", "pcomp") or (verb.dep_ == "acl" and verb.tag_ != "VBG"):
+    if verb.dep_ in ("amod", "xcomp", "csubj", "pcomp") and not _goes_on(verb) or (
+            verb.dep_ == "acl" and verb.tag_ != "VBG"):
         return True
     if verb.dep_ == "relcl" and (subj is None or subj.tag_ in ("WDT", "WP")) and not _aside_relative(verb):
         return True  # "the man who told police ..." (but "buses, which the town says will cut costs" is speech)
@@ -223,6 +156,13 @@ def _skip_verb(verb: "Token") -> bool:
 
 
 
+def _goes_on(verb: "Token") -> bool:
+    """ "went on to say", "continued to insist": speech that happened, not speech wanted ("refused to say")."""
+    head = verb.head
+    return verb.dep_ == "xcomp" and head.i < verb.i and (head.lemma_ == "continue" or head.lemma_ == "go" and any(
+        c.dep_ == "prt" and c.lower_ == "on" for c in head.children))
+
+
 def _aside_relative(verb: "Token") -> bool:
     """A relative clause set off by a comma whose pronoun is the speaker: "Nordvind, which said ..."."""
     subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
@@ -234,11 +174,17 @@ def _aside_relative(verb: "Token") -> bool:
 
 
 
-def _finite(clause: "Token") -> bool:
-    """A tensed clause ("the plan would fail"), not a small clause ("found the car abandoned")."""
+def _finite(clause: "Token", speech: bool = False) -> bool:
+    """A tensed clause ("the plan would fail"), not a small clause ("found the car abandoned").
+
+    With `speech` (the clause a speech verb reports), a participle with a subject of its own and no auxiliary is
+    a past tense the tagger misread: 'said the fighting “started early”' (a small clause follows "found", not
+    "said")."""
     return clause.tag_ in ("VBD", "VBZ", "VBP", "MD") or any(
         c.dep_ in ("aux", "auxpass", "mark") and (c.tag_ in ("MD", "VBD", "VBZ", "VBP") or c.lower_ == "that")
-        for c in clause.children)
+        for c in clause.children) or (speech and clause.tag_ == "VBN" and any(
+            c.dep_ == "nsubj" and c.i < clause.i for c in clause.children) and not any(
+            c.dep_ in ("aux", "auxpass") for c in clause.children))
 
 
 
@@ -294,7 +240,8 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
     takes_infinitive = lem in lex.object_verbs | lex.infinitive_verbs
     before = bool(comps) and comps[0].i < v.i and comps[0].right_edge.i + 1 < v.i and \
         doc[comps[0].right_edge.i + 1].text == ","  # "..., the opinion noted"; "..., filings show"
-    if lem in lex.verbs and comps and not owned and (_finite(comps[0]) or takes_infinitive or before):
+    if lem in lex.verbs and comps and not owned and (_finite(comps[0], lem in SPEECH_LEMMAS) or takes_infinitive
+                                                     or before):
         c = comps[0]  # reported speech: the complement clause, without "that"
         i = max(c.left_edge.i, v.i + 1) if c.i > v.i else c.left_edge.i
         i += doc[i].lower_ == "that" and doc[i].tag_ == "IN"
@@ -345,6 +292,13 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
     subj = next((c for c in v.lefts if c.dep_ == "nsubj"), None)
     answer = subj is not None and subj.left_edge.i > 0 and doc[subj.left_edge.i - 1].text == ","  # "No, Achebe said."
     if lem in lex.verbs and v.dep_ == "ROOT" and answer and not comps:
+        return _content(s, (0, subj.left_edge.i))
+    # "Peacekeepers will stay ..., Defence Minister Sergei Ivanov has told journalists.": the parser joined the
+    # last clause to the first; nothing but a hearer, a time or a place follows the verb
+    if lem in lex.verbs and v.dep_ == "conj" and v.head.dep_ == "ROOT" and answer and not comps and all(
+            c.dep_ in ("dobj", "dative", "prep", "npadvmod", "advmod", "punct") for c in v.rights) and \
+            not any(c.dep_ == "cc" for c in v.head.children if c.i < v.i) and \
+            all(t.is_punct for t in doc[v.right_edge.i + 1:]):
         return _content(s, (0, subj.left_edge.i))
     return None
 
@@ -417,6 +371,9 @@ def _verb_attributions(s: _Sent) -> list[Found]:
                     break
                 left = c.left_edge.i
             f.source = f.core = (left, v.i)
+        role = _role_before(s, subj, v)
+        if role is not None:  # "Opposition education spokesperson, Brad Hazzard said ...": the role is the source's
+            f.source = (role, f.source[1])
         subjects = [c for c in v.lefts if c.dep_ in ("nsubj", "csubj")]
         if len(subjects) > 1 or (subjects and subjects[0].dep_ == "csubj"):
             # a headline's misparsed subject, or one split in two ("A study in the journal | Regional Climate Studies")
@@ -428,6 +385,19 @@ def _verb_attributions(s: _Sent) -> list[Found]:
             found.append(f)
     return found
 
+
+
+def _role_before(s: _Sent, subj: "Token", v: "Token") -> int | None:
+    """Where a role that opens the sentence before the subject's name starts ("Party spokesperson, Jo Lee said"),
+    when the parser hung it on the verb on its own; None otherwise."""
+    doc, left = s.doc, subj.left_edge.i
+    if subj.dep_ != "nsubj" or left < 2 or doc[left - 1].text != "," or subj.pos_ != "PROPN":
+        return None
+    role = next((c for c in v.lefts if c.i < left - 1 and c.dep_ in ("npadvmod", "nsubj", "dep", "appos")
+                 and c.left_edge.i == 0 and c.right_edge.i == left - 2), None)
+    if role is None or role.pos_ != "NOUN" or not (role.lemma_.lower() in s.lex.roles | s.lex.spokespeople):
+        return None
+    return 0
 
 
 def _surface_subject(s: _Sent, v: "Token") -> "tuple[tuple[int, int], Token] | None":
@@ -444,8 +414,11 @@ def _surface_subject(s: _Sent, v: "Token") -> "tuple[tuple[int, int], Token] | N
     while k >= 0 and doc[k].is_title and doc[k].is_alpha and not s.in_quote[k] and doc[k].lower_ not in ("the", "a"):
         k -= 1
     start = k + 1
-    if start == end or (start > 0 and doc[start - 1].text != ",") or doc[start].ent_type_ not in ("", "PERSON", "ORG") \
-            or any(doc[i].pos_ == "PRON" or doc[i].tag_ in ("PRP", "DT", "EX") for i in range(start, end)):
+    name = start  # "..., the Dalai Lama said": a name may come with its article
+    if start < end and k >= 0 and doc[k].lower_ == "the":
+        start = k
+    if name == end or (start > 0 and doc[start - 1].text != ",") or doc[name].ent_type_ not in ("", "PERSON", "ORG") \
+            or any(doc[i].pos_ == "PRON" or doc[i].tag_ in ("PRP", "DT", "EX") for i in range(name, end)):
         return None
     return (start, end), doc[end - 1]
 

@@ -18,6 +18,11 @@ Added after the first full run (2026-12-05), before the test split was read: the
 baseline. The learned step is switched on ("enabled") only if the chosen setting's pooled CV F1 is above the
 rules' on the same articles; otherwise the model file is written switched off and the product runs the rules.
 
+Amended 2026-12-06, after a result: "above" means by at least MIN_GAIN (0.005 of pooled F1, about two
+attributions of 347). Retrained on the rules of that day, the chosen setting beat the rules by one true and one
+false positive (F1 0.8624 against 0.8617), and on the 25 samples, which it is not trained on, it lost 2 pairs and
+added 4 false ones; a difference of one attribution is not a reason to change what the product does.
+
 Writes claims/data/attribution_model.json (weights, cue vocabulary, thresholds, and the CV table in "meta").
 """
 from __future__ import annotations
@@ -40,6 +45,7 @@ CUE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 SOURCE_THRESHOLDS = (0.2, 0.4)
 VETOES = (0.0, 0.3)
 MIN_PRECISION = 0.92
+MIN_GAIN = 0.005  # the pooled CV F1 the learned step must add to the rules' (see the amendment above)
 FOLDS = 5
 
 
@@ -215,10 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     m.rule_features = best["rule_features"]
     m.cue_threshold, m.source_threshold = best["cue_threshold"], best["source_threshold"]
     m.keep_rules, m.veto = best["keep_rules"], best["veto"]
-    m.enabled = best["pair_lenient_precision"] >= MIN_PRECISION and best["pair_lenient_f1"] > baseline["f1"]
-    print(f"learned step {'switched on' if m.enabled else 'switched off: it does not beat the rules alone'}")
+    m.enabled = best["pair_lenient_precision"] >= MIN_PRECISION and best["pair_lenient_f1"] >= baseline["f1"] + MIN_GAIN
+    print(f"learned step {'switched on' if m.enabled else f'switched off: it does not beat the rules alone by {MIN_GAIN}'}")
     m.meta = {"trained_on": "gold/wikinews train+dev", "articles": len(arts),
-              "gold_attributions": sum(len(a.gold) for a in arts), "rule": f"max CV F1 with precision >= {MIN_PRECISION}",
+              "gold_attributions": sum(len(a.gold) for a in arts),
+              "rule": f"max CV F1 with precision >= {MIN_PRECISION}; on if {MIN_GAIN} above the rules",
               "chosen": best, "rules_alone_train_dev": baseline, "cv": table}
     Path(args.out).write_text(json.dumps(m.to_json(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {args.out} ({len(m.cue_weights)} cue and {len(m.source_weights)} source weights, "
