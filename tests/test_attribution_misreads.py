@@ -147,3 +147,43 @@ def test_a_relative_clause_with_its_own_speech_is_not_part_of_the_source():
     doc = nlp.parse(['"Talks failed," said Ali Karimi, the ministry spokesman who also said that the border '
                      'would stay closed.'])[0]
     assert found(doc)[0][:2] == ("Ali Karimi, the ministry spokesman", "said")
+
+
+# ---- Short names and acronyms resolve to the full name given earlier ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def article():
+    from claims.pipeline import nlp
+    from claims.pipeline.attribute import attribute
+    from claims.pipeline.types import Sentence
+
+    def run(*texts: str) -> list[tuple[str, str]]:
+        out = attribute([Sentence(i, t, 0, len(t)) for i, t in enumerate(texts)], nlp.parse(list(texts)))
+        return [(a.source, a.resolved) for found in out for a in found]
+
+    return run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("first, later, source, full", [
+    ("Police Commissioner S.P.S Yadav said the crowd had dispersed.", "Yadav said two officers were hurt.",
+     "Yadav", "S.P.S Yadav"),  # initials are part of the name
+    ("Major P.K. Tiwari, a military spokesman, said the fighting had stopped.", "Tiwari said the town was calm.",
+     "Tiwari", "P.K. Tiwari"),  # a rank is not
+    ("Union president Maree O'Halloran said the funding was too small.", "Ms O'Halloran said schools were crumbling.",
+     "Ms O'Halloran", "Maree O'Halloran"),  # an apostrophe in a name
+    ("Former party leader Iain Duncan Smith said the plan was flawed.", "Duncan Smith said voters were angry.",
+     "Duncan Smith", "Iain Duncan Smith"),  # a two-word surname
+    ("Liberal MP Borys Wrzesnewskyj said the ban should be lifted.", "Wrzesnewskyj said he had been misquoted.",
+     "Wrzesnewskyj", "Borys Wrzesnewskyj"),  # a name the tagger did not call a person
+    ("The Bank of New Zealand said rates would rise.", "The BNZ said mortgage demand was weak.",
+     "The BNZ", "Bank of New Zealand"),  # an acronym of an organisation named before
+])
+def test_a_short_name_resolves_to_the_full_name_named_before(article, first, later, source, full):
+    assert (source, full) in article(first, later)
+
+
+@pytest.mark.slow
+def test_an_acronym_nobody_named_before_stays_unresolved(article):
+    assert article("Rates rose in May.", "The BNZ said mortgage demand was weak.") == [("The BNZ", "")]

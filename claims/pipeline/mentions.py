@@ -2,6 +2,7 @@
 the person or organisation named earlier."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ class Mention:
     plural: bool = False
     entity: bool = False  # a named entity, not a phrase such as "The researchers"
     spoke: bool = False  # has been the source of an attribution
+    person_name: str = ""  # a capitalised phrase's last run of name words ("Borys Wrzesnewskyj" of "Liberal MP ...")
 
 
 
@@ -40,6 +42,25 @@ def _entity_name(ent) -> str:
         words.pop(0)
     return ent.doc[words[0].i:ent.end].text
 
+
+
+#: Ranks written out, left out of a person's name ("Major P.K. Tiwari" -> "P.K. Tiwari") like the titles.
+RANKS = {"maj.", "major", "general", "colonel", "captain", "sergeant", "lieutenant", "admiral", "commander"}
+
+_INITIALS = re.compile(r"^(?:[A-Z]\.){1,3}[A-Z]?\.?$|^[A-Z]\.?$")
+
+
+def _namelike(w: "Token") -> bool:
+    """A word of a person's name: "Halloran", "O'Halloran", and initials ("P.K.", "W.", "S.P.S")."""
+    text = w.text
+    if _INITIALS.match(text):
+        return True
+    return w.is_title and text.replace("'", "").replace("’", "").replace("-", "").isalpha()
+
+
+def acronym(name: str) -> str:
+    """The initials of a name's capitalised words: "Bank of New Zealand" -> "BNZ"."""
+    return "".join(w[0] for w in name.split() if w[:1].isupper())
 
 
 def _words(text: str) -> set[str]:
@@ -62,7 +83,7 @@ class ArticleMentions:
         for w in words:
             if w.tag_ == "POS":  # "Norland’s foreign minister": a possessor is not the name
                 run = []
-            elif (w.is_title and w.is_alpha and w.pos_ in ("PROPN", "NOUN", "ADJ") and w.lower_ not in TITLES
+            elif (_namelike(w) and w.pos_ in ("PROPN", "NOUN", "ADJ") and w.lower_ not in TITLES | RANKS
                   and w.lemma_.lower() not in self.lex.roles):
                 run.append(w)
             else:
@@ -108,7 +129,7 @@ class ArticleMentions:
                 elif " " in name and roles & lex.roles | (roles & TITLES):
                     out.append((t.i + 1, Mention(name, "person", roles=roles, entity=True)))
                 elif t.i - k >= 1:
-                    out.append((t.i + 1, Mention(doc[k:t.i + 1].text, "name", lem, entity=True)))
+                    out.append((t.i + 1, Mention(doc[k:t.i + 1].text, "name", lem, entity=True, person_name=name)))
             elif t.pos_ == "NOUN" and not t.ent_type_ and (
                     t.dep_ in ("nsubj", "nsubjpass", "ROOT") or (t.dep_ == "pobj" and t.head.lower_ in ("by", "from"))):
                 kind = ("organisation" if lem in lex.organisations else "document" if lem in lex.documents
@@ -121,12 +142,26 @@ class ArticleMentions:
 
     @staticmethod
     def full_name(short: str, mentions: list[Mention]) -> str:
-        """The latest full person name that a single name ("Kim") is part of."""
+        """The latest full person name that a short name is part of: a first name or surname ("Kim"), or the
+        last words ("Duncan Smith" of "Iain Duncan Smith"). A capitalised phrase the tagger did not call a
+        person ("Liberal MP Borys Wrzesnewskyj") counts by its last words."""
+        want = short.split()
         for m in reversed(mentions):
             parts = m.name.split()
-            if m.kind == "person" and len(parts) > 1 and short in (parts[0], parts[-1]):
+            if len(parts) <= len(want):
+                continue
+            if (m.kind == "person" and (parts[-len(want):] == want or (len(want) == 1 and parts[0] == short))) or (
+                    m.kind == "name" and parts[-len(want):] == want):
                 return m.name
         return ""
+
+    @staticmethod
+    def expansion(short: str, mentions: list[Mention]) -> Mention | None:
+        """The latest organisation or name an acronym stands for ("BNZ" -> "Bank of New Zealand")."""
+        for m in reversed(mentions):
+            if m.kind in ("organisation", "name") and len(m.name.split()) > 1 and acronym(_proper(m.name)) == short:
+                return m
+        return None
 
     def antecedent(self, doc: "Doc", f: Found, cands: list[Mention]) -> tuple[str, Mention | None]:
         """What a pronoun, surname or "the senator" stands for, and the mention it was found in; "" when unsure."""
@@ -148,15 +183,23 @@ class ArticleMentions:
                                                else m.kind in ("organisation", "document") and not m.plural):
                     return (_proper(m.name) if m.name[4:5].isupper() else m.name), m
             return "", None
-        names = [w for w in core if w.is_alpha and w.is_title and w.lower_ not in TITLES and w.lower_ not in lex.roles]
-        if len(names) == 1 and head.is_title and head.pos_ not in ("PRON", "DET", "VERB", "AUX"):
-            # A lone surname ("Kim", "Mr. Hale"). The tagger sometimes calls a surname ORG or nothing, so
-            # a match with an earlier full name also settles that it is a person.
-            full = self.full_name(names[0].text, cands)
+        names = [w for w in core if _namelike(w) and w.lower_ not in TITLES and w.lower_ not in lex.roles]
+        if 1 <= len(names) <= 2 and _namelike(head) and head.pos_ not in ("PRON", "DET", "VERB", "AUX") and \
+                names[-1].i == head.i:
+            # A lone surname ("Kim", "Mr. Hale", "Duncan Smith"). The tagger sometimes calls a surname ORG or
+            # nothing, so a match with an earlier full name also settles that it is a person.
+            full = self.full_name(" ".join(w.text for w in names), cands)
             if full:
                 f.source_type = "person"
-                return full, next(m for m in reversed(cands) if m.kind == "person" and m.name == full)
-            return "", None
+                m = next(m for m in reversed(cands) if m.name == full)
+                return (m.person_name or full) if m.kind == "name" else full, m
+            if len(names) == 1:
+                return "", None
+        if head.text.isupper() and 2 <= len(head.text) <= 6 and head.text.isalpha():  # "SIA", "the BNP"
+            m = self.expansion(head.text, cands)
+            if m is not None:
+                f.source_type = "organisation" if f.source_type in ("", "group") else f.source_type
+                return _proper(m.name), m
         if not any((c.dep_ == "det" and c.lower_ in ("the", "this", "that")) or c.dep_ == "poss"
                    for c in head.children):
             return "", None  # "a spokesperson", "Critics": a first mention
