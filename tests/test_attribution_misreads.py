@@ -187,3 +187,23 @@ def test_a_short_name_resolves_to_the_full_name_named_before(article, first, lat
 @pytest.mark.slow
 def test_an_acronym_nobody_named_before_stays_unresolved(article):
     assert article("Rates rose in May.", "The BNZ said mortgage demand was weak.") == [("The BNZ", "")]
+
+
+@pytest.mark.slow
+def test_a_name_lost_from_the_page_leaves_no_source():
+    # a link's text dropped from a copied page: "The [link] has announced", "according to the [link]."
+    from claims.pipeline import nlp
+
+    lost, kept = nlp.parse(["The has announced that eleven bases are to close by 2007.",
+                            "Some said that eleven bases are to close by 2007."])
+    assert found(lost) == []
+    assert [f[:2] for f in found(kept)] == [("Some", "said")]
+
+
+@pytest.mark.slow
+def test_a_conjoined_accusation_shares_the_subject_and_ends_the_content_before_it():
+    from claims.pipeline import nlp
+
+    doc = nlp.parse(["Iran called the raid a provocation and accuses the army of lying about the casualties."])[0]
+    assert [f[:3] for f in found(doc)] == [("Iran", "called", "the raid a provocation"),
+                                          ("Iran", "accuses", "the army of lying about the casualties")]

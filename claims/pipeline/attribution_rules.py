@@ -216,7 +216,8 @@ def _right_end(s: _Sent, verb: "Token", start: int, spill: set[str] | None, merg
             continue
         if c.dep_ == "conj":  # "... and would continue to do so" stays; "... but did not say how much" does not
             cue = _cue_lemma(c, s.lex)
-            if any(g.dep_ == "nsubj" for g in c.children) or (cue and any(g.dep_ == "neg" for g in c.children)):
+            if any(g.dep_ == "nsubj" for g in c.children) or (cue and any(g.dep_ == "neg" for g in c.children)) or (
+                    cue in s.lex.object_verbs and cue not in s.lex.verbs):  # "... and accuses Y": its own attribution
                 break
             if cue:
                 merged.add(c.i)
@@ -351,7 +352,9 @@ def _verb_attributions(s: _Sent) -> list[Found]:
         lem = _cue_lemma(v, s.lex)
         if lem is None or v.i in merged or s.in_quote[v.i] or _skip_verb(v):
             continue
-        subj, result = _subject(v, inherit=lem in s.lex.verbs), None
+        # a conjoined accusation, denial or announcement shares its subject: "Iran called X a threat and accuses Y"
+        inherit = lem in s.lex.verbs or (v.dep_ == "conj" and lem in s.lex.object_verbs)
+        subj, result = _subject(v, inherit=inherit), None
         tail = _trailing_source(s, v) if lem in s.lex.verbs and not any(c.dep_ == "ccomp" for c in v.children) else None
         if tail is not None and (subj is None or subj.i < tail.i < subj.right_edge.i + 1 or subj.dep_ != "nsubj"):
             subj, result = tail, _content(s, (0, tail.left_edge.i - 1))
@@ -552,6 +555,9 @@ def find_attributions(doc: "Doc") -> list[Found]:
     found = found or _colon_attribution(s)
     seen, unique = set(), []
     for f in sorted(found, key=lambda f: f.cue_i):
+        if all(t.is_punct or t.lower_ in ("the", "a", "an") or t.pos_ in ("ADP", "CCONJ")
+               for t in doc[f.source[0]:f.source[1]]):
+            continue  # "The has announced", "according to the.": a name lost from the page (a link), no source
         if (f.source, f.content) not in seen:
             seen.add((f.source, f.content))
             f.source_type = f.source_type or _source_type(s, f)
