@@ -207,3 +207,24 @@ def test_a_conjoined_accusation_shares_the_subject_and_ends_the_content_before_i
     doc = nlp.parse(["Iran called the raid a provocation and accuses the army of lying about the casualties."])[0]
     assert [f[:3] for f in found(doc)] == [("Iran", "called", "the raid a provocation"),
                                           ("Iran", "accuses", "the army of lying about the casualties")]
+
+
+@pytest.mark.slow
+def test_hope_is_a_cue_though_the_lemmatiser_calls_it_hop():
+    from claims.pipeline import nlp
+
+    doc = nlp.parse(["The party hopes to win the seat."])[0]
+    assert [t.lemma_ for t in doc if t.lower_ == "hopes"] == ["hop"]  # en_core_web_sm 3.8's own reading
+    assert [f[:2] for f in found(doc)] == [("The party", "hopes")]
+
+
+@pytest.mark.slow
+def test_mined_directive_and_evaluation_verbs_are_read_by_the_rules():
+    from claims.pipeline import nlp
+    from claims.pipeline.cues import lexicon
+
+    assert {"order", "encourage", "instruct"} <= lexicon().infinitive_verbs and "liken" in lexicon().evaluation_verbs
+    ordered, acted = nlp.parse(["The court ordered the government to release the files.",
+                                "The court ordered a review."])
+    assert [f[:2] for f in found(ordered)] == [("The court", "ordered")]
+    assert found(acted) == []  # an order with no one told to do anything reports nothing

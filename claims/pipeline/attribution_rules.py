@@ -196,7 +196,10 @@ def _nominal_quote(doc: "Doc", span: tuple[int, int]) -> bool:
 
 def _cue_lemma(t: "Token", lex: Lexicon) -> str | None:
     if t.pos_ == "VERB":
-        return t.lemma_.lower() if t.lemma_.lower() in lex.any_verb else None
+        lem = t.lemma_.lower()
+        if lem == "hop" and t.lower_[:4] in ("hope", "hopi"):  # en_core_web_sm: "hopes", "hoped", "hoping" -> "hop"
+            lem = "hope"
+        return lem if lem in lex.any_verb else None
     if t.lower_ in MISREAD_VERBS and any(c.dep_ == "ccomp" for c in t.children) and any(
             c.dep_ == "compound" for c in t.lefts):
         return MISREAD_VERBS[t.lower_]
