@@ -228,3 +228,58 @@ def test_mined_directive_and_evaluation_verbs_are_read_by_the_rules():
                                 "The court ordered a review."])
     assert [f[:2] for f in found(ordered)] == [("The court", "ordered")]
     assert found(acted) == []  # an order with no one told to do anything reports nothing
+
+
+@pytest.mark.slow
+def test_mined_evaluation_verbs_count_only_with_what_the_object_is_called():
+    from claims.pipeline import nlp
+    from claims.pipeline.cues import mined_evaluations
+
+    assert {"hail", "term", "denounce", "attribute"} <= set(mined_evaluations())
+    assert mined_evaluations()["attribute"] == ("to",)
+    hailed, branded, signed = nlp.parse(["The minister hailed the agreement as historic.",
+                                         "The senator branded the plan a disaster.",
+                                         "The minister hailed a taxi."])
+    assert [f[:3] for f in found(hailed)] == [("The minister", "hailed", "the agreement as historic")]
+    assert [f[:3] for f in found(branded)] == [("The senator", "branded", "the plan a disaster")]  # two objects
+    assert found(signed) == []
+
+
+# ---- Forms the rules do not read, found from the words around the verb (attribution_misreads) --------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, source, cue, content", [
+    # a clause read as the object: "scores" the object of "said", "improved" hung on "schools"
+    ("Union president Dana Ruiz said test scores at three schools improved after tablets were banned.",
+     "Union president Dana Ruiz", "said", "test scores at three schools improved"),
+    ("Obama says Trump modeling policies on Putin.", "Obama", "says", "Trump modeling policies on Putin"),
+    # "that" hung on the statement as if it began a relative clause
+    ("The state nurses union said in a statement that staff shortages account for most delays.",
+     "The state nurses union", "said", "staff shortages account for most delays"),
+    # a trailing source read as an apposition of the clause before it
+    ("Wheat prices will rise next year, a farm research group reported on Monday.", "a farm research group",
+     "reported", "Wheat prices will rise next year"),
+    # "data show" read as a compound noun
+    ("Auction data show demand for the bonds fell.", "Auction data", "show", "demand for the bonds fell"),
+])
+def test_reports_the_parser_misreads_are_found(text, source, cue, content):
+    from claims.pipeline import nlp
+    from claims.pipeline.attribution_misreads import find_all
+
+    doc = nlp.parse([text])[0]
+    got = [(doc[f.source[0]:f.source[1]].text, f.cue, f.content) for f in find_all(doc)]
+    assert len(got) == 1 and got[0][:2] == (source, cue) and got[0][2].startswith(content), got
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", [
+    "He said a prayer for the victims.", "The minister said the words slowly.", "Voters said goodbye.",
+    "She read the statement that was issued by the council.",
+    "Prices rose in the town, a river town founded in 1820.",
+])
+def test_the_misread_forms_leave_plain_sentences_alone(text):
+    from claims.pipeline import nlp
+    from claims.pipeline.attribution_misreads import find_all
+
+    assert find_all(nlp.parse([text])[0]) == []

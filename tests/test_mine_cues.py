@@ -48,3 +48,14 @@ def test_rank_prefers_content_introducing_lemmas(nlp):
     c = counted(nlp, "He said the bank failed. He said the plan worked. She bought a car. She bought a house.")
     rows = {r["lemma"]: r for r in rank(c, min_count=2)}
     assert rows["say"]["score"] > rows["buy"]["score"]
+
+
+def test_a_verb_that_says_what_its_object_is_counts_as_an_evaluation(nlp):
+    from claims.research.mine_cues import rank_evaluations
+
+    c = counted(nlp, "The senator branded the plan a disaster. The minister hailed the deal as historic. "
+                     "The senator bought the plan. The minister signed the deal.")
+    assert c.evaluation["brand", "VERB"] == 1 and c.evaluation["hail", "VERB"] == 1
+    assert c.evaluation["buy", "VERB"] == 0 and c.evaluation["sign", "VERB"] == 0
+    rows = {r["lemma"] for r in rank_evaluations(c, min_count=1)}
+    assert "buy" not in rows and "sign" not in rows

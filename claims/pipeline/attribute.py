@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from claims.pipeline.attribution_rules import Found, find_attributions
+from claims.pipeline.attribution_misreads import find_all
+from claims.pipeline.attribution_rules import Found
 from claims.pipeline.cues import lexicon
 from claims.pipeline.mentions import ArticleMentions
 from claims.pipeline.types import Attribution, Sentence
@@ -33,7 +34,8 @@ Finder = Callable[["Doc"], list[Found]]
 
 
 def rules_only(doc: "Doc") -> list[Found]:
-    return find_attributions(doc)
+    """The rules, and the forms the parser misreads (`attribution_misreads`)."""
+    return find_all(doc)
 
 
 def learned(doc: "Doc") -> list[Found]:
@@ -42,7 +44,7 @@ def learned(doc: "Doc") -> list[Found]:
     from claims.pipeline import attribution_learned
 
     m = attribution_learned.model()
-    found = find_attributions(doc)
+    found = find_all(doc)
     return found if m is None or not m.enabled else attribution_learned.decide(doc, found, m)
 
 

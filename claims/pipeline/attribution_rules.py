@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from claims.pipeline.cues import MISREAD_VERBS, Lexicon, lexicon
+from claims.pipeline.cues import MISREAD_VERBS, Lexicon, lexicon, mined_evaluations
 from claims.pipeline.quotes import _content, _quote_text, _Sent  # noqa: F401 (attribution_learned reads _Sent, _content here)
 
 if TYPE_CHECKING:
@@ -308,6 +308,12 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
 
 
 
+def _evaluation_preps(lemma: str) -> tuple[str, ...]:
+    """The prepositions that carry what an evaluation verb says: "as", "for", "of"; "warned X against ...";
+    a mined verb's own ("attributed the drop to ...")."""
+    return EVALUATION_PREPS.get(lemma) or mined_evaluations().get(lemma) or ("as", "for", "of")
+
+
 def _evaluation_content(s: _Sent, v: "Token") -> tuple[str, str] | None:
     """What an evaluation verb says of its object: "called the plan a disaster", "described X as critical",
     "praised Maliki for ...", "called for a ceasefire"; in the passive, "FARC is considered a terrorist group by
@@ -315,7 +321,8 @@ def _evaluation_content(s: _Sent, v: "Token") -> tuple[str, str] | None:
     rights = [c for c in v.rights if not c.is_punct and not s.in_quote[c.i]]
     obj = next((c for c in rights if c.dep_ == "dobj"), None)
     said = [c for c in rights if (c.dep_ in ("oprd", "xcomp", "ccomp", "attr") and c.left_edge.tag_ != "TO")
-            or (c.dep_ == "prep" and c.lower_ in EVALUATION_PREPS.get(v.lemma_.lower(), ("as", "for", "of")))]
+            or (c.dep_ == "prep" and c.lower_ in _evaluation_preps(v.lemma_.lower()))
+            or (c.dep_ == "dobj" and obj is not None and c.i > obj.i)]  # "branded the plan a disaster": two objects
     # not "called Obama to congratulate him": an infinitive is what the caller wanted, not what was said
     if obj is not None and (any(c.i > obj.i for c in said) or any(  # "described the relationship with X as ..."
             t.dep_ == "prep" and t.lower_ == "as" for t in obj.subtree)):

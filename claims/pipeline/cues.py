@@ -66,6 +66,7 @@ def lexicon() -> Lexicon:
         for section in MINED_SECTIONS.get(family_name, ()):
             if lemma not in known:
                 sections.setdefault(section, []).append(lemma)
+    sections.setdefault("evaluation_verbs", []).extend(mined_evaluations())
     return Lexicon(prepositions=preps, **{k: frozenset(v) for k, v in sections.items()})
 
 
@@ -76,6 +77,19 @@ def lexicon() -> Lexicon:
 #: "know", "learn", "question") about as often as it found attributions.
 MINED_SECTIONS = {"directive": ("infinitive_verbs",), "evaluation": ("evaluation_verbs",),
                   "promise/warning": ("verbs", "infinitive_verbs"), "other": ("verbs",)}
+
+
+@functools.lru_cache(maxsize=1)
+def mined_evaluations() -> dict[str, tuple[str, ...]]:
+    """Verbs mined from Wikinews as saying what their object is ("hailed X as Y", "termed X a Y"; `python -m
+    claims.research.mine_cues --evaluations`) and reviewed as cues (`data/mined_evaluations_reviewed.tsv`), with
+    the prepositions that carry the judgement where "as" is not it ("attributed the drop to ...")."""
+    path = resources.files("claims").joinpath("data/mined_evaluations_reviewed.tsv")
+    if not path.is_file():
+        return {}
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:]]
+    return {r[0].strip().lower(): tuple(p for p in r[2].split(",") if p) if len(r) > 2 else ()
+            for r in rows if len(r) > 1 and r[1].strip() == "cue"}
 
 
 def _mined_verbs() -> list[tuple[str, str]]:

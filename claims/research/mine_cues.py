@@ -63,10 +63,11 @@ class Counts:
     quote_adjacent: Counter = field(default_factory=Counter)
     that_clause: Counter = field(default_factory=Counter)
     person_subject: Counter = field(default_factory=Counter)
+    evaluation: Counter = field(default_factory=Counter)  # verbs only: "called X a Y", "hailed X as Y"
     sentences: int = 0
 
     def add(self, other: "Counts") -> None:
-        for name in ("total", "content", "quote_adjacent", "that_clause", "person_subject"):
+        for name in ("total", "content", "quote_adjacent", "that_clause", "person_subject", "evaluation"):
             getattr(self, name).update(getattr(other, name))
         self.sentences += other.sentences
 
@@ -157,6 +158,17 @@ def verb_uses(verb: "Token", spans: list[tuple[int, int]], inside: set[int]) -> 
     return (ccomp or that_clause or infinitive or quote), that_clause, quote
 
 
+def evaluates(verb: "Token") -> bool:
+    """The verb says what its object is, with a speaker as subject: "branded the plan a disaster" (two objects
+    or an object predicate), "hailed the deal as historic" ("as" after the object)."""
+    obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+    if obj is None or not any(c.dep_ == "nsubj" and _is_personal(c) for c in verb.children):
+        return False
+    after = [c for c in verb.children if c.i > obj.i]
+    return any(c.dep_ in ("dobj", "oprd") or (c.dep_ == "prep" and c.lower_ == "as") for c in after) or any(
+        c.dep_ == "prep" and c.lower_ == "as" for c in obj.children)
+
+
 def noun_uses(noun: "Token", spans: list[tuple[int, int]]) -> tuple[bool, bool, bool]:
     """(introduces content, of which by a "that"-clause, of which opening a quotation) for a noun token."""
     that_clause = any(c.dep_ in ("acl", "ccomp", "appos") and _has_that_mark(c) for c in noun.children)
@@ -198,6 +210,8 @@ def count_doc(doc: "Doc", counts: Counts | None = None) -> Counts:
             continue
         key = (tok.lemma_.lower(), tok.pos_)
         counts.total[key] += 1
+        if tok.pos_ == "VERB" and evaluates(tok):
+            counts.evaluation[key] += 1
         if content:
             counts.content[key] += 1
             counts.that_clause[key] += that
@@ -229,12 +243,29 @@ def rank(counts: Counts, min_count: int = 5, top: int = 400) -> list[dict]:
     return rows[:top]
 
 
-def write_tsv(rows: list[dict], out: Path) -> None:
+def rank_evaluations(counts: Counts, min_count: int = 5, top: int = 60) -> list[dict]:
+    """Verbs that say what their object is ("branded X a Y", "hailed X as Y"), best first by the same smoothed
+    ratio, over the evaluative uses; written with `--evaluations FILE` for review."""
+    verbs = [k for k in counts.total if k[1] == "VERB"]
+    base = sum(counts.evaluation[k] for k in verbs) / max(1, sum(counts.total[k] for k in verbs))
+    rows = []
+    for key in verbs:
+        total, used = counts.total[key], counts.evaluation[key]
+        if total < min_count or used < 2 or not key[0].isalpha():
+            continue
+        ratio = (used + PRIOR_WEIGHT * base) / (total + PRIOR_WEIGHT)
+        rows.append({"lemma": key[0], "pos": "verb", "total": total, "evaluation": used, "ratio": round(ratio, 4),
+                     "score": round(ratio * math.log(total), 4)})
+    rows.sort(key=lambda r: (-r["score"], r["lemma"]))
+    return rows[:top]
+
+
+def write_tsv(rows: list[dict], out: Path, columns: Sequence[str] = COLUMNS) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as f:
-        f.write("\t".join(COLUMNS) + "\n")
+        f.write("\t".join(columns) + "\n")
         for r in rows:
-            f.write("\t".join(str(r[c]) for c in COLUMNS) + "\n")
+            f.write("\t".join(str(r[c]) for c in columns) + "\n")
 
 
 # ---------------------------------------------------------------------------------------------------- input
@@ -283,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", type=int, default=400)
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--limit", type=int, default=None, help="mine only the first N (non-gold) articles")
+    ap.add_argument("--evaluations", type=Path, default=None,
+                    help="also write the verbs that say what their object is ('branded X a Y') to this TSV")
     ap.add_argument("--no-entities", action="store_true",
                     help="skip the entity recogniser (about twice as fast; speakers then by proper noun/pronoun)")
     args = ap.parse_args(argv)
@@ -291,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     counts = mine(list(paragraphs(args.data, exclude, args.limit)), args.batch_size, not args.no_entities)
     rows = rank(counts, args.min_count, args.top)
     write_tsv(rows, args.out)
+    if args.evaluations:
+        write_tsv(rank_evaluations(counts), args.evaluations, ("lemma", "pos", "total", "evaluation", "ratio", "score"))
     print(f"{counts.sentences} sentences, {sum(counts.total.values())} verb/noun tokens, "
           f"{len(exclude)} gold articles left out, {time.perf_counter() - start:.0f} s; "
           f"{len(rows)} rows -> {args.out}", file=sys.stderr)

@@ -62,7 +62,7 @@ class Article:
 def load(wikinews: str | Path, splits=("train", "dev")) -> list[Article]:
     """The gold articles of `splits`, in date order, each split and parsed as the product does."""
     from claims.pipeline import nlp
-    from claims.pipeline.attribution_rules import find_attributions
+    from claims.pipeline.attribution_misreads import find_all as find_attributions
     from claims.pipeline.clean import clean
     from claims.pipeline.split import split_sentences
 

@@ -1,0 +1,131 @@
+"""Reports the small parser (en_core_web_sm) misreads in known ways, found from the words around the verb.
+
+Each form is a general shape of news English whose parse is wrong often enough to matter, not a sentence:
+
+* a clause read as the object of a verb that takes no noun object: 'Linda Cho said test scores at two
+  schools improved' ("scores" the object, "improved" hung on "schools"); 'Obama says Trump modeling ...';
+* "said in a statement that ...", the "that" clause hung on the statement;
+* a trailing source read as an apposition: "Gas prices will fall, an energy think tank reported on Tuesday.";
+* "data show" read as a noun compound: "Auction data show demand for the bonds fell."
+
+`find_all` asks these for the verbs the rules (`attribution_rules.find_attributions`) did not read; it is what
+the product runs (`claims.pipeline.attribute`).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from claims.pipeline.attribution_rules import Found, _skip_verb, _source_type, _subject, find_attributions, np_range
+from claims.pipeline.quotes import _content, _Sent
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+#: Verbs of saying that take a clause, never a plain noun object ("said the plan", read so, is a misparse).
+CLAUSE_ONLY = {"say", "claim", "argue", "insist", "assert", "contend", "add"}
+#: Objects these verbs do take.
+OBJECT_WORDS = {"it", "this", "that", "nothing", "something", "anything", "everything", "so", "much", "little",
+                "more", "less", "goodbye", "hello", "yes", "no", "word", "words", "prayer", "grace"}
+#: Nouns that report, misread as the first part of a compound with "show" or "suggest".
+EVIDENCE_NOUNS = {"data", "datum", "figure", "poll", "record", "survey", "statistic", "study", "result", "number", "report"}
+FINITE = ("VBD", "VBZ", "VBP", "MD")
+
+
+def find_all(doc: "Doc") -> list[Found]:
+    """Every attribution in one parsed sentence: the rules' findings and the misread forms above, by cue."""
+    from claims.pipeline.cues import lexicon
+
+    found = find_attributions(doc)
+    s = _Sent(doc, lexicon())
+    extra = misread_attributions(s, {f.cue_i for f in found})
+    for f in extra:
+        f.source_type = _source_type(s, f)
+    return sorted(found + extra, key=lambda f: f.cue_i) if extra else found
+
+
+def misread_attributions(s: _Sent, taken: set[int]) -> list[Found]:
+    """Attributions of the forms above, for verbs whose index is not in `taken` (those the rules read)."""
+    out = []
+    for v in s.doc:
+        if v.i in taken or s.in_quote[v.i]:
+            continue
+        f = _object_clause(s, v) or _statement_that(s, v) or _trailing_apposition(s, v) or _compound_show(s, v)
+        if f is not None and f.content:
+            out.append(f)
+    return out
+
+
+def _speaker(s: _Sent, v: "Token") -> "Token | None":
+    subj = _subject(v, inherit=True)
+    return None if subj is None or s.in_quote[subj.i] or subj.tag_ in ("WDT", "WP") else subj
+
+
+def _found(s: _Sent, subj: "Token", v: "Token", source: tuple[int, int], content: tuple[int, int]) -> Found:
+    text, quote = _content(s, content)
+    return Found(source, source if source != np_range(subj) else np_range(subj, core=True), subj, v.text, v.i,
+                 text, quote)
+
+
+def _verb_like(t: "Token") -> bool:
+    """A finite verb, a participle hung on a noun, or a headline's "-ing" form the tagger made a noun."""
+    return t.tag_ in FINITE or (t.tag_ == "VBN" and t.dep_ == "acl") or (
+        t.lower_.endswith("ing") and t.tag_ in ("NN", "VBG") and t.i > 0 and t.doc[t.i - 1].pos_ == "PROPN")
+
+
+def _object_clause(s: _Sent, v: "Token") -> Found | None:
+    if v.pos_ != "VERB" or v.lemma_.lower() not in CLAUSE_ONLY or _skip_verb(v):
+        return None
+    if any(c.dep_ in ("ccomp", "xcomp") for c in v.children):
+        return None
+    obj = next((c for c in v.rights if c.dep_ == "dobj"), None)
+    subj = _speaker(s, v)
+    if obj is None or subj is None or obj.lower_ in OBJECT_WORDS or obj.pos_ not in ("NOUN", "PROPN"):
+        return None
+    if not any(_verb_like(t) for t in obj.subtree if t.i != obj.i):
+        return None
+    return _found(s, subj, v, np_range(subj), (obj.left_edge.i, v.right_edge.i + 1))
+
+
+def _statement_that(s: _Sent, v: "Token") -> Found | None:
+    if v.pos_ != "VERB" or v.lemma_.lower() not in s.lex.verbs or _skip_verb(v):
+        return None
+    if any(c.dep_ == "ccomp" for c in v.children):
+        return None
+    for prep in (c for c in v.rights if c.dep_ == "prep"):
+        for noun in (c for c in prep.children if c.dep_ == "pobj"):
+            clause = next((c for c in noun.rights if c.dep_ in ("acl", "relcl") and any(
+                m.dep_ == "mark" and m.lower_ == "that" and m.i == noun.i + 1 for m in c.children)
+                and any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)), None)
+            subj = _speaker(s, v)
+            if clause is not None and subj is not None:
+                return _found(s, subj, v, np_range(subj), (noun.i + 2, clause.right_edge.i + 1))
+    return None
+
+
+def _trailing_apposition(s: _Sent, v: "Token") -> Found | None:
+    doc, head = s.doc, v.head
+    if v.lemma_.lower() not in s.lex.verbs or v.dep_ not in ("acl", "relcl") or v.tag_ not in ("VBD", "VBZ"):
+        return None
+    start = head.left_edge.i
+    if head.pos_ not in ("NOUN", "PROPN") or head.i > v.i or start < 2 or doc[start - 1].text != ",":
+        return None
+    if any(c.dep_ not in ("prep", "npadvmod", "advmod", "punct") for c in v.rights) or \
+            any(c.i < v.i and c.dep_ not in ("det", "amod", "compound", "poss", "nmod", "case") for c in head.lefts) or \
+            not all(t.is_punct for t in doc[v.right_edge.i + 1:]):
+        return None
+    return _found(s, head, v, (start, v.i), (0, start - 1))
+
+
+def _compound_show(s: _Sent, v: "Token") -> Found | None:
+    doc = s.doc
+    if v.lower_ not in ("show", "shows", "suggest", "suggests") or v.dep_ != "compound" or v.i == 0:
+        return None
+    noun, clause = doc[v.i - 1], v.head
+    while clause.dep_ not in ("nsubj", "nsubjpass") and clause.head.i != clause.i and clause.pos_ in ("NOUN", "PROPN"):
+        clause = clause.head
+    verb = clause.head
+    if noun.head.i != v.i or noun.lemma_.lower() not in EVIDENCE_NOUNS or clause.dep_ not in ("nsubj", "nsubjpass") \
+            or verb.i < v.i or not (verb.tag_ in FINITE or any(c.dep_ in ("aux", "auxpass") for c in verb.children)):
+        return None
+    start = min([c.left_edge.i for c in v.lefts] + [v.i - 1])
+    return _found(s, noun, v, (start, v.i), (v.i + 1, verb.right_edge.i + 1))
