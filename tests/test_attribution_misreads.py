@@ -283,3 +283,11 @@ def test_the_misread_forms_leave_plain_sentences_alone(text):
     from claims.pipeline.attribution_misreads import find_all
 
     assert find_all(nlp.parse([text])[0]) == []
+
+
+@pytest.mark.slow
+def test_it_resolves_to_the_speaker_named_just_before_not_an_earlier_report(article):
+    got = article("A new report warns that gas prices will rise.",
+                  "Prices will climb next winter, an energy think tank reported on Tuesday.",
+                  "It said demand would outstrip supply.")
+    assert got[-1] == ("It", "an energy think tank")

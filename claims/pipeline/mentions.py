@@ -245,6 +245,10 @@ class ArticleMentions:
                 name = self.person(list(doc[f.source[0]:f.source[1]]))[0]
             roles |= {head.lemma_.lower()} | {c.lemma_.lower() for c in head.children if c.dep_ == "appos"}
             return Mention(resolved or name, "person", roles=roles, spoke=True, entity=True) if name else None
+        if not f.source_type and head.pos_ == "NOUN" and not head.ent_type_:
+            # a speaker no lexicon types ("an energy think tank reported"): a later "it" or "they" may mean it
+            return Mention(core.text, "group" if head.tag_ == "NNS" else "organisation", head.lemma_.lower(),
+                           plural=head.tag_ == "NNS", spoke=True)
         if f.source_type in ("group", "organisation", "document", "anonymous"):
             roles = {c.lemma_.lower() for c in head.children if c.dep_ == "appos"}
             ent = next((e for e in doc.ents if e.start <= head.i < e.end and e.label_ in ("ORG", "FAC")), None)
