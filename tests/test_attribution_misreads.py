@@ -262,6 +262,11 @@ def test_mined_evaluation_verbs_count_only_with_what_the_object_is_called():
      "reported", "Wheat prices will rise next year"),
     # "data show" read as a compound noun
     ("Auction data show demand for the bonds fell.", "Auction data", "show", "demand for the bonds fell"),
+    # the report is the main clause an "as" clause hangs on, either side of it
+    ("As the minister said on Monday, the economy is recovering.", "the minister", "said",
+     "the economy is recovering"),
+    ("The economy is recovering, as the minister said on Monday.", "the minister", "said",
+     "The economy is recovering"),
 ])
 def test_reports_the_parser_misreads_are_found(text, source, cue, content):
     from claims.pipeline import nlp
@@ -277,6 +282,7 @@ def test_reports_the_parser_misreads_are_found(text, source, cue, content):
     "He said a prayer for the victims.", "The minister said the words slowly.", "Voters said goodbye.",
     "She read the statement that was issued by the council.",
     "Prices rose in the town, a river town founded in 1820.",
+    "The arrests come as the city argues over its budget.", "As he said goodbye, the crowd cheered.",
 ])
 def test_the_misread_forms_leave_plain_sentences_alone(text):
     from claims.pipeline import nlp

@@ -49,7 +49,8 @@ def misread_attributions(s: _Sent, taken: set[int]) -> list[Found]:
     for v in s.doc:
         if v.i in taken or s.in_quote[v.i]:
             continue
-        f = _object_clause(s, v) or _statement_that(s, v) or _trailing_apposition(s, v) or _compound_show(s, v)
+        f = _object_clause(s, v) or _statement_that(s, v) or _trailing_apposition(s, v) or _compound_show(s, v) \
+            or _as_said(s, v)
         if f is not None and f.content:
             out.append(f)
     return out
@@ -129,3 +130,21 @@ def _compound_show(s: _Sent, v: "Token") -> Found | None:
         return None
     start = min([c.left_edge.i for c in v.lefts] + [v.i - 1])
     return _found(s, noun, v, (start, v.i), (v.i + 1, verb.right_edge.i + 1))
+
+
+def _as_said(s: _Sent, v: "Token") -> Found | None:
+    doc, head = s.doc, v.head
+    if v.pos_ != "VERB" or v.dep_ != "advcl" or v.lemma_.lower() not in s.lex.verbs or head.i == v.i:
+        return None
+    if not any(c.dep_ == "mark" and c.lower_ == "as" and c.i == v.left_edge.i for c in v.children) or any(
+            c.dep_ in ("ccomp", "dobj", "xcomp", "neg") for c in v.children):
+        return None
+    subj = next((c for c in v.children if c.dep_ == "nsubj"), None)  # not "as reported by": the rules read that
+    if subj is None or s.in_quote[subj.i] or head.pos_ not in ("VERB", "AUX"):
+        return None
+    lo, hi = v.left_edge.i, v.right_edge.i + 1
+    if not ((hi < len(doc) and doc[hi].text == ",") or (lo > 0 and doc[lo - 1].text == ",")):
+        return None  # set off by a comma; "The arrests come as the city argues over ..." is time, not a report
+    if lo <= head.left_edge.i:  # "As X said, <clause>"
+        return _found(s, subj, v, np_range(subj), (hi, head.right_edge.i + 1))
+    return _found(s, subj, v, np_range(subj), (head.left_edge.i, lo))  # "<clause>, as X said"
