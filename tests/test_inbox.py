@@ -122,7 +122,10 @@ def test_bulk_review_is_all_or_nothing(stocked):
     with pytest.raises(InputError, match="no claims selected"):
         stocked.reviews.bulk([], {"status": "in progress"})
     with pytest.raises(InvalidValue):
-        stocked.reviews.bulk(chosen, {"status": "maybe"})
+        stocked.reviews.bulk(chosen, {"status": "maybe"}, reviewer="erin")
+    with pytest.raises(InputError, match="no reviewer named"):  # the history says who decided, from a program too
+        stocked.reviews.bulk(chosen, {"status": "dismissed"})
+    assert all(stocked.browse.claim(c)["status"] == "new" for c in chosen)
 
 
 def test_matches_are_recorded_for_the_has_a_match_filter(stocked, tmp_path):

@@ -133,6 +133,9 @@ def test_review_flow_export_and_conflict(bench, tmp_path):
         bench.reviews.save(claim["claim_id"], {"verdict": "True"}, reviewer="bob", expected_version=claim["version"])
     with pytest.raises(InputError, match="unknown verdict"):
         bench.reviews.save(claim["claim_id"], {"verdict": "Pants on fire"}, reviewer="ann")
+    with pytest.raises(InputError, match="no reviewer named"):  # no "anonymous" in the history, from a program either
+        bench.reviews.save(claim["claim_id"], {"verdict": "True"})
+    assert bench.browse.claim(claim["claim_id"])["version"] == state["version"]  # nothing stored
     detail = bench.browse.claim(claim["claim_id"])
     assert detail["verdict"] == "Mostly false" and detail["history"][0]["reviewer"] == "ann"
     csv_text = bench.exports.claims("csv", reviewed_only=True)

@@ -44,7 +44,8 @@ class Reviews(UseCase):
         return name
 
     def _reviewer(self, reviewer: str) -> str:
-        return normalise_text(reviewer or self.settings.reviewer or "anonymous")
+        """Every save names its reviewer (the history says who decided), from a program as from the app."""
+        return self.named_reviewer(reviewer)
 
     def _check_verdict(self, verdict: str | None) -> None:
         if verdict and verdict not in self.settings.verdicts:
