@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from core.errors import InvalidValue, NotFound, ReviewConflict
@@ -469,6 +469,14 @@ def vector_models(session: Session, kind: str) -> dict[str, int]:
     rows = session.execute(select(Vector.model, func.count(Vector.id)).where(Vector.kind == kind)
                            .group_by(Vector.model)).all()
     return {model: int(n) for model, n in rows}
+
+
+def delete_other_models(session: Session, model: str) -> dict[str, int]:
+    """Delete every stored vector not made by `model`; how many of each model went."""
+    gone = dict(session.execute(select(Vector.model, func.count(Vector.id)).where(Vector.model != model)
+                                .group_by(Vector.model)).all())
+    session.execute(delete(Vector).where(Vector.model != model))
+    return {m: int(n) for m, n in gone.items()}
 
 
 def vector_stats(session: Session, kind: str, model: str) -> tuple[int, int]:

@@ -264,6 +264,17 @@ def test_an_index_refuses_vectors_another_encoder_made_until_reindex(settings, t
     assert counts == {"claim": 1, "factcheck": 3}
     assert any(r["kind"] == "factcheck" for r in switched.matches.for_claim(claim_id))
 
+    from store import repo
+
+    with switched.indexes.session() as s:  # the old encoder's vectors are kept: going back needs no new pass
+        assert set(repo.vector_models(s, "claim")) == {"test/hashing", "test/other-encoder"}
+    pruned = switched.indexes.rebuild(prune=True)  # `claims reindex --prune`
+    assert set(pruned["pruned"]) == {"test/hashing"} and pruned["pruned"]["test/hashing"] >= 4
+    with switched.indexes.session() as s:
+        assert {k: set(repo.vector_models(s, k)) for k in ("claim", "factcheck")} == {
+            "claim": {"test/other-encoder"}, "factcheck": {"test/other-encoder"}}
+    assert any(r["kind"] == "factcheck" for r in switched.matches.for_claim(claim_id))
+
 
 def test_an_unset_model_keeps_the_databases_encoder_and_a_new_database_gets_the_machines(settings, tmp_path,
                                                                                        monkeypatch):

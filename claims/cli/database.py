@@ -7,16 +7,21 @@ from ._util import _bench, db_option, handles_errors, home_option, main
 
 
 @main.command()
+@click.option("--prune", is_flag=True,
+              help="After the rebuild, delete the vectors other encoders made (kept by default, so that going "
+                   "back to one needs no new pass).")
 @db_option
 @home_option
 @handles_errors
-def reindex(db, home):
+def reindex(prune, db, home):
     """Rebuild the FAISS indexes from the vectors stored in the database (embedding what lacks one).
 
-    Example: claims reindex
+    Example: claims reindex --prune
     """
-    counts = _bench(db, home).indexes.rebuild()
+    counts = _bench(db, home).indexes.rebuild(prune=prune)
     click.echo(f"indexed {counts['claim']} claims and {counts['factcheck']} fact-checks")
+    for model, n in counts.get("pruned", {}).items():
+        click.echo(f"deleted {n} vectors made by {model}")
 
 
 @main.command()

@@ -155,9 +155,10 @@ class Indexes(UseCase):
                 self._titles.update(found)
         return {i: self._titles[i] for i in facts if i in self._titles}
 
-    def rebuild(self) -> dict:
+    def rebuild(self, prune: bool = False) -> dict:
         """Embed whatever lacks a vector for the current model, then rebuild both indexes. Returns how many
-        vectors each holds."""
+        vectors each holds; with `prune`, after the rebuild, also deletes the vectors other encoders made
+        ({"pruned": {model: count}}: kept by default, so that going back to that encoder needs no new pass)."""
         embedder = self.bench.embedder
         with self.session() as s:
             claim_ids, fc_ids = repo.missing_vector_refs(s, embedder.name)
@@ -173,4 +174,7 @@ class Indexes(UseCase):
                 idx = self._new(kind)
                 out[kind] = idx.rebuild(s)
                 self._open[kind] = idx
+        if prune:
+            with atomic(self.engine) as s:
+                out["pruned"] = repo.delete_other_models(s, embedder.name)
         return out
