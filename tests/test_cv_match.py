@@ -60,3 +60,24 @@ def test_the_rule_takes_only_variants_at_or_above_fusion_in_every_fold():
 def test_eval_match_needs_files_or_cv():
     result = CliRunner().invoke(main, ["eval", "match", "--no-dates"])
     assert result.exit_code != 0 and "--cv FOLDER" in result.output
+
+
+def test_the_shipped_mean_of_logistic_and_listwise_is_one_calibrated_linear_model():
+    """Round 5: the mean of the two scores is folded into one weight vector and turned back into a probability."""
+    from claims.research.train_match import fit
+
+    rng = np.random.default_rng(0)
+    Xs, ys = [], []
+    for _ in range(60):
+        X = rng.normal(size=(8, 4))
+        y = np.zeros(8, dtype=np.int8)
+        y[int(np.argmax(X[:, 0] + 0.5 * X[:, 1] + rng.normal(scale=0.5, size=8)))] = 1
+        Xs.append(X)
+        ys.append(y)
+    w, b, mean, std = fit(Xs, ys)
+    wl, bl, _, _ = fit(Xs, ys, recipe="logistic")
+    X, y = np.vstack(Xs), np.concatenate(ys)
+    p = 1 / (1 + np.exp(-(b + ((X - mean) / std) @ w)))
+    assert abs(p.mean() - y.mean()) < 0.01  # calibrated on its rows (Platt)
+    assert w[0] > w[1] > 0 and abs(w[2]) < w[1]  # it reads what decides
+    assert not np.allclose(w / np.linalg.norm(w), wl / np.linalg.norm(wl))  # not the logistic model alone

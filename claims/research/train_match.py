@@ -12,7 +12,9 @@ The recipe is the one `claims eval match --cv` chose under the rule in `claims.r
    (`claims.matching.match`); a tweet of several sentences also gets its best sentence's cosine with each
    candidate's claim and headline.
 2. A logistic regression (C = 1) over `claims.matching.rerank.FEATURE_NAMES`, one row per (tweet, candidate),
-   every tweet twice: with dates (the tweet's signature, the checks' dates) and without any.
+   every tweet twice: with dates (the tweet's signature, the checks' dates) and without any, and its candidates
+   from random archives of 25 and 300 checks (round 4). Since round 5 (2026-12-06) its score is averaged with a
+   listwise model's over the same rows and calibrated back into a probability (`fit`, recipe "mean").
 3. Thresholds from out-of-fold probabilities (the same five folds by fact-check as the CV). Each tweet gives
    two top results: one from the full archive, and one from the archive without its right fact-check(s)
    (then any top result is wrong; this stands in for the claims that were never checked). `match` is the
@@ -34,7 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from claims.research.cv_match import BASE_WEIGHT, SEED, SMALL_SIZES, build_pools, fact_check_folds, small_archives
+from claims.research.cv_match import (BASE_WEIGHT, SEED, SMALL_SIZES, build_pools, fact_check_folds,
+                                      listwise_weights, small_archives)
 from claims.research.eval_match import METHODS, rank_all, ranking_metrics, read_qrels, read_queries, read_vclaims
 from claims.matching.match import DEPTH, MemoryArchive, encode_cached, query_text, sentence_vectors
 from core.settings import cache_dir
@@ -66,15 +69,31 @@ def load_splits(data: Path, positions: dict[str, int]) -> dict[str, Split]:
     return out
 
 
-def fit(Xs, ys, C: float = C):
+def fit(Xs, ys, C: float = C, recipe: str = "mean"):
+    """(weights, bias, mean, std) of p = sigmoid(bias + w . (x - mean) / std).
+
+    recipe "logistic": a logistic regression. "mean" (round 5 of `claims.research.cv_match`): the mean of that
+    regression's score and a listwise model's, each divided by its spread over the training rows; both are
+    linear in the standardised features, so their mean is one weight vector, which a one-feature logistic
+    regression on the same rows (Platt scaling) turns back into a probability."""
     from sklearn.linear_model import LogisticRegression
 
     X, y = np.vstack(Xs), np.concatenate(ys)
     mean, std = X.mean(axis=0), X.std(axis=0)
     std = np.where(std > 1e-12, std, 1.0)
+    Z = (X - mean) / std
     clf = LogisticRegression(C=C, max_iter=5000, solver="lbfgs")
-    clf.fit((X - mean) / std, y)
-    return clf.coef_[0], float(clf.intercept_[0]), mean, std
+    clf.fit(Z, y)
+    w, b = clf.coef_[0], float(clf.intercept_[0])
+    if recipe == "logistic":
+        return w, b, mean, std
+    wl, lmean, lstd = listwise_weights(Xs, ys)
+    assert np.allclose(lmean, mean) and np.allclose(lstd, std)  # the same rows, standardised the same way
+    sl, sw = float(np.std(Z @ w + b)) or 1.0, float(np.std(Z @ wl)) or 1.0
+    w, b = w / sl + wl / sw, b / sl
+    platt = LogisticRegression(C=1e6, max_iter=5000).fit((Z @ w + b)[:, None], y)
+    a, c = float(platt.coef_[0][0]), float(platt.intercept_[0])
+    return a * w, a * b + c, mean, std
 
 
 def _rows(pools, kinds=("undated", "dated")):
@@ -221,8 +240,8 @@ def main(argv=None) -> int:
     meta = {
         "trained": date.today().isoformat(),
         "data": "CLEF CheckThat! 2022 task 2A English (train + dev; dev-test scored once)",
-        "recipe": "logistic + sentence cosines, dated rows too" + (", small archives" if args.small_archives else "")
-                  + " (claims.research.cv_match)",
+        "recipe": "mean of logistic and listwise (round 5), sentence cosines, dated rows too"
+                  + (", small archives" if args.small_archives else "") + " (claims.research.cv_match)",
         "model": embedder.name, "depth": DEPTH, "C": C, "fusion_weight": BASE_WEIGHT,
         "target_precision": args.precision, "possible_precision": args.possible_precision,
         "thresholds_out_of_fold": thresholds, "devtest": figures, "devtest_map5_interval": intervals,
