@@ -90,15 +90,15 @@ def _object_clause(s: _Sent, v: "Token") -> Found | None:
 def _statement_that(s: _Sent, v: "Token") -> Found | None:
     if v.pos_ != "VERB" or v.lemma_.lower() not in s.lex.verbs or _skip_verb(v):
         return None
-    if any(c.dep_ == "ccomp" for c in v.children):
+    subj = _speaker(s, v)
+    if subj is None or any(c.dep_ == "ccomp" for c in v.children):
         return None
     for prep in (c for c in v.rights if c.dep_ == "prep"):
         for noun in (c for c in prep.children if c.dep_ == "pobj"):
             clause = next((c for c in noun.rights if c.dep_ in ("acl", "relcl") and any(
                 m.dep_ == "mark" and m.lower_ == "that" and m.i == noun.i + 1 for m in c.children)
                 and any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)), None)
-            subj = _speaker(s, v)
-            if clause is not None and subj is not None:
+            if clause is not None:  # "said in a statement that X ...": "that" begins X, it is no relative pronoun
                 return _found(s, subj, v, np_range(subj), (noun.i + 2, clause.right_edge.i + 1))
     return None
 

@@ -62,7 +62,7 @@ class Article:
 def load(wikinews: str | Path, splits=("train", "dev")) -> list[Article]:
     """The gold articles of `splits`, in date order, each split and parsed as the product does."""
     from claims.pipeline import nlp
-    from claims.pipeline.attribution_misreads import find_all as find_attributions
+    from claims.pipeline.attribution_misreads import find_all
     from claims.pipeline.clean import clean
     from claims.pipeline.split import split_sentences
 
@@ -76,7 +76,7 @@ def load(wikinews: str | Path, splits=("train", "dev")) -> list[Article]:
         sents = [s for s in split_sentences(text, clean(text)) if s.kind != "furniture"]
         docs = list(nlp.parse([s.text for s in sents], entities=True))
         gold = [es.gold_view(r, text) for r in attrs if r["id"] == a["id"]]
-        out.append(Article(a["id"], text, sents, docs, [find_attributions(d) for d in docs], gold))
+        out.append(Article(a["id"], text, sents, docs, [find_all(d) for d in docs], gold))
     return out
 
 
