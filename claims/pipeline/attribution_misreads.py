@@ -35,8 +35,8 @@ def find_all(doc: "Doc") -> list[Found]:
     """Every attribution in one parsed sentence: the rules' findings and the misread forms above, by cue."""
     from claims.pipeline.cues import lexicon
 
-    found = find_attributions(doc)
-    s = _Sent(doc, lexicon())
+    s = _Sent(doc, lexicon())  # the quotation marks paired once, for the rules and the forms here
+    found = find_attributions(doc, s)
     extra = misread_attributions(s, {f.cue_i for f in found})
     for f in extra:
         f.source_type = _source_type(s, f)

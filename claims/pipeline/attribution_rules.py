@@ -556,9 +556,10 @@ def _source_type(s: _Sent, f: Found) -> str:
 
 
 
-def find_attributions(doc: "Doc") -> list[Found]:
-    """Every attribution in one parsed sentence, in the order of their cues, without resolution."""
-    s = _Sent(doc, lexicon())
+def find_attributions(doc: "Doc", s: _Sent | None = None) -> list[Found]:
+    """Every attribution in one parsed sentence, in the order of their cues, without resolution (`s`: the
+    sentence's quotation marks, if the caller has paired them already)."""
+    s = s or _Sent(doc, lexicon())
     found = _verb_attributions(s) + _preposition_attributions(s)
     taken = {k for f in found for k in range(*f.source)}
     found += _noun_attributions(s, {f.cue_i for f in found}, taken)

@@ -92,13 +92,20 @@ def mined_evaluations() -> dict[str, tuple[str, ...]]:
             for r in rows if len(r) > 1 and r[1].strip() == "cue"}
 
 
-def _mined_verbs() -> list[tuple[str, str]]:
-    """(lemma, family) of the mined verbs reviewed as cues."""
+@functools.lru_cache(maxsize=1)
+def mined_cues() -> tuple[tuple[str, str, str], ...]:
+    """(lemma, "verb" or "noun", family) of the cues mined from Wikinews and reviewed as cues
+    (`data/mined_cues_reviewed.tsv`)."""
     path = resources.files("claims").joinpath("data/mined_cues_reviewed.tsv")
     if not path.is_file():
-        return []
+        return ()
     rows = [[c.strip() for c in line.split("\t")] for line in path.read_text(encoding="utf-8").splitlines()[1:]]
-    return [(r[0].lower(), r[3]) for r in rows if len(r) >= 4 and r[1] == "verb" and r[2] == "cue" and r[0] != "hop"]
+    return tuple((r[0].lower(), r[1], r[3]) for r in rows if len(r) >= 4 and r[2] == "cue")
+
+
+def _mined_verbs() -> list[tuple[str, str]]:
+    """(lemma, family) of the mined verbs reviewed as cues ("hop", the lemmatiser's "hope", aside)."""
+    return [(lemma, fam) for lemma, pos, fam in mined_cues() if pos == "verb" and lemma != "hop"]
 
 #: Past forms and participles the suffix rules below do not make.
 IRREGULAR = {"say": ("said",), "tell": ("told",), "think": ("thought",), "find": ("found",), "put": ("put",),
@@ -165,14 +172,9 @@ def base_vocabulary() -> dict[str, str]:
     """The lexicon's cue lemmas and the cues mined from Wikinews and reviewed (`data/mined_cues_reviewed.tsv`)."""
     lex = lexicon()
     vocab = {w: family(w) for w in lex.any_verb | lex.nouns}
-    root = resources.files("claims")
-    mined = root.joinpath("data/mined_cues_reviewed.tsv")
-    if mined.is_file():
-        for line in mined.read_text(encoding="utf-8").splitlines()[1:]:
-            cols = [c.strip() for c in line.split("\t")]
-            if len(cols) >= 4 and cols[2] == "cue":
-                lemma, named = cols[0].lower(), cols[3].replace("/", " or ").strip() or "other"
-                vocab[lemma] = family(lemma) if family(lemma) != "other" else named
+    for lemma, _, fam in mined_cues():
+        named = fam.replace("/", " or ").strip() or "other"
+        vocab[lemma] = family(lemma) if family(lemma) != "other" else named
     return vocab
 
 

@@ -395,24 +395,22 @@ VARIANTS = (
 ROUND_3 = Variant("logistic + sentence cosines, dated rows too", "logistic", _logistic_dated)
 
 
-def _logistic_small(train, test, vectors):
+def _round4_rows(train):
+    """Every training tweet's rows dated and undated, with its pools from the small archives."""
     rows = [p.extra[k] for k in ("undated", "dated") for p in train] + \
         [q.extra[k] for k in ("undated", "dated") for p in train for q in p.extra["small"]]
     ys = [p.y for _ in range(2) for p in train] + [q.y for _ in range(2) for p in train for q in p.extra["small"]]
-    f = fit_logistic(rows, ys)
+    return rows, ys
+
+
+def _logistic_small(train, test, vectors):
+    f = fit_logistic(*_round4_rows(train))
     for p in test:  # false matches on small archives without the right check, for the report
         p.extra["small_scores"] = [f(q.extra["undated"]) for q in p.extra["small"]]
     return [f(p.extra["undated"]) for p in test]
 
 
 ROUND_4 = Variant("round 3 + small archives in training", "logistic", _logistic_small)
-
-
-def _round4_rows(train):
-    rows = [p.extra[k] for k in ("undated", "dated") for p in train] + \
-        [q.extra[k] for k in ("undated", "dated") for p in train for q in p.extra["small"]]
-    ys = [p.y for _ in range(2) for p in train] + [q.y for _ in range(2) for p in train for q in p.extra["small"]]
-    return rows, ys
 
 
 def _listwise_small(train, test, vectors):
