@@ -23,6 +23,12 @@ attributions of 347). Retrained on the rules of that day, the chosen setting bea
 false positive (F1 0.8624 against 0.8617), and on the 25 samples, which it is not trained on, it lost 2 pairs and
 added 4 false ones; a difference of one attribution is not a reason to change what the product does.
 
+Third round (2026-12-06), written before the gold grew: the third draw adds 72 train and dev articles
+(docs/attribution-guideline.md), annotated by readers who saw no model output. The rule above is applied
+unchanged to the grown train + dev (131 articles), with one addition fixed now: the rules' own figure on the
+third draw's articles alone is reported, as they are the first train + dev articles that no rule was written
+from (a held-out figure for the rules, not for the learned step).
+
 Writes claims/data/attribution_model.json (weights, cue vocabulary, thresholds, and the CV table in "meta").
 """
 from __future__ import annotations

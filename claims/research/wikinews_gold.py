@@ -1,7 +1,7 @@
 """The real-news attribution gold: Wikinews articles (../shared/data/wikinews, CC BY 2.5) annotated by us, shipped
 as article ids and character offsets with labels, never the text (docs/attribution-guideline.md).
 
-    python -m claims.research.wikinews_gold select --data ../shared/data/wikinews/articles.jsonl [--more]
+    python -m claims.research.wikinews_gold select --data ../shared/data/wikinews/articles.jsonl [--more [--third]]
     python -m claims.research.wikinews_gold convert --data ../shared/data/wikinews/articles.jsonl --notes NOTES_DIR
     python -m claims.research.wikinews_gold convert-checkworthy --data ../shared/data/wikinews/articles.jsonl \
         --notes LABELS.jsonl [LABELS.jsonl ...]
@@ -37,6 +37,9 @@ SEED, N_ARTICLES, SHARES = 15, 48, (28, 8, 12)
 #: split fixed by the first draw's date boundaries (dev starts 2007-06-12, test 2008-03-20), so no date
 #: straddles two splits. Per split, how many to draw: the test split grows most, as the targets are scored there.
 MORE_SEED, MORE_SHARES = 16, (14, 8, 18)
+#: The third draw (2026-12-06), for the learned attribution step and the detector's real-news training: more
+#: train and dev articles only, so the test split is the one scored before (see docs/attribution-guideline.md).
+THIRD_SEED, THIRD_SHARES = 17, (56, 16, 0)
 DEV_FROM, TEST_FROM = "2007-06-12", "2008-03-20"
 
 
@@ -80,9 +83,9 @@ def split_of(date: str) -> str:
 
 
 def select_more(articles: dict[str, dict], first: list[dict], seed: int = MORE_SEED,
-                shares=MORE_SHARES) -> list[dict]:
-    """The second draw: per split, `shares` more prose articles at random from that split's date range,
-    excluding the first draw's."""
+                shares=MORE_SHARES, draw: int = 2) -> list[dict]:
+    """A later draw: per split, `shares` more prose articles at random from that split's date range,
+    excluding the articles of the draws before (`first`)."""
     taken = {a["id"] for a in first}
     rng, out = random.Random(seed), []
     for split, k in zip(SPLITS, shares):
@@ -90,7 +93,7 @@ def select_more(articles: dict[str, dict], first: list[dict], seed: int = MORE_S
                        and split_of(a["date"]) == split), key=lambda a: (a["date"], a["id"]))
         for a in rng.sample(pool, k):
             out.append({"id": a["id"], "date": a["date"], "split": split, "chars": len(a["text"]),
-                        "sha256": sha(a["text"]), "draw": 2})
+                        "sha256": sha(a["text"]), "draw": draw})
     return sorted(out, key=lambda a: (a["date"], a["id"]))
 
 
@@ -263,12 +266,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--notes", nargs="+", help="convert: the folder of annotators' notes, one <id>.json per "
                     "article; convert-checkworthy: the sentence label files (JSON lines)")
     ap.add_argument("--more", action="store_true", help="select: add the second draw (see MORE_SHARES)")
+    ap.add_argument("--third", action="store_true", help="select: add the third draw too (see THIRD_SHARES)")
     args = ap.parse_args(argv)
     articles, gold = read_articles(args.data), Path(args.gold)
     if args.command == "select":
         chosen = select(articles)
         if args.more:
             chosen = sorted(chosen + select_more(articles, chosen), key=lambda a: (a["date"], a["id"]))
+        if args.more and args.third:
+            chosen = sorted(chosen + select_more(articles, chosen, THIRD_SEED, THIRD_SHARES, draw=3),
+                            key=lambda a: (a["date"], a["id"]))
         _write_jsonl(gold / "articles.jsonl", chosen)
         print(f"wrote {len(chosen)} articles: " + ", ".join(
             f"{s} {sum(a['split'] == s for a in chosen)} ({min(a['date'] for a in chosen if a['split'] == s)} to "
@@ -277,12 +284,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "convert":
         arts, shipped = read_gold(gold)
         rows, missing, kept = [], [], 0
+        latest = max(a.get("draw", 1) for a in arts)
         for a in arts:
             note_path = Path(args.notes[0]) / f"{a['id']}.json"
             if note_path.exists():
                 note = json.loads(note_path.read_text(encoding="utf-8"))
                 rows += convert_note(note, articles[a["id"]]["text"])
-            elif a.get("draw", 1) == 1:  # the first draw's notes are gone: its shipped gold stays as it is
+            elif a.get("draw", 1) < latest:  # earlier draws' notes are gone: their shipped gold stays as it is
                 old = [r for r in shipped if r["id"] == a["id"]]
                 rows, kept = rows + old, kept + 1
             else:
@@ -296,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
         for path in args.notes or []:
             with open(path, encoding="utf-8") as fh:
                 notes += [json.loads(line) for line in fh if line.strip()]
+        fresh = {n["id"] for n in notes}  # articles labelled before keep their shipped labels
+        notes += [{"id": r["id"], "start": r["sentence"][0], "end": r["sentence"][1], "is_claim": r["is_claim"],
+                   "claim_type": r["claim_type"]} for r in read_labels(gold) if r["id"] not in fresh]
         try:
             rows = convert_labels(read_gold(gold)[0], articles, notes)
         except ValueError as e:
