@@ -58,7 +58,11 @@ def test_the_shipped_gold_matches_the_wikinews_texts():
     first = [a for a in shipped if a.get("draw", 1) == 1]
     assert wg.select(articles) == first  # the first draw and its date split reproduce
     more = wg.select_more(articles, first)
-    assert sorted(first + more, key=lambda a: (a["date"], a["id"])) == shipped  # so does the second
+    second = [a for a in shipped if a.get("draw", 1) <= 2]
+    assert sorted(first + more, key=lambda a: (a["date"], a["id"])) == second  # so does the second
+    third = wg.select_more(articles, second, wg.THIRD_SEED, wg.THIRD_SHARES, draw=3)
+    assert sorted(second + third, key=lambda a: (a["date"], a["id"])) == shipped  # and the third
+    assert {a["split"] for a in third} == {"train", "dev"}  # the third draw leaves the test split as it was
     assert {a["split"] for a in shipped} == set(wg.SPLITS)
     dates = {s: [a["date"] for a in shipped if a["split"] == s] for s in wg.SPLITS}
     assert max(dates["train"]) < min(dates["dev"]) and max(dates["dev"]) < min(dates["test"])
