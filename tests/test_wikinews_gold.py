@@ -119,3 +119,12 @@ def test_every_gold_sentence_has_a_check_worthiness_label():
     per_split = {s: [r["is_claim"] for r in labels if r["split"] == s] for s in wg.SPLITS}
     assert len(labels) >= 1000 and all(0.3 < sum(v) / len(v) < 0.9 for v in per_split.values()), per_split
     assert {r["claim_type"] for r in labels} >= {"event", "quantity", "not a claim"}
+
+
+def test_pick_reads_splits_and_draws():
+    arts = [{"id": "a", "split": "train"}, {"id": "b", "split": "dev", "draw": 3}, {"id": "c", "split": "test", "draw": 2}]
+    assert [a["id"] for a in wg.pick(arts, "train+dev")] == ["a", "b"]
+    assert [a["id"] for a in wg.pick(arts, "draw3")] == ["b"]
+    assert [a["id"] for a in wg.pick(arts, "all")] == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="draw3"):
+        wg.pick(arts, "holdout")

@@ -26,17 +26,11 @@ import numpy as np
 
 from claims.research.eval_detect import binary_metrics
 from claims.research.wikinews_gold import GOLD_DIR, SPLITS, read_articles, read_gold, read_labels
+from claims.research.wikinews_gold import pick as pick_articles
 from core.errors import NoGold
 
 MIN_PRECISION = 0.90
 THRESHOLDS = tuple(round(t, 3) for t in np.arange(0.30, 0.991, 0.005))
-
-
-def _splits(split: str) -> set[str]:
-    wanted = set(SPLITS) if split == "all" else set(split.split("+"))
-    if not wanted <= set(SPLITS):
-        raise NoGold(f"unknown split {split!r}: use train, dev, test, train+dev or all")
-    return wanted
 
 
 def score_news(gold_dir: Path, wikinews: Path, split: str, pipeline, genre: str | None = None) -> list[dict]:
@@ -45,8 +39,10 @@ def score_news(gold_dir: Path, wikinews: Path, split: str, pipeline, genre: str 
         raise NoGold(f"no check-worthiness gold in {gold_dir}: it needs checkworthy.jsonl (docs/checkworthiness-guideline.md)")
     if wikinews is None or not Path(wikinews).is_file():
         raise NoGold("the gold holds offsets only: give --wikinews ../shared/data/wikinews/articles.jsonl")
-    wanted = _splits(split)
-    arts = [a for a in read_gold(Path(gold_dir))[0] if a["split"] in wanted]
+    try:
+        arts = pick_articles(read_gold(Path(gold_dir))[0], split)
+    except ValueError as e:
+        raise NoGold(str(e)) from None
     labels: dict[str, list[dict]] = {}
     for r in read_labels(Path(gold_dir)):
         labels.setdefault(r["id"], []).append(r)

@@ -27,7 +27,7 @@ from typing import Callable, Mapping, Sequence
 
 from claims.pipeline.cues import FAMILIES, family  # noqa: F401 (re-exported: the evaluator's families)
 from claims.research.eval_attribution import Counts, match, source_exact, source_lenient
-from claims.research.wikinews_gold import GOLD_DIR, SPLITS, read_articles, read_gold
+from claims.research.wikinews_gold import GOLD_DIR, SPLITS, pick, read_articles, read_gold
 from core.errors import NoGold
 
 METRICS = ("source_exact", "source_lenient", "cue", "content_lenient", "pair_exact", "pair_lenient")
@@ -190,12 +190,12 @@ def evaluate_spans(gold_dir: Path | str = GOLD_DIR, wikinews: Path | str | None 
                      "attributions.jsonl")
     if wikinews is None or not Path(wikinews).is_file():
         raise NoGold("the gold holds offsets only: give --wikinews ../shared/data/wikinews/articles.jsonl")
-    wanted = set(SPLITS) if split == "all" else set(split.split("+"))
-    if not wanted <= set(SPLITS):
-        raise NoGold(f"unknown split {split!r}: use train, dev, test, train+dev or all")
     arts, attrs = read_gold(gold_dir)
+    try:
+        chosen = [a["id"] for a in pick(arts, split)]
+    except ValueError as e:
+        raise NoGold(str(e)) from None
     texts_all = read_articles(wikinews)
-    chosen = [a["id"] for a in arts if a["split"] in wanted]
     texts = {i: texts_all[i]["text"] for i in chosen}
     gold = {i: [gold_view(r, texts[i]) for r in attrs if r["id"] == i] for i in chosen}
     result = score(gold, predict(texts))

@@ -78,6 +78,18 @@ def select(articles: dict[str, dict], n: int = N_ARTICLES, seed: int = SEED, sha
     return out
 
 
+def pick(arts: list[dict], split: str) -> list[dict]:
+    """The gold articles of `split`: train, dev, test, "train+dev", "all", or "draw3" (the third draw's train and
+    dev articles: no rule was written from them and the shipped detector was not trained on them); ValueError
+    for anything else."""
+    if split.startswith("draw") and split[4:].isdigit():
+        return [a for a in arts if a.get("draw", 1) == int(split[4:])]
+    wanted = set(SPLITS) if split == "all" else set(split.split("+"))
+    if not wanted <= set(SPLITS):
+        raise ValueError(f"unknown split {split!r}: use train, dev, test, train+dev, all or draw3")
+    return [a for a in arts if a["split"] in wanted]
+
+
 def split_of(date: str) -> str:
     return "train" if date < DEV_FROM else "dev" if date < TEST_FROM else "test"
 
