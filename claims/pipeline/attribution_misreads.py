@@ -6,7 +6,10 @@ Each form is a general shape of news English whose parse is wrong often enough t
   schools improved' ("scores" the object, "improved" hung on "schools"); 'Obama says Trump modeling ...';
 * "said in a statement that ...", the "that" clause hung on the statement;
 * a trailing source read as an apposition: "Gas prices will fall, an energy think tank reported on Tuesday.";
-* "data show" read as a noun compound: "Auction data show demand for the bonds fell."
+* "data show" read as a noun compound: "Auction data show demand for the bonds fell.";
+* a speech verb right after a quotation, its speaker hung elsewhere ('... do not," said McFeely adding that');
+* "was quoted as saying", which the rules skip as a complement of "as";
+* "feel" with a clause, a belief ("Analysts feel that IR will need ...").
 
 `find_all` asks these for the verbs the rules (`attribution_rules.find_attributions`) did not read; it is what
 the product runs (`claims.pipeline.attribute`).
@@ -15,8 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from claims.pipeline.attribution_rules import Found, _skip_verb, _source_type, _subject, find_attributions, np_range
-from claims.pipeline.quotes import _content, _Sent
+from claims.pipeline.attribution_rules import SPEECH_LEMMAS, Found, _skip_verb, _source_type, _subject, find_attributions, np_range
+from claims.pipeline.quotes import _content, _quote_text, _Sent
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -50,7 +53,8 @@ def misread_attributions(s: _Sent, taken: set[int]) -> list[Found]:
         if v.i in taken or s.in_quote[v.i]:
             continue
         f = _object_clause(s, v) or _statement_that(s, v) or _trailing_apposition(s, v) or _compound_show(s, v) \
-            or _as_said(s, v)
+            or _as_said(s, v) or _said_after_quote(s, v) or _quoted_as_saying(s, v) \
+            or _felt_that(s, v)
         if f is not None and f.content:
             out.append(f)
     return out
@@ -148,3 +152,56 @@ def _as_said(s: _Sent, v: "Token") -> Found | None:
     if lo <= head.left_edge.i:  # "As X said, <clause>"
         return _found(s, subj, v, np_range(subj), (hi, head.right_edge.i + 1))
     return _found(s, subj, v, np_range(subj), (head.left_edge.i, lo))  # "<clause>, as X said"
+
+
+def _said_after_quote(s: _Sent, v: "Token") -> Found | None:
+    """'... do not," said McFeely adding that ...': the name right after a speech verb that follows a quotation
+    is its speaker, whatever the parser hung it on."""
+    doc = s.doc
+    if v.pos_ != "VERB" or v.lemma_.lower() not in SPEECH_LEMMAS or v.i < 2 or v.i + 1 >= len(doc):
+        return None
+    k = v.i - 1 - (doc[v.i - 1].text == ",")
+    q = next((q for q in s.spans if q[1] == k or (q[1] == v.i - 1 and doc[q[1] - 1].text == ",")), None)
+    if q is None or doc[v.i + 1].pos_ != "PROPN":
+        return None
+    end = v.i + 1
+    while end < len(doc) and doc[end].pos_ == "PROPN" and not s.in_quote[end]:
+        end += 1
+    text = _quote_text(s, q)
+    return Found((v.i + 1, end), (v.i + 1, end), doc[end - 1], v.text, v.i, text, "direct") if text else None
+
+
+def _quoted_as_saying(s: _Sent, v: "Token") -> Found | None:
+    """'Chris Johns was quoted as saying, "..."': the one quoted is the speaker."""
+    doc, prep = s.doc, v.head
+    if v.lower_ not in ("saying", "stating") or v.dep_ != "pcomp" or prep.lower_ != "as" or \
+            prep.head.lemma_.lower() != "quote":
+        return None
+    subj = next((c for c in prep.head.children if c.dep_ == "nsubjpass" and not s.in_quote[c.i]), None)
+    if subj is None:
+        return None
+    after = [q for q in s.spans if q[0] > v.i]
+    if after:
+        text = " ".join(t for t in (_quote_text(s, q) for q in after) if t)
+        return Found(np_range(subj), np_range(subj, core=True), subj, v.text, v.i, text, "direct")
+    clause = next((c for c in v.children if c.dep_ == "ccomp"), None)
+    if clause is None:
+        return None
+    i = clause.left_edge.i + (doc[clause.left_edge.i].lower_ == "that")
+    return _found(s, subj, v, np_range(subj), (i, clause.right_edge.i + 1))
+
+
+def _felt_that(s: _Sent, v: "Token") -> Found | None:
+    """A belief with a clause: "Analysts feel that IR will need ...", "said he felt it was important ..." (not
+    "the numbers feel abstract": no clause, no belief)."""
+    doc = s.doc
+    if v.pos_ != "VERB" or v.lemma_.lower() != "feel" or _skip_verb(v):
+        return None
+    clause = next((c for c in v.children if c.dep_ == "ccomp" and c.i > v.i and any(
+        g.dep_ in ("nsubj", "nsubjpass", "expl") for g in c.children)), None)
+    subj = _speaker(s, v)
+    if clause is None or subj is None:
+        return None
+    i = clause.left_edge.i
+    i += doc[i].lower_ == "that"
+    return _found(s, subj, v, np_range(subj), (i, clause.right_edge.i + 1))

@@ -189,8 +189,9 @@ def _finite(clause: "Token", speech: bool = False) -> bool:
 
 
 def _nominal_quote(doc: "Doc", span: tuple[int, int]) -> bool:
-    """A scare-quoted phrase used as a noun ("denied the “rumours”"), not a quotation of speech."""
-    return any(doc[k].dep_ in NOMINAL for k in range(span[0] + 1, span[1]) if not span[0] < doc[k].head.i < span[1])
+    """A scare-quoted phrase used as a noun ("denied the “rumours”"), not a quotation of speech (as one begun in
+    the sentence before always is)."""
+    return span[0] >= 0 and any(doc[k].dep_ in NOMINAL for k in range(span[0] + 1, span[1]) if not span[0] < doc[k].head.i < span[1])
 
 
 
@@ -318,7 +319,10 @@ def _evaluation_content(s: _Sent, v: "Token") -> tuple[str, str] | None:
     """What an evaluation verb says of its object: "called the plan a disaster", "described X as critical",
     "praised Maliki for ...", "called for a ceasefire"; in the passive, "FARC is considered a terrorist group by
     ..." (the subject and what it is called). An object alone ("praised the team") reports nothing."""
-    rights = [c for c in v.rights if not c.is_punct and not s.in_quote[c.i]]
+    if any(c.dep_ == "conj" and _cue_lemma(c, s.lex) in s.lex.verbs | s.lex.object_verbs
+           and not any(g.dep_ == "nsubj" for g in c.children) for c in v.rights):
+        return None  # "called the vote “a bridge” and argued that ...": the report is the cue (the guideline)
+    rights = [c for c in v.rights if not c.is_punct and (not s.in_quote[c.i] or c.dep_ == "oprd")]  # 'it "a stretch"'
     obj = next((c for c in rights if c.dep_ == "dobj"), None)
     said = [c for c in rights if (c.dep_ in ("oprd", "xcomp", "ccomp", "attr") and c.left_edge.tag_ != "TO")
             or (c.dep_ == "prep" and c.lower_ in _evaluation_preps(v.lemma_.lower()))
@@ -372,9 +376,14 @@ def _verb_attributions(s: _Sent) -> list[Found]:
         if subj is None and lem in s.lex.verbs and any(c.dep_ == "ccomp" and c.i > v.i for c in v.children):
             surface = _surface_subject(s, v)
             subj = surface[1] if surface else None
-        if subj is None or s.in_quote[subj.i]:
+        quoted = subj is not None and s.in_quote[subj.i]
+        if quoted:  # '... as a whole," said Spitzer in a statement': a quote begun in the sentence before
+            subj = next((c for c in v.rights if c.dep_ == "nsubj" and not s.in_quote[c.i]), None)
+        if subj is None:
             continue
         f = Found(np_range(subj), np_range(subj, core=True), subj, v.text, v.i, "", "")
+        if quoted:
+            f.source = f.core = (subj.left_edge.i, subj.i + 1)
         if surface is not None or _aside_relative(v):
             f.source = f.core = surface[0] if surface else np_range(subj, core=True)
         if v.pos_ != "VERB":  # "The data show": the misread verb's own modifiers in front of it
