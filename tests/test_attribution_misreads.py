@@ -333,3 +333,19 @@ def test_a_quotation_begun_in_the_sentence_before_is_reported_by_the_name_after_
         . . punct 4
     """)
     assert found(doc) == [("Lee", "said", "Tenants benefit", "direct")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, source", [
+    ("The Coastal Research Institute (CRI) said sea levels rose faster than expected.",
+     "The Coastal Research Institute (CRI)"),  # the closing bracket belongs to the name
+    ("The city council in a statement released Tuesday said the bridge would reopen in May.",
+     "The city council"),  # the occasion is not the speaker
+    ("The unions and the employers both said the deal was fair.", "The unions and the employers"),
+])
+def test_a_source_span_ends_where_the_speakers_name_ends(text, source):
+    from claims.pipeline import nlp
+    from claims.pipeline.attribution_misreads import find_all
+
+    doc = nlp.parse([text])[0]
+    assert [doc[f.source[0]:f.source[1]].text for f in find_all(doc)] == [source]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from claims.pipeline.cues import MISREAD_VERBS, Lexicon, lexicon, mined_evaluations
+from claims.pipeline.phrases import np_range
 from claims.pipeline.quotes import _content, _quote_text, _Sent  # noqa: F401 (attribution_learned reads _Sent, _content here)
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ TITLES = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "prof", "prof.",
 
 GENDER_TITLES = {"mr": "m", "mr.": "m", "mrs": "f", "mrs.": "f", "ms": "f", "ms.": "f"}
 
-ABBREVIATIONS = {"Sgt", "Gen", "Lt", "Col", "Capt", "Rep", "Sen", "Gov", "Prof", "Dr", "Mr", "Ms", "Mrs", "Det"}
 
 ORG_ENTS = {"ORG", "GPE", "NORP"}
 
@@ -64,37 +64,6 @@ class Found:
     content: str
     quote: str
     source_type: str = ""
-
-
-
-def np_range(head: "Token", core: bool = False) -> tuple[int, int]:
-    """A noun phrase as written; with core=True without appositions and comma-set clauses ("Tom Reyes")."""
-    doc, left, right = head.doc, head.left_edge.i, head.right_edge.i + 1
-    for c in head.children:  # core: no "Tom Reyes, a professor"; never "Ruiz, speaking at a church hall,"
-        aside = c.dep_ in ("relcl", "acl", "advcl") and c.left_edge.i > 0 and doc[c.left_edge.i - 1].text == ","
-        if (core and (aside or c.dep_ == "appos")) or (aside and c.tag_ == "VBG"):
-            right, left = (min(right, c.left_edge.i), left) if c.i > head.i else (right, max(left, c.right_edge.i + 1))
-    speech = next((t for t in doc[head.i + 1:right] if t.dep_ == "relcl" and t.lemma_.lower() in lexicon().verbs
-                   and t.left_edge.i > head.i), None)
-    if speech is not None:  # "X, the spokesman who also said ...": that is another attribution, not the source
-        right = speech.left_edge.i
-    if right + 1 < len(doc) and doc[right].text == "." and doc[right - 1].text in ABBREVIATIONS:
-        nxt = doc[right + 1]  # "Detective Sgt. Luis Ferreira": the full stop was taken for a sentence end
-        while nxt.head.i != nxt.i and nxt.head.i > right:
-            nxt = nxt.head
-        right = nxt.right_edge.i + 1
-        for c in nxt.children if core else ():
-            if c.dep_ in ("appos", "relcl") and c.i > nxt.i:
-                right = min(right, c.left_edge.i)
-    while right < len(doc) and doc[right].tag_ == "POS":  # "at St. Brigid’s": the parser hung "’s" elsewhere
-        right += 1
-    if left >= 1 and doc[left].text in ("’", "'") and doc[left].head.i == head.i:
-        left = doc[left - 1].left_edge.i  # "Landlords’ groups": a plural possessive left outside the phrase
-    while left < right and (doc[left].is_punct or doc[left].dep_ == "cc"):
-        left += 1
-    while right > left and (doc[right - 1].is_punct or (doc[right - 1].tag_ == "POS" and head.dep_ == "poss")):
-        right -= 1
-    return left, right
 
 
 

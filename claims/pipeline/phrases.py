@@ -1,0 +1,60 @@
+"""Noun phrases as a source is written: where a speaker's phrase starts and ends in a parsed sentence
+(`np_range`), used by the attribution rules, the misread forms, the learned step and pronoun resolution."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from claims.pipeline.cues import lexicon
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+#: Nouns of the occasion of a report ("X in a statement"), cut from a source noun phrase.
+OCCASIONS = {"statement", "report", "interview", "letter", "release", "speech", "conference", "email", "post",
+             "article", "editorial", "message", "briefing", "broadcast"}
+ABBREVIATIONS = {"Sgt", "Gen", "Lt", "Col", "Capt", "Rep", "Sen", "Gov", "Prof", "Dr", "Mr", "Ms", "Mrs", "Det"}
+
+
+def np_range(head: "Token", core: bool = False) -> tuple[int, int]:
+    """A noun phrase as written; with core=True without appositions and comma-set clauses ("Tom Reyes")."""
+    doc, left, right = head.doc, head.left_edge.i, head.right_edge.i + 1
+    for c in head.children:  # core: no "Tom Reyes, a professor"; never "Ruiz, speaking at a church hall,"
+        aside = c.dep_ in ("relcl", "acl", "advcl") and c.left_edge.i > 0 and doc[c.left_edge.i - 1].text == ","
+        if (core and (aside or c.dep_ == "appos")) or (aside and c.tag_ == "VBG"):
+            right, left = (min(right, c.left_edge.i), left) if c.i > head.i else (right, max(left, c.right_edge.i + 1))
+    occasion = next((c for c in head.rights if c.dep_ == "prep" and c.lower_ == "in" and any(
+        g.dep_ == "pobj" and g.lemma_.lower() in OCCASIONS for g in c.children)), None)
+    if occasion is not None:  # "the ministry in a statement released Tuesday": the occasion, not the speaker
+        right = min(right, occasion.i)
+    speech = next((t for t in doc[head.i + 1:right] if t.dep_ == "relcl" and t.lemma_.lower() in lexicon().verbs
+                   and t.left_edge.i > head.i), None)
+    if speech is not None:  # "X, the spokesman who also said ...": that is another attribution, not the source
+        right = speech.left_edge.i
+    if right + 1 < len(doc) and doc[right].text == "." and doc[right - 1].text in ABBREVIATIONS:
+        nxt = doc[right + 1]  # "Detective Sgt. Luis Ferreira": the full stop was taken for a sentence end
+        while nxt.head.i != nxt.i and nxt.head.i > right:
+            nxt = nxt.head
+        right = nxt.right_edge.i + 1
+        for c in nxt.children if core else ():
+            if c.dep_ in ("appos", "relcl") and c.i > nxt.i:
+                right = min(right, c.left_edge.i)
+    while right < len(doc) and doc[right].tag_ == "POS":  # "at St. Brigid’s": the parser hung "’s" elsewhere
+        right += 1
+    if left >= 1 and doc[left].text in ("’", "'") and doc[left].head.i == head.i:
+        left = doc[left - 1].left_edge.i  # "Landlords’ groups": a plural possessive left outside the phrase
+    while left < right and (doc[left].is_punct or doc[left].dep_ == "cc"):
+        left += 1
+    while right > left and (doc[right - 1].is_punct or (doc[right - 1].tag_ == "POS" and head.dep_ == "poss")
+                            or (doc[right - 1].lower_ in ("both", "all") and right - 1 > head.i)):
+        if doc[right - 1].text == ")" and _open_paren(doc, left, right - 1):
+            break
+        right -= 1
+    if right < len(doc) and doc[right].text == ")" and _open_paren(doc, left, right):
+        right += 1  # "Voice of America (VOA)": the closing bracket the parser left outside
+    return left, right
+
+
+def _open_paren(doc: "Doc", left: int, right: int) -> bool:
+    """Whether doc[left:right] opens more brackets than it closes."""
+    texts = [t.text for t in doc[left:right]]
+    return texts.count("(") > texts.count(")")
