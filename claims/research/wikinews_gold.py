@@ -1,7 +1,7 @@
 """The real-news attribution gold: Wikinews articles (../shared/data/wikinews, CC BY 2.5) annotated by us, shipped
 as article ids and character offsets with labels, never the text (docs/attribution-guideline.md).
 
-    python -m claims.research.wikinews_gold select --data ../shared/data/wikinews/articles.jsonl [--more [--third]]
+    python -m claims.research.wikinews_gold select --data ../shared/data/wikinews/articles.jsonl [--more [--third [--fourth]]]
     python -m claims.research.wikinews_gold convert --data ../shared/data/wikinews/articles.jsonl --notes NOTES_DIR
     python -m claims.research.wikinews_gold convert-checkworthy --data ../shared/data/wikinews/articles.jsonl \
         --notes LABELS.jsonl [LABELS.jsonl ...]
@@ -40,6 +40,9 @@ MORE_SEED, MORE_SHARES = 16, (14, 8, 18)
 #: The third draw (2026-12-06), for the learned attribution step and the detector's real-news training: more
 #: train and dev articles only, so the test split is the one scored before (see docs/attribution-guideline.md).
 THIRD_SEED, THIRD_SHARES = 17, (56, 16, 0)
+#: The fourth draw (2026-12-06), the same way: drawn after the fourth round of rule forms was written from the
+#: three draws before, so that the rules meet it unseen (docs/attribution.md).
+FOURTH_SEED, FOURTH_SHARES = 18, (48, 16, 0)
 DEV_FROM, TEST_FROM = "2007-06-12", "2008-03-20"
 
 
@@ -279,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
                     "article; convert-checkworthy: the sentence label files (JSON lines)")
     ap.add_argument("--more", action="store_true", help="select: add the second draw (see MORE_SHARES)")
     ap.add_argument("--third", action="store_true", help="select: add the third draw too (see THIRD_SHARES)")
+    ap.add_argument("--fourth", action="store_true", help="select: with --third, add the fourth draw too")
     args = ap.parse_args(argv)
     articles, gold = read_articles(args.data), Path(args.gold)
     if args.command == "select":
@@ -287,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
             chosen = sorted(chosen + select_more(articles, chosen), key=lambda a: (a["date"], a["id"]))
         if args.more and args.third:
             chosen = sorted(chosen + select_more(articles, chosen, THIRD_SEED, THIRD_SHARES, draw=3),
+                            key=lambda a: (a["date"], a["id"]))
+        if args.more and args.third and args.fourth:
+            chosen = sorted(chosen + select_more(articles, chosen, FOURTH_SEED, FOURTH_SHARES, draw=4),
                             key=lambda a: (a["date"], a["id"]))
         _write_jsonl(gold / "articles.jsonl", chosen)
         print(f"wrote {len(chosen)} articles: " + ", ".join(
