@@ -61,8 +61,10 @@ def test_the_shipped_gold_matches_the_wikinews_texts():
     second = [a for a in shipped if a.get("draw", 1) <= 2]
     assert sorted(first + more, key=lambda a: (a["date"], a["id"])) == second  # so does the second
     third = wg.select_more(articles, second, wg.THIRD_SEED, wg.THIRD_SHARES, draw=3)
-    assert sorted(second + third, key=lambda a: (a["date"], a["id"])) == shipped  # and the third
+    assert {a["id"] for a in second + third} < {a["id"] for a in shipped}  # the third
     assert {a["split"] for a in third} == {"train", "dev"}  # the third draw leaves the test split as it was
+    fourth = wg.select_more(articles, second + third, wg.FOURTH_SEED, wg.FOURTH_SHARES, draw=4)
+    assert sorted(second + third + fourth, key=lambda a: (a["date"], a["id"])) == shipped  # and the fourth
     assert {a["split"] for a in shipped} == set(wg.SPLITS)
     dates = {s: [a["date"] for a in shipped if a["split"] == s] for s in wg.SPLITS}
     assert max(dates["train"]) < min(dates["dev"]) and max(dates["dev"]) < min(dates["test"])
