@@ -3,6 +3,7 @@ command and the Workbench's hybrid search. Fast (hashing embedder) except the on
 import json
 import subprocess
 import sys
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -303,6 +304,19 @@ def test_lexical_index_follows_the_archive(bench, tmp_path):
     assert len(bench.indexes.lexical().ids) == 4
     hit = bench.matches.search(["bridge tolls rose 12 percent"], k=1, kinds=("factcheck",))[0]["results"][0]
     assert hit["text"].startswith("Bridge tolls") and "12 percent" in hit["shared_numbers"]
+
+
+def test_the_archive_is_read_for_the_reranker_when_bm25_is_built_not_at_query_time(bench, tmp_path):
+    from claims.matching import rerank
+
+    claim = f"Ferry fares to Skye rose {uuid.uuid4().int % 10**6} percent in 2019"  # read by no earlier test
+    path = tmp_path / "fc.csv"
+    path.write_text(f"claim,verdict\n{claim},False\n", encoding="utf-8")
+    bench.archive.import_file(path)
+    bench.indexes.lexical()
+    before = rerank.quantities.cache_info()
+    rerank.quantities(claim)
+    assert rerank.quantities.cache_info().hits == before.hits + 1  # worked out when the archive was indexed
 
 
 def test_claim_results_are_on_the_fact_checks_scale_with_the_same_keys(bench, tmp_path):

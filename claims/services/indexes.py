@@ -12,6 +12,7 @@ import threading
 
 import numpy as np
 
+from claims.matching import rerank
 from claims.matching.match import LexicalArchive
 from claims.services.common import UseCase, batches
 from store import repo
@@ -106,6 +107,8 @@ class Indexes(UseCase):
             def run(kind=kind):
                 try:
                     self._load(kind)
+                    if kind == "factcheck":
+                        self.lexical()  # BM25 and the re-ranker's reading of the archive, before the first search
                     self.failed.pop(kind, None)
                 except Exception as exc:  # raised by the next search that does not wait, then tried again
                     self.failed[kind] = exc
@@ -130,7 +133,10 @@ class Indexes(UseCase):
         with self.bench.lock, self.session() as s:
             stamp = repo.factcheck_stamp(s)
             if self._lexical is None or self._lexical.stamp != stamp:
-                self._lexical = LexicalArchive.build(repo.factcheck_texts(s), stamp)
+                texts = repo.factcheck_texts(s)
+                self._lexical = LexicalArchive.build(texts, stamp)
+                # what the re-ranker reads in each fact-check, worked out once per archive version, not per query
+                rerank.analyse_archive((claim, title) for _, claim, title, _ in texts)
                 self._titles.clear()  # a title may have changed
             return self._lexical
 
