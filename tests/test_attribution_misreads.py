@@ -349,3 +349,15 @@ def test_a_source_span_ends_where_the_speakers_name_ends(text, source):
 
     doc = nlp.parse([text])[0]
     assert [doc[f.source[0]:f.source[1]].text for f in find_all(doc)] == [source]
+
+
+@pytest.mark.slow
+def test_a_conjoined_passive_shares_no_speaker():
+    # guideline: agentless passives give nothing, also when "and was expected" follows a clause with a subject
+    from claims.pipeline import nlp
+    from claims.pipeline.attribution_misreads import find_all
+
+    doc = nlp.parse(["The senator had won twice before and was widely expected to win again in November."])[0]
+    assert find_all(doc) == []
+    doc = nlp.parse(["The minister visited the plant and said output would double."])[0]
+    assert [f.cue for f in find_all(doc)] == ["said"]

@@ -94,8 +94,8 @@ def _subject(verb: "Token", inherit: bool) -> "Token | None":
     csubj = deps.get("csubj")  # headline "Ticketing firm TixPoint says ...", misparsed
     if csubj is not None and csubj.left_edge.i == 0:
         return next((t for t in reversed(list(csubj.subtree)) if t.pos_ == "PROPN"), None)
-    if not inherit:
-        return None
+    if not inherit or any(c.dep_ == "auxpass" for c in verb.children):
+        return None  # "... and was widely expected to win": a passive shares no speaker
     if (verb.dep_ == "conj" or (verb.dep_ == "advcl" and verb.tag_ == "VBG") or _goes_on(verb)) and \
             verb.head.pos_ in ("VERB", "AUX"):
         return _subject(verb.head, inherit)  # "she smiled and said ..."; "..., adding that ..."
