@@ -506,9 +506,9 @@ def format_cv(report: dict) -> str:
     return "\n".join(lines)
 
 
-def run_cv(data: Path | str, *, embedder=None, cache_dir=FROM_SETTINGS,
-           variants: Sequence[Variant] = (*VARIANTS, ROUND_3, ROUND_4, *ROUND_5), progress=print) -> dict:
-    """Cross-validate `variants` over CheckThat! 2022 2A train + dev in the folder `data`."""
+def load_train_dev(data: Path | str) -> tuple[list[dict], list[str], list[set]]:
+    """CheckThat! 2A in the folder `data`: the archive's records, the train + dev tweets that have judgements,
+    and for each the archive positions of its right fact-checks."""
     from claims.research.eval_match import read_qrels, read_queries, read_vclaims
 
     data = Path(data)
@@ -517,8 +517,13 @@ def run_cv(data: Path | str, *, embedder=None, cache_dir=FROM_SETTINGS,
     queries = read_queries(data / "train_dev_queries.tsv")
     qrels = {**read_qrels(data / "train_qrels.tsv"), **read_qrels(data / "dev_qrels.tsv")}
     judged = [q for q in qrels if q in queries]
-    relevant = [{position[d] for d in qrels[q] if d in position} for q in judged]
-    texts = [queries[q] for q in judged]
+    return records, [queries[q] for q in judged], [{position[d] for d in qrels[q] if d in position} for q in judged]
+
+
+def run_cv(data: Path | str, *, embedder=None, cache_dir=FROM_SETTINGS,
+           variants: Sequence[Variant] = (*VARIANTS, ROUND_3, ROUND_4, *ROUND_5), progress=print) -> dict:
+    """Cross-validate `variants` over CheckThat! 2022 2A train + dev in the folder `data`."""
+    records, texts, relevant = load_train_dev(data)
     if embedder is None:
         from claims.pipeline.embed import get_embedder
 
@@ -536,9 +541,9 @@ def run_cv(data: Path | str, *, embedder=None, cache_dir=FROM_SETTINGS,
                 len(archive), relevant, size)) for size in SMALL_SIZES]
             for n, p in enumerate(pools[cleaning]):
                 p.extra["small"] = [s[n] for s in small]
-    progress(f"{len(judged)} queries, {len(records)} fact-checks; candidates and features in "
+    progress(f"{len(texts)} queries, {len(records)} fact-checks; candidates and features in "
              f"{time.perf_counter() - t0:.0f}s")
     report = cross_validate(pools, relevant, archive.vectors, variants=variants, progress=progress)
-    report["queries"] = len(judged)
+    report["queries"] = len(texts)
     report["recall_at_pool"] = round(float(np.mean([p.y.any() for p in pools["usual"]])), 4)
     return report
