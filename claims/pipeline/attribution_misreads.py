@@ -18,7 +18,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from claims.pipeline.attribution_rules import SPEECH_LEMMAS, Found, _skip_verb, _source_type, _subject, find_attributions, np_range
+from claims.pipeline.attribution_rules import (
+    SPEECH_LEMMAS,
+    Found,
+    _skip_verb,
+    _source_type,
+    _subject,
+    find_attributions,
+    np_range,
+)
 from claims.pipeline.quotes import _content, _quote_text, _Sent
 
 if TYPE_CHECKING:
@@ -160,8 +168,8 @@ def _said_after_quote(s: _Sent, v: "Token") -> Found | None:
     doc = s.doc
     if v.pos_ != "VERB" or v.lemma_.lower() not in SPEECH_LEMMAS or v.i < 2 or v.i + 1 >= len(doc):
         return None
-    k = v.i - 1 - (doc[v.i - 1].text == ",")
-    q = next((q for q in s.spans if q[1] == k or (q[1] == v.i - 1 and doc[q[1] - 1].text == ",")), None)
+    closing = v.i - 1 - (doc[v.i - 1].text == ",")  # '... not," said' or '... not", said'
+    q = next((q for q in s.spans if q[1] == closing), None)
     if q is None or doc[v.i + 1].pos_ != "PROPN":
         return None
     end = v.i + 1

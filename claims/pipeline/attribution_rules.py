@@ -160,7 +160,8 @@ def _finite(clause: "Token", speech: bool = False) -> bool:
 def _nominal_quote(doc: "Doc", span: tuple[int, int]) -> bool:
     """A scare-quoted phrase used as a noun ("denied the “rumours”"), not a quotation of speech (as one begun in
     the sentence before always is)."""
-    return span[0] >= 0 and any(doc[k].dep_ in NOMINAL for k in range(span[0] + 1, span[1]) if not span[0] < doc[k].head.i < span[1])
+    return span[0] >= 0 and any(doc[k].dep_ in NOMINAL for k in range(span[0] + 1, span[1])
+                                if not span[0] < doc[k].head.i < span[1])
 
 
 
