@@ -163,7 +163,8 @@ def run(data, rows: Rows, folds: int, teacher_fig: dict, tolerance: float, out_p
     t_news = pick_threshold("cv-news", oof, None)
     res = {"name": "attention head over last-layer token states, labels + teacher + Wikinews (shipped for articles)",
            "threshold": t_news, "ct24_cv_at_own_threshold": metrics(*oof["ct24"], pick_threshold("cv-ct24", oof, None)),
-           "news_cv": metrics(y_news, p_news, t_news), "cv_seconds": round(time.perf_counter() - t0, 1)}
+           "news_cv": metrics(y_news, p_news, t_news), "cv_seconds": round(time.perf_counter() - t0, 1),
+           "_news_rows": news_rows}  # out of fold, per sentence (callers pop it before writing JSON)
     res["passes_articles"] = all(res["news_cv"][m] >= teacher_fig["news_cv"][m] - tolerance
                                  for m in ("f1", "average_precision"))
     res["passes_transcripts"] = all(res["ct24_cv_at_own_threshold"][m] >= teacher_fig["ct24_cv"][m] - tolerance
