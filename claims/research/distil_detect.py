@@ -33,6 +33,9 @@ are on the old rows), so the rule is: the retrained student replaces the shipped
 third and fourth draws' sentences, its out-of-fold average precision is at least 0.005 above the shipped
 student's and its out-of-fold F1 (at its own cv-news threshold) is not below the shipped student's F1 at 0.575,
 both scored through the product's pipeline. Otherwise nothing is written and the Wikinews test split is not read.
+Result: it passed (AP 0.9359 against 0.9309, F1 0.8535 against 0.8445) and was not shipped: the seed's
+Department of Justice release sentence, which the product must show as a claim, fell under the new threshold
+(0.47 against 0.51). From now on the product's checks on the seed and the samples are part of this rule.
 """
 from __future__ import annotations
 
