@@ -13,6 +13,9 @@ fact-check over train + dev, dates hidden, MAP@5). Round 7 is the round-5 recipe
 replaces round 5 only if it holds plain fusion in every fold and its mean is at least 0.002 above round 5's in
 the same run. If it passes, the product needs a summary field on fact-checks before it can ship, and dev-test
 is read once then; if not, nothing changes.
+
+Result (2026-12-06): mean MAP@5 0.9119 against round 5's 0.9116 (every fold above fusion): it does not pass, and
+nothing changes (`docs/experiments/match_cv_2026-12-06_round7.json`).
 """
 from __future__ import annotations
 
