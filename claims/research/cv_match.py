@@ -395,11 +395,12 @@ VARIANTS = (
 ROUND_3 = Variant("logistic + sentence cosines, dated rows too", "logistic", _logistic_dated)
 
 
-def _round4_rows(train):
-    """Every training tweet's rows dated and undated, with its pools from the small archives."""
-    rows = [p.extra[k] for k in ("undated", "dated") for p in train] + \
-        [q.extra[k] for k in ("undated", "dated") for p in train for q in p.extra["small"]]
-    ys = [p.y for _ in range(2) for p in train] + [q.y for _ in range(2) for p in train for q in p.extra["small"]]
+def _round4_rows(train, keys=("undated", "dated")):
+    """Every training tweet's rows dated and undated (the feature arrays under `keys`), with its pools from the
+    small archives."""
+    rows = [p.extra[k] for k in keys for p in train] + \
+        [q.extra[k] for k in keys for p in train for q in p.extra["small"]]
+    ys = [p.y for _ in keys for p in train] + [q.y for _ in keys for p in train for q in p.extra["small"]]
     return rows, ys
 
 
@@ -418,12 +419,18 @@ def _listwise_small(train, test, vectors):
     return [f(p.extra["undated"]) for p in test]
 
 
-def _mean_small(train, test, vectors):
-    rows, ys = _round4_rows(train)
+def fit_mean(rows: Sequence[np.ndarray], ys: Sequence[np.ndarray]) -> Callable:
+    """Round 5's scorer: the logistic and the listwise scores, each divided by its spread over the training rows,
+    added."""
     fl, fw = fit_logistic(rows, ys), fit_listwise(rows, ys)
     X = np.vstack(rows)
     sl, sw = float(np.std(fl(X))) or 1.0, float(np.std(fw(X))) or 1.0
-    return [fl(p.extra["undated"]) / sl + fw(p.extra["undated"]) / sw for p in test]
+    return lambda X: fl(X) / sl + fw(X) / sw
+
+
+def _mean_small(train, test, vectors):
+    f = fit_mean(*_round4_rows(train))
+    return [f(p.extra["undated"]) for p in test]
 
 
 ROUND_5 = (Variant("round 5: listwise, round-4 rows", "listwise", _listwise_small),
@@ -520,6 +527,46 @@ def load_train_dev(data: Path | str) -> tuple[list[dict], list[str], list[set]]:
     return records, [queries[q] for q in judged], [{position[d] for d in qrels[q] if d in position} for q in judged]
 
 
+def with_small_archives(archive: MemoryArchive, texts, qvecs, relevant, svecs, pools: list[Pool]) -> list[Pool]:
+    """`pools` with each query's pools from the small archives (`SMALL_SIZES`) in `extra["small"]`, as round 4
+    trains on them."""
+    small = [build_pools(archive, texts, qvecs, relevant, svecs, excludes=small_archives(len(archive), relevant, size))
+             for size in SMALL_SIZES]
+    for n, p in enumerate(pools):
+        p.extra["small"] = [s[n] for s in small]
+    return pools
+
+
+def train_dev_pools(data: Path | str, embedder=None, cache_dir=FROM_SETTINGS):
+    """(records, texts, relevant, archive, query vectors, pools with their small archives) of CheckThat! 2A train
+    + dev, the queries cleaned as usual: what a round built on round 4's rows starts from."""
+    if embedder is None:
+        from claims.pipeline.embed import get_embedder
+
+        embedder = get_embedder()
+    records, texts, relevant = load_train_dev(data)
+    archive = MemoryArchive.build(records, embedder, cache_dir=cache_dir)
+    qvecs = encode_cached(embedder, [query_text(t) for t in texts], cache_dir)
+    svecs = sentence_vectors(embedder, texts, cache_dir)
+    pools = with_small_archives(archive, texts, qvecs, relevant, svecs,
+                                build_pools(archive, texts, qvecs, relevant, svecs))
+    return records, texts, relevant, archive, qvecs, pools
+
+
+def against_round5(pools: list[Pool], relevant, vectors, variant: Variant) -> tuple[dict, bool]:
+    """Cross-validate `variant` beside plain fusion and round 5; it passes (the rule of rounds 6 and 7) when it
+    holds fusion in every fold and its mean MAP@5 is at least 0.002 above round 5's. Prints the fold table."""
+    base = next(v for v in VARIANTS if v.name == BASELINE)
+    report = cross_validate({"usual": pools}, relevant, vectors, variants=(base, ROUND_5[1], variant))
+    fusion, r5, new = (np.array(report["map@5"][n]) for n in (BASELINE, ROUND_5[1].name, variant.name))
+    passes = bool(np.all(new >= fusion - 1e-12) and new.mean() >= r5.mean() + 0.002)
+    print("\n".join(line for line in format_cv(report).splitlines()  # this rule, not round 1's
+                    if not line.startswith(("chosen by the rule", "shipped"))))
+    print(f"{variant.name}: {'passes' if passes else 'does not pass'} the rule (mean {new.mean():.4f} against "
+          f"round 5's {r5.mean():.4f}, fusion {fusion.mean():.4f})")
+    return report, passes
+
+
 def run_cv(data: Path | str, *, embedder=None, cache_dir=FROM_SETTINGS,
            variants: Sequence[Variant] = (*VARIANTS, ROUND_3, ROUND_4, *ROUND_5), progress=print) -> dict:
     """Cross-validate `variants` over CheckThat! 2022 2A train + dev in the folder `data`."""
@@ -537,10 +584,7 @@ def run_cv(data: Path | str, *, embedder=None, cache_dir=FROM_SETTINGS,
         svecs = sentence_vectors(embedder, qtexts, cache_dir)
         pools[cleaning] = build_pools(archive, qtexts, qvecs, relevant, svecs)
         if cleaning == "usual" and any(v.name in (ROUND_3.name, ROUND_4.name) for v in variants):
-            small = [build_pools(archive, qtexts, qvecs, relevant, svecs, excludes=small_archives(
-                len(archive), relevant, size)) for size in SMALL_SIZES]
-            for n, p in enumerate(pools[cleaning]):
-                p.extra["small"] = [s[n] for s in small]
+            with_small_archives(archive, qtexts, qvecs, relevant, svecs, pools[cleaning])
     progress(f"{len(texts)} queries, {len(records)} fact-checks; candidates and features in "
              f"{time.perf_counter() - t0:.0f}s")
     report = cross_validate(pools, relevant, archive.vectors, variants=variants, progress=progress)

@@ -131,7 +131,7 @@ def _append(X: np.ndarray, cos: np.ndarray) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from claims.matching.match import FROM_SETTINGS, MemoryArchive, encode_cached, query_text, sentence_vectors
+    from claims.matching.match import query_text
     from claims.pipeline.embed import get_embedder
     from claims.pipeline.minilm import layer_state
 
@@ -140,16 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json-out", default=None)
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    records, texts, relevant = cm.load_train_dev(args.data)
     embedder = get_embedder()
-    archive = MemoryArchive.build(records, embedder, cache_dir=FROM_SETTINGS)
-    qvecs = encode_cached(embedder, [query_text(t) for t in texts])
-    svecs = sentence_vectors(embedder, texts, FROM_SETTINGS)
-    pools = cm.build_pools(archive, texts, qvecs, relevant, svecs)
-    small = [cm.build_pools(archive, texts, qvecs, relevant, svecs,
-                            excludes=cm.small_archives(len(archive), relevant, size)) for size in cm.SMALL_SIZES]
+    records, texts, relevant, archive, _, pools = cm.train_dev_pools(args.data, embedder)
     for n, p in enumerate(pools):
-        p.extra["small"] = [s[n] for s in small]
         p.extra["idx"] = n
     print(f"{len(texts)} queries, {len(records)} checks: pools in {time.perf_counter() - t0:.0f}s", flush=True)
 
@@ -196,28 +189,17 @@ def main(argv: list[str] | None = None) -> int:
                 for q, cs in zip(p.extra["small"], c["small"]):
                     Xs.append(_append(q.extra[kind], cs))
                     ys.append(q.y)
-        fl, fw = cm.fit_logistic(Xs, ys), cm.fit_listwise(Xs, ys)
-        X = np.vstack(Xs)
-        sl, sw = float(np.std(fl(X))) or 1.0, float(np.std(fw(X))) or 1.0
-        return [fl(rows(p, f, "undated")) / sl + fw(rows(p, f, "undated")) / sw for p in test]
+        score = cm.fit_mean(Xs, ys)
+        return [score(rows(p, f, "undated")) for p in test]
 
     round6 = cm.Variant("round 6: round 5 + fine-tuned layer-6 cosine", "listwise", _round6)
-    base_variant = next(v for v in cm.VARIANTS if v.name == cm.BASELINE)
-    report = cm.cross_validate({"usual": pools}, relevant, archive.vectors,
-                               variants=(base_variant, cm.ROUND_5[1], round6))
-    table = report["map@5"]
-    fusion, r5, r6 = (np.array(table[n]) for n in (cm.BASELINE, cm.ROUND_5[1].name, round6.name))
-    passes = bool(np.all(r6 >= fusion - 1e-12) and r6.mean() >= r5.mean() + 0.002)
+    report, passes = cm.against_round5(pools, relevant, archive.vectors, round6)
     out = {"rule": "round 6 replaces round 5 if it holds fusion in every fold and its mean MAP@5 is >= 0.002 above "
-                   "round 5's", "map@5": table, "mean": report["mean"], "passes": passes,
+                   "round 5's", "map@5": report["map@5"], "mean": report["mean"], "passes": passes,
            "fine_tuned_cosine_alone_map@5": round(float(np.mean(solo)), 4),
            "settings": {"epochs": EPOCHS, "batch": BATCH, "lr": LR, "scale": SCALE, "layer": LAYER + 1},
            "seconds": round(time.perf_counter() - t0, 1)}
-    print("\n".join(line for line in cm.format_cv(report).splitlines()  # the rule here is the one above
-                    if not line.startswith(("chosen by the rule", "shipped"))))
     print(f"fine-tuned cosine alone, out of fold: MAP@5 {out['fine_tuned_cosine_alone_map@5']:.4f}")
-    print(f"round 6 {'passes' if passes else 'does not pass'} the rule "
-          f"(mean {r6.mean():.4f} against round 5's {r5.mean():.4f}, fusion {fusion.mean():.4f})")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     return 0

@@ -30,7 +30,7 @@ from claims.research import cv_match as cm
 
 
 def main(argv: list[str] | None = None) -> int:
-    from claims.matching.match import FROM_SETTINGS, MemoryArchive, encode_cached, query_text, sentence_vectors
+    from claims.matching.match import encode_cached, query_text
     from claims.matching.rerank import _cover, _terms
     from claims.pipeline.embed import get_embedder
 
@@ -39,21 +39,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json-out", default=None)
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    records, texts, relevant = cm.load_train_dev(args.data)
+    embedder = get_embedder()
+    records, texts, relevant, archive, qvecs, pools = cm.train_dev_pools(args.data, embedder)
     subtitles = []
     with open(Path(args.data) / "vclaims.jsonl", encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
                 subtitles.append(json.loads(line).get("subtitle") or "")
     assert len(subtitles) == len(records)
-    embedder = get_embedder()
-    archive = MemoryArchive.build(records, embedder, cache_dir=FROM_SETTINGS)
     sub_vecs = encode_cached(embedder, [s or r["claim"] for s, r in zip(subtitles, records)])
-    qvecs = encode_cached(embedder, [query_text(t) for t in texts])
-    svecs = sentence_vectors(embedder, texts, FROM_SETTINGS)
-    pools = cm.build_pools(archive, texts, qvecs, relevant, svecs)
-    small = [cm.build_pools(archive, texts, qvecs, relevant, svecs,
-                            excludes=cm.small_archives(len(archive), relevant, size)) for size in cm.SMALL_SIZES]
     idf = archive.bm25.idf_of
 
     def extra(text: str, qvec: np.ndarray, pool) -> np.ndarray:
@@ -63,7 +57,6 @@ def main(argv: list[str] | None = None) -> int:
         return np.column_stack([cos, cos - (cos.max() if len(cos) else 0.0), cover])
 
     for n, p in enumerate(pools):
-        p.extra["small"] = [s[n] for s in small]
         for q in (p, *p.extra["small"]):
             e = extra(texts[n], qvecs[n], q)
             q.extra["undated7"] = np.column_stack([q.extra["undated"], e])
@@ -71,29 +64,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(texts)} queries: pools and subtitle features in {time.perf_counter() - t0:.0f}s", flush=True)
 
     def _round7(train, test, vectors):
-        rows = [p.extra[k] for k in ("undated7", "dated7") for p in train] + \
-            [q.extra[k] for k in ("undated7", "dated7") for p in train for q in p.extra["small"]]
-        ys = [p.y for _ in range(2) for p in train] + [q.y for _ in range(2) for p in train for q in p.extra["small"]]
-        fl, fw = cm.fit_logistic(rows, ys), cm.fit_listwise(rows, ys)
-        X = np.vstack(rows)
-        sl, sw = float(np.std(fl(X))) or 1.0, float(np.std(fw(X))) or 1.0
-        return [fl(p.extra["undated7"]) / sl + fw(p.extra["undated7"]) / sw for p in test]
+        score = cm.fit_mean(*cm._round4_rows(train, ("undated7", "dated7")))
+        return [score(p.extra["undated7"]) for p in test]
 
     round7 = cm.Variant("round 7: round 5 + the subtitle", "listwise", _round7)
-    base_variant = next(v for v in cm.VARIANTS if v.name == cm.BASELINE)
-    report = cm.cross_validate({"usual": pools}, relevant, archive.vectors,
-                               variants=(base_variant, cm.ROUND_5[1], round7))
-    table = report["map@5"]
-    fusion, r5, r7 = (np.array(table[n]) for n in (cm.BASELINE, cm.ROUND_5[1].name, round7.name))
-    passes = bool(np.all(r7 >= fusion - 1e-12) and r7.mean() >= r5.mean() + 0.002)
-    print("\n".join(line for line in cm.format_cv(report).splitlines()
-                    if not line.startswith(("chosen by the rule", "shipped"))))
-    print(f"round 7 {'passes' if passes else 'does not pass'} the rule (mean {r7.mean():.4f} against round 5's "
-          f"{r5.mean():.4f}, fusion {fusion.mean():.4f})")
+    report, passes = cm.against_round5(pools, relevant, archive.vectors, round7)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps({
             "rule": "round 7 replaces round 5 if it holds fusion in every fold and its mean MAP@5 is >= 0.002 above "
-                    "round 5's", "map@5": table, "mean": report["mean"], "passes": passes,
+                    "round 5's", "map@5": report["map@5"], "mean": report["mean"], "passes": passes,
             "seconds": round(time.perf_counter() - t0, 1)}, indent=1) + "\n", encoding="utf-8")
     return 0
 
