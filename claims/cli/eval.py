@@ -19,8 +19,8 @@ def eval_group():
               help="CT24-style TSV, a gold .jsonl file or a folder of them (default: samples/gold).")
 @click.option("--split", "split", default=None,
               help="A TSV: only the rows of this split (e.g. dev-test). A gold folder: dev (01-12), heldout (13-20), "
-                   "fresh (21-25) or all. The Wikinews gold: train, dev, test, train+dev or draw3 (articles the "
-                   "shipped detector never saw).")
+                   "fresh (21-25) or all. The Wikinews gold: train, dev, test, train+dev or one draw "
+                   "(draw3, draw4, draw5: labelled after the shipped detector was trained).")
 @click.option("--articles", "articles", type=click.Path(exists=True, file_okay=False), default=None,
               help="With gold files: the folder of <name>.txt articles (default: articles/ next to the gold folder).")
 @click.option("--genre", type=click.Choice(["article", "transcript"]), default=None,
@@ -66,8 +66,8 @@ def eval_detect(data, split, articles, genre, wikinews, json_out):
               help="With --data: the Wikinews articles the offsets point into (../shared/data/wikinews/articles.jsonl).")
 @click.option("--split", default="all", show_default=True,
               help="Samples: dev (01-12, used to tune), heldout (13-20), fresh (21-25) or all. With --data: train, "
-                   "dev, train+dev, test (scored once per shipped model), all, or draw3 (the third draw: no rule was "
-                   "written from it).")
+                   "dev, train+dev, test (scored once per shipped model), all, or one draw (draw3, draw4, draw5: "
+                   "each annotated before any rule was read from it).")
 @click.option("--json-out", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write every figure, and the sentences where prediction and gold differ, as JSON.")
 @handles_errors

@@ -1,7 +1,7 @@
 """The real-news attribution gold: Wikinews articles (../shared/data/wikinews, CC BY 2.5) annotated by us, shipped
 as article ids and character offsets with labels, never the text (docs/attribution-guideline.md).
 
-    python -m claims.research.wikinews_gold select --data ../shared/data/wikinews/articles.jsonl [--more [--third [--fourth]]]
+    python -m claims.research.wikinews_gold select --data ../shared/data/wikinews/articles.jsonl [--more [--third [--fourth [--fifth]]]]
     python -m claims.research.wikinews_gold convert --data ../shared/data/wikinews/articles.jsonl --notes NOTES_DIR
     python -m claims.research.wikinews_gold convert-checkworthy --data ../shared/data/wikinews/articles.jsonl \
         --notes LABELS.jsonl [LABELS.jsonl ...]
@@ -43,6 +43,9 @@ THIRD_SEED, THIRD_SHARES = 17, (56, 16, 0)
 #: The fourth draw (2026-12-06), the same way: drawn after the fourth round of rule forms was written from the
 #: three draws before, so that the rules meet it unseen (docs/attribution.md).
 FOURTH_SEED, FOURTH_SHARES = 18, (48, 16, 0)
+#: The fifth draw (2026-12-06, tenth session), the same way: drawn before the fifth round of rule forms and the
+#: learned cue tagger were built, and read only after they were frozen, so that both meet it unseen.
+FIFTH_SEED, FIFTH_SHARES = 19, (32, 16, 0)
 DEV_FROM, TEST_FROM = "2007-06-12", "2008-03-20"
 
 
@@ -82,14 +85,14 @@ def select(articles: dict[str, dict], n: int = N_ARTICLES, seed: int = SEED, sha
 
 
 def pick(arts: list[dict], split: str) -> list[dict]:
-    """The gold articles of `split`: train, dev, test, "train+dev", "all", or "draw3" (the third draw's train and
-    dev articles: no rule was written from them and the shipped detector was not trained on them); ValueError
-    for anything else."""
+    """The gold articles of `split`: train, dev, test, "train+dev", "all", or "drawN" (one draw's articles, e.g.
+    draw5: each later draw was annotated before any rule was read from it); ValueError for anything else."""
     if split.startswith("draw") and split[4:].isdigit():
         return [a for a in arts if a.get("draw", 1) == int(split[4:])]
     wanted = set(SPLITS) if split == "all" else set(split.split("+"))
     if not wanted <= set(SPLITS):
-        raise ValueError(f"unknown split {split!r}: use train, dev, test, train+dev, all or draw3")
+        raise ValueError(f"unknown split {split!r}: use train, dev, test, train+dev, all or a draw "
+                         "(draw3, draw4, draw5)")
     return [a for a in arts if a["split"] in wanted]
 
 
@@ -283,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--more", action="store_true", help="select: add the second draw (see MORE_SHARES)")
     ap.add_argument("--third", action="store_true", help="select: add the third draw too (see THIRD_SHARES)")
     ap.add_argument("--fourth", action="store_true", help="select: with --third, add the fourth draw too")
+    ap.add_argument("--fifth", action="store_true", help="select: with --fourth, add the fifth draw too")
     args = ap.parse_args(argv)
     articles, gold = read_articles(args.data), Path(args.gold)
     if args.command == "select":
@@ -294,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
                             key=lambda a: (a["date"], a["id"]))
         if args.more and args.third and args.fourth:
             chosen = sorted(chosen + select_more(articles, chosen, FOURTH_SEED, FOURTH_SHARES, draw=4),
+                            key=lambda a: (a["date"], a["id"]))
+        if args.more and args.third and args.fourth and args.fifth:
+            chosen = sorted(chosen + select_more(articles, chosen, FIFTH_SEED, FIFTH_SHARES, draw=5),
                             key=lambda a: (a["date"], a["id"]))
         _write_jsonl(gold / "articles.jsonl", chosen)
         print(f"wrote {len(chosen)} articles: " + ", ".join(
