@@ -45,10 +45,6 @@ import numpy as np
 
 GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 FOLDS, SEED, C = 5, 0, 0.5
-POS = ("VERB", "NOUN", "ADJ")
-DEPS = ("ROOT", "ccomp", "conj", "advcl", "xcomp", "acl", "relcl", "dobj", "pobj", "nsubj", "amod", "compound",
-        "attr", "appos", "pcomp", "parataxis")
-MAX_PIECES = 256
 
 
 @dataclass
@@ -64,6 +60,7 @@ class Sent:
 
 def load(wikinews: str, split: str, upto_draw: int = 99) -> tuple[list[Sent], dict[str, list[dict]], dict[str, str]]:
     from claims.pipeline import cues, nlp
+    from claims.pipeline import cue_tagger as tagger
     from claims.pipeline.attribution_misreads import find_all
     from claims.pipeline.clean import clean
     from claims.pipeline.embed import get_embedder
@@ -81,87 +78,25 @@ def load(wikinews: str, split: str, upto_draw: int = 99) -> tuple[list[Sent], di
     needed = cues.parse_where_needed(strs)
     full = nlp.parse(strs)
     emb = get_embedder()
-    _, states = emb.encode_with_states(strs, layer=6, max_tokens=MAX_PIECES)
-    tok = emb.model.tokenizer
+    _, states = emb.encode_with_states(strs, layer=tagger.LAYER, max_tokens=tagger.MAX_PIECES)
     out = []
-    for (i, s), d_need, d_full, st in zip(flat, needed, full, states):
-        stripped = s.text.strip()
-        shift = s.text.find(stripped[:1]) if stripped else 0
-        offs = [(a + shift, b + shift) for a, b in tok.encode(stripped).offsets]
+    for (i, s), d_need, d_full, st, offs in zip(flat, needed, full, states, tagger.piece_offsets(strs)):
         out.append(Sent(i, s.start, s.text, d_full, find_all(d_need) if d_need is not None else [], st, offs))
     return out, gold, texts
 
 
-def word_vector(s: Sent, t) -> np.ndarray:
-    a, b = t.idx, t.idx + len(t.text)
-    rows = [k for k, (x, y) in enumerate(s.offsets[:len(s.states)]) if y > x and x < b and a < y]
-    return s.states[rows].mean(0) if rows else np.zeros(s.states.shape[1], np.float32)
-
-
-def parse_facts(t, in_quote: bool) -> list[float]:
-    from claims.pipeline.cues import lexicon
-
-    lex, kids = lexicon(), {c.dep_ for c in t.children}
-    lem = t.lemma_.lower()
-    return [float(t.pos_ == p) for p in POS] + [float(t.dep_ == d) for d in DEPS] + [
-        float(bool(kids & {"nsubj", "nsubjpass"})), float("ccomp" in kids), float("xcomp" in kids),
-        float("dobj" in kids), float("agent" in kids), float(bool(kids & {"poss"})), float(in_quote),
-        float(t.tag_ == "VBG"), float(t.tag_ == "VBN"), float(lem in lex.verbs), float(lem in lex.any_verb),
-        float(any(c.dep_ == "neg" for c in t.children))]
-
-
-def source_of(t):
-    """The source the parse gives a word read as a cue, or None: the subject (shared with the verb it hangs on
-    for a participle or a conjoined verb, as the rules do), a passive's agent, for a copula's adjective ("are
-    concerned that") the copula's subject, for a noun its issuer ("X's", "from X", "by X") or the subject of the
-    verb whose object it is ("made comments that ...")."""
-    from claims.pipeline.attribution_rules import _noun_agent, _subject
-
-    if t.pos_ == "NOUN":
-        src = _noun_agent(t)
-        if src is None and t.dep_ in ("dobj", "attr") and t.head.pos_ in ("VERB", "AUX"):
-            src = _subject(t.head, inherit=True)
-    else:
-        head = t
-        while head.pos_ == "ADJ" and head.dep_ == "acomp":
-            head = head.head
-        src = _subject(head, inherit=True) if head.pos_ in ("VERB", "AUX") else None
-        if src is None and head.dep_ in ("advcl", "conj", "xcomp") and head.head.pos_ in ("VERB", "AUX"):
-            src = _subject(head.head, inherit=True)  # "..., calling it ...": the main verb's subject
-    return src
-
-
 @dataclass
 class Cand:
-    n: int  # sentence
-    i: int  # the cue word
-    source: tuple[int, int]  # its source's token range
-    src_i: int
+    n: int  # the sentence
+    c: "tagger.Cand"  # the word, its source's range and head
 
 
 def candidates(sents: list[Sent]) -> list[Cand]:
-    """Every word that could be a cue the rules did not read: a verb, noun or adjective that no rule finding has
-    as its cue, with a source from the parse. What the rules refuse for any verb is refused here too: speech
-    negated, hedged, hypothetical or about its own relative subject (`_skip_verb`), a speaker's own "I think"
-    inside a quotation (the guideline gives it no attribution), a source lost from the page ("The has")."""
-    from claims.pipeline.attribution_rules import _skip_verb
-    from claims.pipeline.phrases import np_range
+    """`claims.pipeline.cue_tagger.candidates` of every sentence (words the rules did not read, with a source)."""
+    from claims.pipeline import cue_tagger as tagger
 
-    out = []
-    for n, s in enumerate(sents):
-        taken, in_quote = {f.cue_i for f in s.rules}, quotes_of(s)
-        for t in s.doc:
-            if t.pos_ not in POS or t.i in taken or (t.pos_ == "VERB" and _skip_verb(t)):
-                continue
-            src = source_of(t)
-            if src is None or src.i == t.i or src.pos_ in ("PUNCT", "DET", "ADP", "CCONJ"):
-                continue
-            if in_quote[t.i] and src.lower_ in ("i", "we", "you", "us", "me"):
-                continue
-            a, b = np_range(src)
-            if a < b and not a <= t.i < b:
-                out.append(Cand(n, t.i, (a, b), src.i))
-    return out
+    return [Cand(n, c) for n, s in enumerate(sents)
+            for c in tagger.candidates(s.doc, {f.cue_i for f in s.rules}, quotes_of(s))]
 
 
 def quotes_of(s: Sent) -> list[bool]:
@@ -171,35 +106,16 @@ def quotes_of(s: Sent) -> list[bool]:
     return _Sent(s.doc, lexicon()).in_quote
 
 
-SOURCE_ENTS = ("PERSON", "ORG", "NORP", "GPE")
-
-
-def source_facts(s: Sent, c: Cand, in_quote: list[bool]) -> list[float]:
-    h = s.doc[c.src_i]
-    return [float(h.ent_type_ == e) for e in SOURCE_ENTS] + [
-        float(h.pos_ == "PRON"), float(h.pos_ == "PROPN"), float(in_quote[c.src_i]), float(c.src_i > c.i),
-        min(abs(c.src_i - c.i), 20) / 20.0, min(c.source[1] - c.source[0], 12) / 12.0, float(h.tag_ == "NNS")]
-
-
-def features(sents: list[Sent], cands: list[Cand]) -> np.ndarray:
-    X, quotes = [], {}
-    for c in cands:
-        s = sents[c.n]
-        q = quotes.setdefault(c.n, quotes_of(s))
-        t = s.doc[c.i]
-        X.append(np.concatenate([word_vector(s, t), word_vector(s, s.doc[c.src_i]),
-                                 np.array(parse_facts(t, q[c.i]) + source_facts(s, c, q), np.float32)]))
-    return np.array(X, dtype=np.float32).reshape(len(cands), -1)
-
-
 def word_rows(sents: list[Sent]):
     """Stage one's rows: every verb, noun and adjective of every sentence (its word vector and parse facts)."""
+    from claims.pipeline import cue_tagger as tagger
+
     X, keys = [], []
     for n, s in enumerate(sents):
         q = quotes_of(s)
         for t in s.doc:
-            if t.pos_ in POS:
-                X.append(np.concatenate([word_vector(s, t), np.array(parse_facts(t, q[t.i]), np.float32)]))
+            if t.pos_ in tagger.POS:
+                X.append(tagger.word_row(s.states, s.offsets, t, q[t.i]))
                 keys.append((n, t.i))
     return np.array(X, dtype=np.float32), keys
 
@@ -214,19 +130,19 @@ def word_labels(sents: list[Sent], keys, gold) -> np.ndarray:
 
 
 def pair_features(sents: list[Sent], cands: list[Cand], cue_p: dict[tuple[int, int], float]) -> np.ndarray:
-    """Stage two's rows: the word tagger's logit, the cue word's parse facts and the source's facts."""
+    """Stage two's rows (`claims.pipeline.cue_tagger.pair_row`), the tagger's probabilities given per word."""
+    from claims.pipeline import cue_tagger as tagger
+
     X, quotes = [], {}
-    for c in cands:
-        s = sents[c.n]
-        q = quotes.setdefault(c.n, quotes_of(s))
-        p = min(max(cue_p.get((c.n, c.i), 0.0), 1e-4), 1 - 1e-4)
-        X.append([float(np.log(p / (1 - p)))] + parse_facts(s.doc[c.i], q[c.i]) + source_facts(s, c, q))
+    for k in cands:
+        q = quotes.setdefault(k.n, quotes_of(sents[k.n]))
+        X.append(tagger.pair_row(sents[k.n].doc, k.c, q, cue_p.get((k.n, k.c.i), 0.0)))
     return np.array(X, dtype=np.float32).reshape(len(cands), -1)
 
 
-def as_addition(s: Sent, c: Cand) -> dict:
-    t = s.doc[c.i]
-    return {"source": s.doc[c.source[0]:c.source[1]].text, "cue": t.text, "cue_i": c.i,
+def as_addition(s: Sent, k: Cand) -> dict:
+    t = s.doc[k.c.i]
+    return {"source": s.doc[k.c.source[0]:k.c.source[1]].text, "cue": t.text, "cue_i": k.c.i,
             "content": s.doc[t.i + 1:].text if t.i + 1 < len(s.doc) else ""}
 
 
@@ -279,28 +195,38 @@ def oof_probs(X: np.ndarray, y: np.ndarray, groups: list[str]) -> np.ndarray:
 
 
 def fit(X: np.ndarray, y: np.ndarray):
-    """One logistic regression on standardised features, as in `oof_probs`: a function giving probabilities."""
+    """One logistic regression on standardised features, as in `oof_probs`, as the product's `Linear`."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
+    from claims.pipeline.cue_tagger import Linear
+
     sc = StandardScaler().fit(X)
     clf = LogisticRegression(C=C, max_iter=2000).fit(sc.transform(X), y)
-    return lambda Z: clf.predict_proba(sc.transform(Z))[:, 1] if len(Z) else np.zeros(0)
+    return Linear(sc.mean_.astype(np.float64), sc.scale_.astype(np.float64), clf.coef_[0].astype(np.float64),
+                  float(clf.intercept_[0]))
 
 
-def held_out(train: tuple, test: tuple, threshold: float) -> dict:
-    """The rule's last check: both stages fitted on every training article (stage two on stage one's
-    out-of-fold logits, as in cross-validation), then run once on the held-out draw, against the rules there."""
-    (sents, gold), (hs, hgold) = train, test
+def fit_model(sents: list[Sent], gold, threshold: float, meta: dict):
+    """Both stages on every training article (stage two on stage one's out-of-fold probabilities, as under
+    cross-validation), as the product's `Model`."""
+    from claims.pipeline.cue_tagger import Model
+
     Xw, keys = word_rows(sents)
     yw = word_labels(sents, keys, gold)
     pw = oof_probs(Xw, yw, [sents[n].article for n, _ in keys])
     cands = candidates(sents)
-    stage2 = fit(pair_features(sents, cands, {k: float(v) for k, v in zip(keys, pw)}), labels(sents, cands, gold))
-    stage1 = fit(Xw, yw)
+    pairs = fit(pair_features(sents, cands, {k: float(v) for k, v in zip(keys, pw)}), labels(sents, cands, gold))
+    return Model(fit(Xw, yw), pairs, threshold, meta)
+
+
+def held_out(m, test: tuple) -> dict:
+    """The rule's last check: the fitted model run once on the held-out draw, against the rules there."""
+    hs, hgold = test
     hXw, hkeys = word_rows(hs)
     hcands = candidates(hs)
-    hp = stage2(pair_features(hs, hcands, {k: float(v) for k, v in zip(hkeys, stage1(hXw))}))
+    hp = m.pairs.p(pair_features(hs, hcands, {k: float(v) for k, v in zip(hkeys, m.words.p(hXw))}))
+    threshold = m.threshold
     extra: dict[int, list[dict]] = {}
     for c, v in zip(hcands, hp):
         if v >= threshold:
@@ -332,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
                     "the 195 articles the rule was written for; the fifth draw is its held-out check)")
     ap.add_argument("--check-draw", type=int, help="after a passing CV: fit on the articles above and score the "
                     "rules with and without the tagger on this later draw, once")
+    ap.add_argument("--write", action="store_true", help="write claims/data/cue_tagger.json when the rule passes "
+                    "(and the --check-draw check, if given)")
     ap.add_argument("--json-out", help="write the figures here")
     args = ap.parse_args(argv)
     sents, gold, _ = load(args.wikinews, args.split, args.upto_draw)
@@ -363,15 +291,30 @@ def main(argv: list[str] | None = None) -> int:
               and best["pair_lenient"]["precision"] >= base["precision"] - 0.010)
     print(f"rules: P {base['precision']:.3f} R {base['recall']:.3f} F1 {base['f1']:.3f}; best threshold "
           f"{best['threshold']}: F1 {best['pair_lenient']['f1']:.3f}; rule {'PASSED' if passed else 'not passed'}")
-    check = None
-    if passed and args.check_draw:
+    check, m = None, None
+    if passed:
+        meta = {"trained_on": f"gold/wikinews {args.split}, draws 1-{args.upto_draw} ({len(gold)} articles)",
+                "rule": "claims/research/cue_tagger.py", "cv_pair_lenient": best["pair_lenient"],
+                "rules_cv_pair_lenient": base}
+        m = fit_model(sents, gold, best["threshold"], meta)
+    if m is not None and args.check_draw:
         hs, hgold, _ = load(args.wikinews, f"draw{args.check_draw}")
-        check = held_out((sents, gold), (hs, hgold), best["threshold"])
+        check = held_out(m, (hs, hgold))
         r0, r1 = check["rules"]["pair_lenient"], check["rules and tagger"]["pair_lenient"]
         check["passed"] = r1["f1"] >= r0["f1"]
         print(f"draw {args.check_draw} (held out): rules P {r0['precision']:.3f} R {r0['recall']:.3f} F1 "
               f"{r0['f1']:.3f}; with the tagger (+{len(check['added'])}) P {r1['precision']:.3f} R "
               f"{r1['recall']:.3f} F1 {r1['f1']:.3f}; {'PASSED' if check['passed'] else 'not passed'}")
+    if m is not None and args.write:
+        if check is not None:
+            m.meta["held_out"] = {"draw": args.check_draw, "rules": check["rules"]["pair_lenient"],
+                                  "rules and tagger": check["rules and tagger"]["pair_lenient"]}
+        if check is None or check["passed"]:
+            from claims.pipeline.cue_tagger import MODEL_FILE
+
+            out = Path(__file__).resolve().parents[1] / MODEL_FILE
+            out.write_text(json.dumps(m.to_json()) + "\n", encoding="utf-8")
+            print(f"wrote {out}", file=sys.stderr)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps({"rule": __doc__.split("How it is measured")[1].strip(),
                                                    "split": args.split, "upto_draw": args.upto_draw,
