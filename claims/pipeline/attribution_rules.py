@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from claims.pipeline.cues import MISREAD_VERBS, Lexicon, lexicon, mined_evaluations
-from claims.pipeline.phrases import np_range
+from claims.pipeline.phrases import OCCASIONS, np_range
 from claims.pipeline.quotes import _content, _quote_text, _Sent  # noqa: F401 (attribution_learned reads _Sent, _content here)
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def _subject(verb: "Token", inherit: bool) -> "Token | None":
         return next((c for c in reversed(list(verb.lefts)) if c.dep_ == "compound"), None)
     deps = {c.dep_: c for c in reversed(list(verb.children))}
     if _aside_relative(verb):
-        return verb.head  # "Nordvind, which said ...": the antecedent speaks
+        return _antecedent(verb.head)  # "Nordvind, which said ...": the antecedent speaks
     if "nsubj" in deps:
         return deps["nsubj"]
     if "agent" in deps:
@@ -99,6 +99,8 @@ def _subject(verb: "Token", inherit: bool) -> "Token | None":
     if (verb.dep_ == "conj" or (verb.dep_ == "advcl" and verb.tag_ == "VBG") or _goes_on(verb)) and \
             verb.head.pos_ in ("VERB", "AUX"):
         return _subject(verb.head, inherit)  # "she smiled and said ..."; "..., adding that ..."
+    if _by_saying(verb):
+        return _subject(verb.head.head, inherit)  # "X responded ... by saying ..."
     if verb.dep_ == "acl" and verb.tag_ == "VBG":  # "a statement from X saying"; "X issued a statement saying"
         agent = _noun_agent(verb.head)
         return agent if agent is not None or verb.head.dep_ != "dobj" else _subject(verb.head.head, inherit)
@@ -109,7 +111,7 @@ def _subject(verb: "Token", inherit: bool) -> "Token | None":
 def _skip_verb(verb: "Token") -> bool:
     """Speech not reported as having happened: relative to its subject, negated, hedged, hypothetical, a question."""
     subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
-    if verb.dep_ in ("amod", "xcomp", "csubj", "pcomp") and not _goes_on(verb) or (
+    if verb.dep_ in ("amod", "xcomp", "csubj", "pcomp") and not _goes_on(verb) and not _by_saying(verb) or (
             verb.dep_ == "acl" and verb.tag_ != "VBG"):
         return True
     if verb.dep_ == "relcl" and (subj is None or subj.tag_ in ("WDT", "WP")) and not _aside_relative(verb):
@@ -125,6 +127,21 @@ def _skip_verb(verb: "Token") -> bool:
 
 
 
+def _calls_for(verb: "Token") -> "Token | None":
+    """What "call for / on / upon" asks for, a directive with no object of its own (the guideline: "called for
+    the release"); None for "called the plan a disaster" and for any other verb."""
+    if any(c.dep_ == "dobj" for c in verb.children):
+        return None
+    prep = next((c for c in verb.rights if c.dep_ == "prep" and c.lower_ in ("for", "on", "upon")), None)
+    return None if prep is None else next((g for g in prep.children if g.dep_ == "pobj"), None)
+
+
+def _by_saying(verb: "Token") -> bool:
+    """ "responded ... by saying it would ...", "continued by saying ...": the speech is the means of the act."""
+    return verb.dep_ == "pcomp" and verb.tag_ == "VBG" and verb.head.lower_ == "by" and \
+        verb.head.head.pos_ in ("VERB", "AUX")
+
+
 def _goes_on(verb: "Token") -> bool:
     """ "went on to say", "continued to insist": speech that happened, not speech wanted ("refused to say")."""
     head = verb.head
@@ -133,13 +150,26 @@ def _goes_on(verb: "Token") -> bool:
 
 
 def _aside_relative(verb: "Token") -> bool:
-    """A relative clause set off by a comma whose pronoun is the speaker: "Nordvind, which said ..."."""
+    """A relative clause set off by a comma (or saying "also") whose pronoun is the speaker: "Nordvind, which said
+    ..."."""
     subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
     doc = verb.doc
+    also = any(c.dep_ == "advmod" and c.lower_ == "also" and subj is not None and subj.i < c.i < verb.i
+               for c in verb.children)  # "... said X, a spokesman who also said that ...": no comma needed
     return (verb.dep_ == "relcl" and subj is not None and subj.lower_ in ("which", "who")
             and verb.lemma_.lower() in lexicon().verbs  # not "who asked not to be named"
-            and subj.i == verb.left_edge.i and subj.i > 0 and doc[subj.i - 1].text == ","
-            and verb.head.pos_ in ("PROPN", "NOUN") and verb.head.i < subj.i)
+            and subj.i == verb.left_edge.i and subj.i > 0 and (doc[subj.i - 1].text == "," or also)
+            and verb.head.pos_ in ("PROPN", "NOUN") and verb.head.i < subj.i
+            and verb.head.lemma_.lower() not in OCCASIONS)  # "said X in a statement who also added": misparsed
+
+
+
+def _antecedent(head: "Token") -> "Token":
+    """Who a speaking relative clause hangs on: the name an apposition names ("the Chief, Helen Szoke who also
+    said": the whole phrase)."""
+    while head.dep_ == "appos" and head.head.pos_ in ("NOUN", "PROPN"):
+        head = head.head
+    return head
 
 
 
@@ -258,6 +288,9 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
         found = _evaluation_content(s, v)
         if found is not None:
             return found
+    pobj = _calls_for(v) if lem == "call" else None
+    if pobj is not None and not s.in_quote[pobj.i]:  # "calling for the release", "called upon states to donate"
+        return _content(s, (pobj.left_edge.i, _right_end(s, v, pobj.left_edge.i, None, merged)))
     hearer = next((c for c in v.rights if c.dep_ in ("dobj", "dative")), None)
     if lem in HEARER_VERBS and hearer is not None and not comps:  # "told reporters outside the court that ..."
         that = next((t for t in doc[hearer.right_edge.i + 1:v.right_edge.i + 1]
@@ -337,7 +370,8 @@ def _verb_attributions(s: _Sent) -> list[Found]:
         if lem is None or v.i in merged or s.in_quote[v.i] or _skip_verb(v):
             continue
         # a conjoined accusation, denial or announcement shares its subject: "Iran called X a threat and accuses Y"
-        inherit = lem in s.lex.verbs or (v.dep_ == "conj" and lem in s.lex.object_verbs)
+        inherit = lem in s.lex.verbs or (v.dep_ == "conj" and lem in s.lex.object_verbs) or (
+            lem == "call" and _calls_for(v) is not None)  # "... and is calling for peace talks": a directive
         subj, result = _subject(v, inherit=inherit), None
         tail = _trailing_source(s, v) if lem in s.lex.verbs and not any(c.dep_ == "ccomp" for c in v.children) else None
         if tail is not None and (subj is None or subj.i < tail.i < subj.right_edge.i + 1 or subj.dep_ != "nsubj"):

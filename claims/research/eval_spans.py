@@ -50,15 +50,21 @@ def _word_spans(sentence: str, words: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(left + re.escape(words) + right, sentence)]
 
 
-def place(sent_start: int, sentence: str, a) -> dict:
-    """A predicted attribution with its spans in the article (None where its words are not in the sentence)."""
+def place(sent_start: int, sentence: str, a, taken: set | None = None) -> dict:
+    """A predicted attribution with its spans in the article (None where its words are not in the sentence).
+    `taken`: cue spans (in the sentence) that earlier predictions of the same sentence were placed at; a second
+    "said" of the same speaker ("..., said X, who also said that ...") takes the next nearest occurrence."""
     sources = _word_spans(sentence, a.source)
     cues = _word_spans(sentence, a.cue)
+    free = [c for c in cues if c not in (taken or ())]
+    cues = free or cues
     src = sources[0] if sources else None
     if cues and src is not None:  # the cue nearest the source: "said X, who had said ..." takes the right one
         cue = min(cues, key=lambda c: min(abs(c[0] - src[1]), abs(src[0] - c[1])))
     else:
         cue = cues[0] if cues else None
+    if taken is not None and cue is not None:
+        taken.add(cue)
     shift = lambda span: None if span is None else [sent_start + span[0], sent_start + span[1]]  # noqa: E731
     return {"sentence": [sent_start, sent_start + len(sentence)], "source": shift(src), "cue": shift(cue),
             "source_text": a.source, "cue_text": a.cue, "content_text": a.content, "quote": a.quote,
@@ -81,8 +87,8 @@ def predict(texts: Mapping[str, str]) -> dict[str, list[dict]]:
         found = attribute.attribute([flat[i][1] for i in idx], [parsed[i] for i in idx],
                                     states=None if states is None else [states[i] for i in idx])
         for i, attrs in zip(idx, found):
-            s = flat[i][1]
-            out[name] += [place(s.start, s.text, a) for a in attrs]
+            s, taken = flat[i][1], set()
+            out[name] += [place(s.start, s.text, a, taken) for a in attrs]
     return out
 
 
