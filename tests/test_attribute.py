@@ -559,3 +559,33 @@ def test_small_batches_one_core_or_the_setting_keep_the_parse_here(monkeypatch):
     monkeypatch.setenv("CLAIMS_PARSE_HELPER", "1")
     monkeypatch.setattr(nlp_module.os, "cpu_count", lambda: 1)
     assert nlp_module.helper_share(1000) == 0
+
+
+# ---- Round 5's forms (docs/attribution.md) ------------------------------------------------------
+
+@pytest.mark.parametrize("text,source,cue", [
+    ("Zanu-PF, the ruling party, responded to the calls for reform by saying it would be considered after the "
+     "elections.", "Zanu-PF, the ruling party", "saying"),
+    ("He continued by saying he hopes the region will deal with the matter urgently.", "He", "saying"),
+    ('"There is a record of their previous acts," said Foreign Ministry spokesman Mohammad Hosseini who also said '
+     "that the embassy would stay closed.", "Foreign Ministry spokesman Mohammad Hosseini", "said"),
+    ("Abbas does not support armed conflict, and is calling for peace talks.", "Abbas", "calling"),
+    ("The United Nations have called upon member states to donate US$88m to fight hunger in Malawi.",
+     "The United Nations", "called"),
+    ("The election, which was announced by Mugabe last week, will take place on March 29.", "Mugabe", "announced"),
+])
+def test_round_five_forms(run, text, source, cue):
+    found = [(a.source, a.cue) for a in run(text)[0]]
+    assert (source, cue) in found, found
+    if "who also said" in text:  # the relative clause is a second attribution of the same speaker
+        assert found.count((source, cue)) == 2, found
+
+
+@pytest.mark.parametrize("text", [
+    "The Elmwood Village Hotel is a 72-room hotel proposed by Savarino Construction Services Corporation.",
+    "Drug-resistant infections kill a million people a year, according to estimates cited by the World Health "
+    "Organization.",
+    "Damage revealed by a recent scan was treated on Monday.",
+])
+def test_a_passive_act_or_a_cited_estimate_gets_no_agent_attribution(run, text):
+    assert all(a.cue not in ("proposed", "cited", "revealed") for a in run(text)[0])

@@ -9,7 +9,10 @@ Each form is a general shape of news English whose parse is wrong often enough t
 * "data show" read as a noun compound: "Auction data show demand for the bonds fell.";
 * a speech verb right after a quotation, its speaker hung elsewhere ('... do not," said McFeely adding that');
 * "was quoted as saying", which the rules skip as a complement of "as";
-* "feel" with a clause, a belief ("Analysts feel that IR will need ...").
+* "feel" with a clause, a belief ("Analysts feel that IR will need ...");
+* a passive report with its agent hung on a noun ("the recalls announced by Apple and Dell", "The election,
+  which was announced by Mugabe", "The attacks, repeatedly called genocide by the U.S. administration"), which the
+  rules skip as a participle or a relative clause about its subject.
 
 `find_all` asks these for the verbs the rules (`attribution_rules.find_attributions`) did not read; it is what
 the product runs (`claims.pipeline.attribute`).
@@ -40,6 +43,8 @@ OBJECT_WORDS = {"it", "this", "that", "nothing", "something", "anything", "every
 #: Nouns that report, misread as the first part of a compound with "show" or "suggest".
 EVIDENCE_NOUNS = {"data", "datum", "figure", "poll", "record", "survey", "statistic", "study", "result", "number", "report"}
 FINITE = ("VBD", "VBZ", "VBP", "MD")
+#: Who may be the agent of a passive report: a name, or a noun the recogniser reads as a person or a body.
+AGENT_ENTITIES = ("PERSON", "ORG", "NORP", "GPE")
 
 
 def find_all(doc: "Doc") -> list[Found]:
@@ -62,7 +67,7 @@ def misread_attributions(s: _Sent, taken: set[int]) -> list[Found]:
             continue
         f = _object_clause(s, v) or _statement_that(s, v) or _trailing_apposition(s, v) or _compound_show(s, v) \
             or _as_said(s, v) or _said_after_quote(s, v) or _quoted_as_saying(s, v) \
-            or _felt_that(s, v)
+            or _felt_that(s, v) or _passive_agent(s, v)
         if f is not None and f.content:
             out.append(f)
     return out
@@ -213,3 +218,25 @@ def _felt_that(s: _Sent, v: "Token") -> Found | None:
     i = clause.left_edge.i
     i += doc[i].lower_ == "that"
     return _found(s, subj, v, np_range(subj), (i, clause.right_edge.i + 1))
+
+
+def _passive_agent(s: _Sent, v: "Token") -> Found | None:
+    """A reporting verb in the passive, hung on the noun it reports on, with "by" and its agent: the agent is
+    the source (the guideline's passives with an agent), the noun and what follows the verb are the content."""
+    from claims.pipeline.cues import lexicon
+
+    lex = lexicon()
+    if v.tag_ != "VBN" or v.dep_ not in ("acl", "relcl") or any(c.dep_ == "neg" for c in v.children) or \
+            v.lemma_.lower() not in lex.object_verbs | {"call"}:  # not "written by", "ruled by", "proposed by"
+        return None
+    agent = next((c for c in v.children if c.dep_ == "agent"), None)
+    src = None if agent is None else next((g for g in agent.children if g.dep_ == "pobj"), None)
+    if src is None or s.in_quote[src.i] or not (src.pos_ == "PROPN" or src.ent_type_ in AGENT_ENTITIES):
+        return None  # a named agent, not "damage revealed by a scan" nor "fines disputed by a person"
+    noun = v.head
+    if noun.dep_ == "pobj" and noun.head.head.lower_ in ("according", "per"):
+        return None  # "according to estimates cited by the WHO": the preposition's attribution holds it
+    a, b = np_range(src)
+    rest = (agent.right_edge.i + 1, v.right_edge.i + 1)
+    text, quote = _content(s, (noun.left_edge.i, v.left_edge.i), rest)
+    return Found((a, b), np_range(src, core=True), src, v.text, v.i, text, quote) if text else None
