@@ -573,6 +573,9 @@ def test_small_batches_one_core_or_the_setting_keep_the_parse_here(monkeypatch):
     ("The United Nations have called upon member states to donate US$88m to fight hunger in Malawi.",
      "The United Nations", "called"),
     ("The election, which was announced by Mugabe last week, will take place on March 29.", "Mugabe", "announced"),
+    ("Discussions have proven difficult, with Mr. Odinga blaming Mr. Kibaki for rigging elections.", "Mr. Odinga",
+     "blaming"),
+    ('"In fact he said that Iran has the right to nuclear energy," Rose added.', "he", "said"),
 ])
 def test_round_five_forms(run, text, source, cue):
     found = [(a.source, a.cue) for a in run(text)[0]]
@@ -589,3 +592,12 @@ def test_round_five_forms(run, text, source, cue):
 ])
 def test_a_passive_act_or_a_cited_estimate_gets_no_agent_attribution(run, text):
     assert all(a.cue not in ("proposed", "cited", "revealed") for a in run(text)[0])
+
+
+@pytest.mark.parametrize("text", [
+    "“People think measles is a rash and a week off school,” she said.",
+    "“Every minister says lessons have been learned,” Holt said.",
+    "“We think the plan will fail,” she said.",
+])
+def test_a_figure_of_speech_or_the_speakers_own_voice_inside_a_quote_is_no_report(run, text):
+    assert [a.cue for a in run(text)[0]] == ["said"]

@@ -12,7 +12,9 @@ Each form is a general shape of news English whose parse is wrong often enough t
 * "feel" with a clause, a belief ("Analysts feel that IR will need ...");
 * a passive report with its agent hung on a noun ("the recalls announced by Apple and Dell", "The election,
   which was announced by Mugabe", "The attacks, repeatedly called genocide by the U.S. administration"), which the
-  rules skip as a participle or a relative clause about its subject.
+  rules skip as a participle or a relative clause about its subject;
+* a third party's report quoted by the speaker ('"In fact he said that Iran has the right ..."'), which the rules
+  skip as words inside a quotation (a named or "he"/"she" subject only: "People think ..." is a figure of speech).
 
 `find_all` asks these for the verbs the rules (`attribution_rules.find_attributions`) did not read; it is what
 the product runs (`claims.pipeline.attribute`).
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING
 from claims.pipeline.attribution_rules import (
     SPEECH_LEMMAS,
     Found,
+    _finite,
     _skip_verb,
     _source_type,
     _subject,
@@ -63,7 +66,12 @@ def misread_attributions(s: _Sent, taken: set[int]) -> list[Found]:
     """Attributions of the forms above, for verbs whose index is not in `taken` (those the rules read)."""
     out = []
     for v in s.doc:
-        if v.i in taken or s.in_quote[v.i]:
+        if v.i in taken:
+            continue
+        if s.in_quote[v.i]:
+            f = _quoted_report(s, v)
+            if f is not None and f.content:
+                out.append(f)
             continue
         f = _object_clause(s, v) or _statement_that(s, v) or _trailing_apposition(s, v) or _compound_show(s, v) \
             or _as_said(s, v) or _said_after_quote(s, v) or _quoted_as_saying(s, v) \
@@ -240,3 +248,25 @@ def _passive_agent(s: _Sent, v: "Token") -> Found | None:
     rest = (agent.right_edge.i + 1, v.right_edge.i + 1)
     text, quote = _content(s, (noun.left_edge.i, v.left_edge.i), rest)
     return Found((a, b), np_range(src, core=True), src, v.text, v.i, text, quote) if text else None
+
+
+#: Reports a speaker quotes from someone else: speech and belief, not evidence ("our experience has shown").
+QUOTED_REPORTS = {"say", "think", "believe", "declare", "confirm", "announce"}
+
+
+def _quoted_report(s: _Sent, v: "Token") -> Found | None:
+    """A third party's report inside a quotation ('"In fact he said that Iran has the right ..."', '"Most fans
+    thought he lived in a castle"'): the guideline gives it its own attribution; the speaker's own "we think"
+    gets none."""
+    if v.pos_ != "VERB" or v.lemma_.lower() not in QUOTED_REPORTS or _skip_verb(v):
+        return None
+    subj = next((c for c in v.children if c.dep_ == "nsubj" and c.i < v.i), None)
+    clause = next((c for c in v.children if c.dep_ == "ccomp" and c.i > v.i), None)
+    if subj is None or clause is None or not s.in_quote[subj.i] or not _finite(clause, True):
+        return None
+    named = subj.pos_ == "PROPN" or subj.lower_ in ("he", "she") or subj.ent_type_ in AGENT_ENTITIES or any(
+        c.dep_ == "poss" for c in subj.children)
+    if not named:  # "People think ...", "Every minister says ...", "they will tell you": a figure of speech
+        return None
+    i = clause.left_edge.i + (s.doc[clause.left_edge.i].lower_ == "that")
+    return _found(s, subj, v, np_range(subj), (i, clause.right_edge.i + 1))

@@ -99,7 +99,7 @@ def _subject(verb: "Token", inherit: bool) -> "Token | None":
     if (verb.dep_ == "conj" or (verb.dep_ == "advcl" and verb.tag_ == "VBG") or _goes_on(verb)) and \
             verb.head.pos_ in ("VERB", "AUX"):
         return _subject(verb.head, inherit)  # "she smiled and said ..."; "..., adding that ..."
-    if _by_saying(verb):
+    if _by_saying(verb) and verb.head.lower_ == "by":
         return _subject(verb.head.head, inherit)  # "X responded ... by saying ..."
     if verb.dep_ == "acl" and verb.tag_ == "VBG":  # "a statement from X saying"; "X issued a statement saying"
         agent = _noun_agent(verb.head)
@@ -137,9 +137,13 @@ def _calls_for(verb: "Token") -> "Token | None":
 
 
 def _by_saying(verb: "Token") -> bool:
-    """ "responded ... by saying it would ...", "continued by saying ...": the speech is the means of the act."""
-    return verb.dep_ == "pcomp" and verb.tag_ == "VBG" and verb.head.lower_ == "by" and \
-        verb.head.head.pos_ in ("VERB", "AUX")
+    """ "responded ... by saying it would ...", "continued by saying ...": the speech is the means of the act;
+    "..., with the opposition claiming it is ...": a report with a subject of its own."""
+    if verb.dep_ != "pcomp" or verb.tag_ != "VBG":
+        return False
+    if verb.head.lower_ == "with":
+        return any(c.dep_ == "nsubj" and c.i < verb.i for c in verb.children)
+    return verb.head.lower_ == "by" and verb.head.head.pos_ in ("VERB", "AUX")
 
 
 def _goes_on(verb: "Token") -> bool:
