@@ -576,6 +576,9 @@ def test_small_batches_one_core_or_the_setting_keep_the_parse_here(monkeypatch):
     ("Discussions have proven difficult, with Mr. Odinga blaming Mr. Kibaki for rigging elections.", "Mr. Odinga",
      "blaming"),
     ('"In fact he said that Iran has the right to nuclear energy," Rose added.', "he", "said"),
+    ('McKenzie also supports the ruling saying, "This would undermine the atmosphere."', "McKenzie", "saying"),
+    ("The president mentioned the casualty count in response to a question from the audience.", "The president",
+     "mentioned"),
 ])
 def test_round_five_forms(run, text, source, cue):
     found = [(a.source, a.cue) for a in run(text)[0]]

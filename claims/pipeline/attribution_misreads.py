@@ -13,6 +13,8 @@ Each form is a general shape of news English whose parse is wrong often enough t
 * a passive report with its agent hung on a noun ("the recalls announced by Apple and Dell", "The election,
   which was announced by Mugabe", "The attacks, repeatedly called genocide by the U.S. administration"), which the
   rules skip as a participle or a relative clause about its subject;
+* "saying" read as a noun after an object ('supports the ruling saying, "..."'): the participle of the verb
+  before it, whose subject speaks;
 * a third party's report quoted by the speaker ('"In fact he said that Iran has the right ..."'), which the rules
   skip as words inside a quotation (a named or "he"/"she" subject only: "People think ..." is a figure of speech).
 
@@ -75,7 +77,7 @@ def misread_attributions(s: _Sent, taken: set[int]) -> list[Found]:
             continue
         f = _object_clause(s, v) or _statement_that(s, v) or _trailing_apposition(s, v) or _compound_show(s, v) \
             or _as_said(s, v) or _said_after_quote(s, v) or _quoted_as_saying(s, v) \
-            or _felt_that(s, v) or _passive_agent(s, v)
+            or _felt_that(s, v) or _passive_agent(s, v) or _saying_noun(s, v)
         if f is not None and f.content:
             out.append(f)
     return out
@@ -270,3 +272,19 @@ def _quoted_report(s: _Sent, v: "Token") -> Found | None:
         return None
     i = clause.left_edge.i + (s.doc[clause.left_edge.i].lower_ == "that")
     return _found(s, subj, v, np_range(subj), (i, clause.right_edge.i + 1))
+
+
+def _saying_noun(s: _Sent, v: "Token") -> Found | None:
+    """'McKenzie also supports the ruling saying, "This would ..."': the tagger made "saying" a noun (the object),
+    but it is the participle of the verb it hangs on, and that verb's subject is the speaker."""
+    if v.lower_ not in ("saying", "stating") or v.tag_ not in ("NN", "NNP") or v.i + 1 >= len(s.doc):
+        return None
+    verb = v.head
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+        verb = verb.head
+    subj = next((c for c in verb.children if c.dep_ == "nsubj" and c.i < v.i and not s.in_quote[c.i]), None)
+    after = [q for q in s.spans if q[0] > v.i and all(s.doc[k].is_punct for k in range(v.i + 1, q[0] + 1))]
+    if subj is None or verb.pos_ not in ("VERB", "AUX") or not after:
+        return None
+    text = " ".join(t for t in (_quote_text(s, q) for q in s.spans if q[0] >= after[0][0]) if t)
+    return Found(np_range(subj), np_range(subj, core=True), subj, v.text, v.i, text, "direct") if text else None
