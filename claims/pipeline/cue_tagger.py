@@ -180,13 +180,9 @@ def piece_offsets(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
     strips each text first, so the spans are moved back by what was stripped."""
     from claims.pipeline.embed import get_embedder
 
-    tok = get_embedder().model.tokenizer
-    out = []
-    for text in texts:
-        stripped = text.strip()
-        shift = len(text) - len(text.lstrip())
-        out.append([(a + shift, b + shift) for a, b in tok.encode(stripped).offsets])
-    return out
+    encodings = get_embedder().model.tokenizer.encode_batch([text.strip() for text in texts])
+    return [[(a + shift, b + shift) for a, b in e.offsets]
+            for e, shift in zip(encodings, (len(t) - len(t.lstrip()) for t in texts))]
 
 
 def additions(doc: "Doc", found: list[Found], states: np.ndarray, offsets, m: Model) -> list[Found]:

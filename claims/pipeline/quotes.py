@@ -12,11 +12,17 @@ if TYPE_CHECKING:
 OPEN_QUOTES, CLOSE_QUOTES, STRAIGHT_QUOTES = {"“", "‘", "«"}, {"”", "’", "»"}, {'"', "``", "''"}
 
 
+SPANS_KEY = "claims.quote_spans"
+
+
 class _Sent:
     """One parsed sentence with its quotation marks paired up."""
 
     def __init__(self, doc: "Doc", lex: Lexicon):
-        self.doc, self.lex, self.spans = doc, lex, _quote_spans(doc)
+        spans = doc.user_data.get(SPANS_KEY)
+        if spans is None:  # paired once per parse: the rules, the misread forms and the cue tagger all ask
+            spans = doc.user_data[SPANS_KEY] = _quote_spans(doc)
+        self.doc, self.lex, self.spans = doc, lex, list(spans)
         self.in_quote = [False] * len(doc)
         self.closer: dict[int, int] = {}  # opening mark -> closing mark, both inside the sentence
         self.opener: dict[int, int] = {}
