@@ -604,3 +604,13 @@ def test_a_passive_act_or_a_cited_estimate_gets_no_agent_attribution(run, text):
 ])
 def test_a_figure_of_speech_or_the_speakers_own_voice_inside_a_quote_is_no_report(run, text):
     assert [a.cue for a in run(text)[0]] == ["said"]
+
+
+@pytest.mark.parametrize("first,later,full", [
+    ("Al-Qaeda's second in command, Ayman al-Zawahiri, appeared in a new videotape on Friday.",
+     "Zawahiri said the war would go on.", "Ayman al-Zawahiri"),
+    ("Hospital director Shlomo Mor-Yosef held a press conference on Thursday.",
+     "Yosef said the surgery was a routine procedure.", "Shlomo Mor-Yosef"),
+])
+def test_a_surname_resolves_to_a_full_name_with_a_particle_or_a_hyphen(run, first, later, full):
+    assert only(run(first, later)[1]).resolved == full

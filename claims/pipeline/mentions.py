@@ -50,6 +50,20 @@ RANKS = {"maj.", "major", "general", "colonel", "captain", "sergeant", "lieutena
 _INITIALS = re.compile(r"^(?:[A-Z]\.){1,3}[A-Z]?\.?$|^[A-Z]\.?$")
 
 
+#: Lower-case words inside a person's name ("Ayman al-Zawahiri", "Luiz Inácio Lula da Silva", "Ludwig van Beethoven").
+PARTICLES = {"al", "el", "bin", "ibn", "bint", "abu", "da", "de", "del", "della", "di", "do", "dos", "du", "la", "le",
+             "van", "von", "der", "den", "ter", "ben"}
+
+
+def _joins(words: list["Token"], k: int) -> int:
+    """Where the name goes on after a particle or hyphen at k ("al", "-" in "al-Zawahiri"); 0 if k is neither or
+    nothing follows."""
+    j = k
+    while j < len(words) and (words[j].lower_ in PARTICLES or words[j].text == "-"):
+        j += 1
+    return j if j > k and j < len(words) else 0
+
+
 def _namelike(w: "Token") -> bool:
     """A word of a person's name: "Halloran", "O'Halloran", and initials ("P.K.", "W.", "S.P.S")."""
     text = w.text
@@ -80,17 +94,23 @@ class ArticleMentions:
         The name is the last run of capitalised words that are not titles or roles; "" if there is none.
         """
         runs, run = [], []
-        for w in words:
+        name_word = lambda w: (_namelike(w) and w.pos_ in ("PROPN", "NOUN", "ADJ")  # noqa: E731
+                               and w.lower_ not in TITLES | RANKS and w.lemma_.lower() not in self.lex.roles)
+        for k, w in enumerate(words):
             if w.tag_ == "POS":  # "Norland’s foreign minister": a possessor is not the name
                 run = []
-            elif (_namelike(w) and w.pos_ in ("PROPN", "NOUN", "ADJ") and w.lower_ not in TITLES | RANKS
-                  and w.lemma_.lower() not in self.lex.roles):
+            elif name_word(w):
                 run.append(w)
+            elif run and _joins(words, k) and name_word(words[_joins(words, k)]):
+                run.append(w)  # "Ayman al-Zawahiri", "Shlomo Mor-Yosef", "Lula da Silva": inside the name
             else:
                 runs, run = (runs + [run]) if run else runs, []
         runs += [run] if run else []
         roles = {w.lemma_.lower() for w in words if w.lower_ in TITLES or w.lemma_.lower() in self.lex.roles}
-        return (" ".join(w.text for w in runs[-1]) if runs else ""), roles
+        if not runs:
+            return "", roles
+        last = runs[-1]
+        return last[0].doc[last[0].i:last[-1].i + 1].text, roles
 
     def mentions_in(self, doc: "Doc") -> list[tuple[int, Mention]]:
         """People and organisations named in a sentence, and subjects a later "they"/"it" may mean; by end token."""
@@ -153,6 +173,12 @@ class ArticleMentions:
             if (m.kind == "person" and (parts[-len(want):] == want or (len(want) == 1 and parts[0] == short))) or (
                     m.kind == "name" and parts[-len(want):] == want):
                 return m.name
+        if len(want) == 1:  # "Zawahiri" of "Ayman al-Zawahiri", "Yosef" of "Shlomo Mor-Yosef", "Lula" of "Luiz
+            for m in reversed(mentions):  # Inácio Lula da Silva": a part after a hyphen, or any word of a person
+                parts = m.name.split()
+                if len(parts) > 1 and (parts[-1].split("-")[-1] == short and "-" in parts[-1] or (
+                        m.kind == "person" and short in parts[1:-1])):
+                    return m.name
         return ""
 
     @staticmethod
