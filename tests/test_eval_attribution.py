@@ -122,7 +122,8 @@ def test_cli_prints_the_table_and_writes_json(tmp_path, monkeypatch):
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert lines[0].startswith("attribution (heldout): 8 articles")
-    assert re.match(r"pair lenient\s+1\.000\s+1\.000\s+1\.000", lines[6]), lines[6]
+    assert re.match(r"pair lenient\s+1\.000\s+1\.000\s+1\.000", lines[8]), lines[8]
+    assert re.match(r"content exact\s+1\.000\s+1\.000\s+1\.000", lines[5]), lines[5]
     saved = json.loads(out.read_text(encoding="utf-8"))
     assert saved["split"] == "heldout" and saved["metrics"]["pair_exact"]["fn"] == 0 and not saved["mismatches"]
     res = CliRunner().invoke(main, ["eval", "attribution", "--gold", str(tmp_path)])
@@ -189,3 +190,10 @@ def test_fresh_split_training_floor():
 def test_heldout_split_training_floor():
     m = ev.evaluate_attribution(ev.gold_files(GOLD, "heldout"), ARTICLES)["metrics"]["pair_lenient"]
     assert m["f1"] >= 0.92 and m["precision"] >= 0.95, m  # measured 2026-11-27: 0.964, precision 0.987
+
+
+def test_content_exact_wants_the_same_words_in_order_and_lenient_half_of_them():
+    assert ev.content_exact("“the plan will fail,”", "The plan will fail")
+    assert not ev.content_exact("fail will the plan", "the plan will fail")
+    assert not ev.content_exact("the plan", "the plan will fail") and ev.content_lenient("the plan", "the plan will fail")
+    assert not ev.content_lenient("a different thing", "the plan will fail") and not ev.content_exact("", "")

@@ -34,7 +34,7 @@ from claims.pipeline.types import Attribution
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 #: Article numbers (the file name's leading digits) of each split.
 SPLITS = {"dev": range(1, 13), "heldout": range(13, 21), "fresh": range(21, 26)}
-METRICS = ("source_exact", "source_lenient", "cue", "pair_exact", "pair_lenient")
+METRICS = ("source_exact", "source_lenient", "cue", "content_exact", "content_lenient", "pair_exact", "pair_lenient")
 PREPOSITION_CUES = {"according to", "per", "as reported by", "in the words of"}
 
 
@@ -81,6 +81,18 @@ def cue_match(pred: str, gold: str) -> bool:
     return _norm(pred) == _norm(gold)
 
 
+def content_exact(pred: str, gold: str) -> bool:
+    """The same words in the same order (quotation marks, punctuation and case aside)."""
+    return bool(re.findall(r"\w+", gold)) and re.findall(r"\w+", pred.casefold()) == re.findall(r"\w+", gold.casefold())
+
+
+def content_lenient(pred: str, gold: str) -> bool:
+    """Whether pred holds at least half of gold's word tokens."""
+    want = _tokens(gold)
+    shared = sum((_tokens(pred) & want).values())
+    return shared > 0 and 2 * shared >= sum(want.values())
+
+
 def _field(a, name: str) -> str:
     return a[name] if isinstance(a, Mapping) else getattr(a, name)
 
@@ -89,6 +101,8 @@ SAME: dict[str, Callable] = {
     "source_exact": lambda p, g: source_exact(_field(p, "source"), _field(g, "source")),
     "source_lenient": lambda p, g: source_lenient(_field(p, "source"), _field(g, "source")),
     "cue": lambda p, g: cue_match(_field(p, "cue"), _field(g, "cue")),
+    "content_exact": lambda p, g: content_exact(_field(p, "content"), _field(g, "content")),
+    "content_lenient": lambda p, g: content_lenient(_field(p, "content"), _field(g, "content")),
     "pair_exact": lambda p, g: (source_exact(_field(p, "source"), _field(g, "source"))
                                 and cue_match(_field(p, "cue"), _field(g, "cue"))),
     "pair_lenient": lambda p, g: (source_lenient(_field(p, "source"), _field(g, "source"))

@@ -26,21 +26,19 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from claims.pipeline.cues import FAMILIES, family  # noqa: F401 (re-exported: the evaluator's families)
-from claims.research.eval_attribution import Counts, match, source_exact, source_lenient, tagger_states
+from claims.research.eval_attribution import (
+    Counts,
+    content_exact,
+    content_lenient,
+    match,
+    source_exact,
+    source_lenient,
+    tagger_states,
+)
 from claims.research.wikinews_gold import GOLD_DIR, SPLITS, pick, read_articles, read_gold
 from core.errors import NoGold
 
-METRICS = ("source_exact", "source_lenient", "cue", "content_lenient", "pair_exact", "pair_lenient")
-
-def _tokens(text: str) -> Counter:
-    return Counter(re.findall(r"\w+", text.casefold()))
-
-
-def content_lenient(pred: str, gold: str) -> bool:
-    want = _tokens(gold)
-    shared = sum((_tokens(pred) & want).values())
-    return shared > 0 and 2 * shared >= sum(want.values())
-
+METRICS = ("source_exact", "source_lenient", "cue", "content_exact", "content_lenient", "pair_exact", "pair_lenient")
 
 def _word_spans(sentence: str, words: str) -> list[tuple[int, int]]:
     if not words:
@@ -118,6 +116,7 @@ SAME: dict[str, Callable[[dict, dict], bool]] = {
     "source_exact": lambda p, g: _near(p, g) and source_exact(p["source_text"], g["source_text"]),
     "source_lenient": lambda p, g: _near(p, g) and source_lenient(p["source_text"], g["source_text"]),
     "cue": _cue,
+    "content_exact": lambda p, g: _near(p, g) and content_exact(p["content_text"], g["content_text"]),
     "content_lenient": lambda p, g: _near(p, g) and content_lenient(p["content_text"], g["content_text"]),
     "pair_exact": lambda p, g: _cue(p, g) and source_exact(p["source_text"], g["source_text"]),
     "pair_lenient": lambda p, g: _cue(p, g) and source_lenient(p["source_text"], g["source_text"]),
