@@ -18,10 +18,8 @@ Inference is a dot product per candidate: no second encoder pass, no scikit-lear
 from __future__ import annotations
 
 import functools
-import json
 import math
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from claims.pipeline.attribution_rules import (
@@ -94,10 +92,10 @@ def _sigmoid(x: float) -> float:
 @functools.lru_cache(maxsize=1)
 def model() -> Model | None:
     """The shipped model, or None when none is shipped (the rules alone then)."""
-    path = resources.files("claims").joinpath(MODEL_FILE)
-    if not path.is_file():
-        return None
-    return Model.from_json(json.loads(path.read_text(encoding="utf-8")))
+    from claims.pipeline.shipped import read_json
+
+    d = read_json(MODEL_FILE)
+    return None if d is None else Model.from_json(d)
 
 
 # --- candidates -------------------------------------------------------------------------------------------

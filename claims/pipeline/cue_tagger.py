@@ -18,10 +18,8 @@ a transcript's layer-1 states) nothing is added.
 from __future__ import annotations
 
 import functools
-import json
 import math
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
@@ -169,10 +167,10 @@ class Model:
 @functools.lru_cache(maxsize=1)
 def model() -> Model | None:
     """The shipped tagger, or None where no weights ship."""
-    path = resources.files("claims").joinpath(MODEL_FILE)
-    if not path.is_file():
-        return None
-    return Model.from_json(json.loads(path.read_text(encoding="utf-8")))
+    from claims.pipeline.shipped import read_json
+
+    d = read_json(MODEL_FILE)
+    return None if d is None else Model.from_json(d)
 
 
 def piece_offsets(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
