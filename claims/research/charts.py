@@ -1,0 +1,120 @@
+"""Charts of the figures people compare, drawn from the experiment files in docs/experiments (no plotting library:
+plain SVG, so the docs render them anywhere and the script runs in the product's environment).
+
+    python -m claims.research.charts [--experiments docs/experiments] [--out docs/charts]
+
+Each chart has one row a reading: precision, recall and F1 as dots with their 95% bootstrap interval, and the
+issue's target as a dashed line. Held-out readings and test readings are told apart in the row's label.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+ROOT = Path(__file__).resolve().parents[2]
+METRICS = ("precision", "recall", "f1")
+LO, HI = 0.6, 1.0  # the axis every panel shares
+
+CHARTS = {
+    "attribution_readings.svg": {
+        "title": "Attribution on real news (Wikinews gold): source + cue, lenient; 95% bootstrap over articles",
+        "targets": {"precision": 0.92, "recall": 0.85},
+        "rows": [
+            ("test: second-round rules (2026-12-05)", "attribution_wikinews_test_2026-12-05_rules2.json"),
+            ("test: third-round rules", "attribution_wikinews_test_2026-12-06_rules4.json"),
+            ("test: fourth-round rules", "attribution_wikinews_test_2026-12-06_round4.json"),
+            ("test: fifth-round rules + cue tagger", "attribution_wikinews_test_2026-12-06_round5.json"),
+            ("held out, draw 3: third-round rules", "attribution_wikinews_draw3_2026-12-06.json"),
+            ("held out, draw 4: third-round rules", "attribution_wikinews_draw4_2026-12-06_before_round4.json"),
+            ("held out, draw 4: fourth-round rules", "attribution_wikinews_draw4_2026-12-06.json"),
+            ("held out, draw 5: fourth-round rules", "attribution_wikinews_draw5_2026-12-06.json"),
+            ("held out, draw 5: fifth round + cue tagger", "attribution_wikinews_draw5_2026-12-06_round5.json"),
+        ],
+    },
+    "checkworthiness_readings.svg": {
+        "title": "Check-worthiness on real news (Wikinews gold), article threshold; 95% bootstrap over articles",
+        "targets": {"precision": 0.90, "f1": 0.92},
+        "rows": [
+            ("test: fine-tuned detector (2026-12-05)", "checkworthiness_wikinews_test_2026-12-05.json"),
+            ("test: distilled student", "checkworthiness_wikinews_test_2026-12-06_student.json"),
+            ("held out, draw 3: student", "checkworthiness_wikinews_draw3_2026-12-06.json"),
+            ("held out, draw 4: student", "checkworthiness_wikinews_draw4_2026-12-06.json"),
+            ("held out, draw 5: student", "checkworthiness_wikinews_draw5_2026-12-06.json"),
+        ],
+    },
+}
+
+
+def figures(path: Path) -> dict[str, tuple[float, float, float]]:
+    """(value, low, high) per metric from an experiment file: `claims eval attribution --json-out` (pair lenient)
+    or `claims eval detect --json-out`."""
+    d = json.loads(path.read_text(encoding="utf-8"))
+    if "metrics" in d:  # attribution on the span gold
+        m, ci = d["metrics"]["pair_lenient"], d["pair_lenient_interval"]
+    else:  # check-worthiness
+        m, ci = d, d["interval"]
+    return {k: (float(m[k]), float(ci[k][0]), float(ci[k][1])) for k in METRICS}
+
+
+def svg(title: str, rows: list[tuple[str, dict]], targets: dict[str, float]) -> str:
+    """One chart: a row per reading, a panel per metric."""
+    label_w, panel_w, gap, row_h, top = 300, 190, 36, 24, 56
+    width = label_w + len(METRICS) * (panel_w + gap)
+    height = top + row_h * len(rows) + 34
+    x = lambda k, v: label_w + k * (panel_w + gap) + (min(max(v, LO), HI) - LO) / (HI - LO) * panel_w  # noqa: E731
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="8" y="18" font-size="13" font-weight="bold">{escape(title)}</text>']
+    for k, metric in enumerate(METRICS):
+        x0 = x(k, LO)
+        out.append(f'<text x="{x0 + panel_w / 2:.1f}" y="{top - 14}" text-anchor="middle">{metric}</text>')
+        for tick in (0.6, 0.7, 0.8, 0.9, 1.0):
+            out.append(f'<line x1="{x(k, tick):.1f}" y1="{top - 6}" x2="{x(k, tick):.1f}" '
+                       f'y2="{top + row_h * len(rows)}" stroke="#ddd"/>')
+            out.append(f'<text x="{x(k, tick):.1f}" y="{top + row_h * len(rows) + 14}" text-anchor="middle" '
+                       f'font-size="10">{tick:.1f}</text>')
+        if metric in targets:
+            tx = x(k, targets[metric])
+            out.append(f'<line x1="{tx:.1f}" y1="{top - 6}" x2="{tx:.1f}" y2="{top + row_h * len(rows)}" '
+                       f'stroke="#c33" stroke-dasharray="4,3"><title>target {targets[metric]}</title></line>')
+    for r, (label, figs) in enumerate(rows):
+        y = top + row_h * r + row_h / 2
+        colour = "#1f5fa8" if label.startswith("test") else "#5a8f29"
+        out.append(f'<text x="8" y="{y + 4:.1f}">{escape(label)}</text>')
+        for k, metric in enumerate(METRICS):
+            v, lo, hi = figs[metric]
+            out.append(f'<line x1="{x(k, lo):.1f}" y1="{y:.1f}" x2="{x(k, hi):.1f}" y2="{y:.1f}" '
+                       f'stroke="{colour}" stroke-width="2"/>')
+            out.append(f'<circle cx="{x(k, v):.1f}" cy="{y:.1f}" r="4" fill="{colour}">'
+                       f'<title>{escape(label)}: {metric} {v:.3f} ({lo:.3f}-{hi:.3f})</title></circle>')
+    out.append(f'<text x="8" y="{height - 6}" font-size="10">blue: test split, read once per shipped model; '
+               'green: held-out draws; dashed red: target</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m claims.research.charts", description=__doc__.split("\n")[0])
+    ap.add_argument("--experiments", default=str(ROOT / "docs" / "experiments"))
+    ap.add_argument("--out", default=str(ROOT / "docs" / "charts"))
+    args = ap.parse_args(argv)
+    exp, out = Path(args.experiments), Path(args.out)
+    missing = [f for c in CHARTS.values() for _, f in c["rows"] if not (exp / f).is_file()]
+    if missing:
+        print(f"Error: {len(missing)} experiment file(s) missing in {exp}, e.g. {missing[0]}: rerun the "
+              "`claims eval` command its doc names, or give --experiments", file=sys.stderr)
+        return 1
+    out.mkdir(parents=True, exist_ok=True)
+    for name, c in CHARTS.items():
+        rows = [(label, figures(exp / f)) for label, f in c["rows"]]
+        (out / name).write_text(svg(c["title"], rows, c["targets"]), encoding="utf-8")
+        print(f"wrote {out / name} ({len(rows)} readings)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
