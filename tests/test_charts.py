@@ -44,3 +44,13 @@ def test_the_shipped_charts_are_what_the_experiment_files_draw(tmp_path):
         assert drawn == (charts.ROOT / "docs" / "charts" / name).read_text(encoding="utf-8"), \
             f"docs/charts/{name} is out of date: python -m claims.research.charts"
         assert len(ET.fromstring(drawn).findall(f"{NS}circle")) == len(c["rows"]) * len(charts.METRICS)
+    drawn = (tmp_path / charts.MATCH_CV["name"]).read_text(encoding="utf-8")
+    assert drawn == (charts.ROOT / "docs" / "charts" / charts.MATCH_CV["name"]).read_text(encoding="utf-8")
+    assert len(ET.fromstring(drawn).findall(f"{NS}rect")) == 1 + len(charts.MATCH_CV["rows"])  # background + means
+
+
+def test_the_cv_chart_draws_every_fold_and_the_target_above_the_baseline():
+    root = ET.fromstring(charts.svg_cv("CV", [("a", [0.90, 0.91, 0.92]), ("b", [0.89, 0.93])], [0.90, 0.90]))
+    assert len(root.findall(f"{NS}circle")) == 5
+    titles = [t.text for t in root.iter(f"{NS}title")]
+    assert any(t.startswith("target: fusion + 0.01 = 0.9100") for t in titles)

@@ -48,6 +48,63 @@ CHARTS = {
 }
 
 
+#: Matching, cross-validated over CheckThat! 2A train + dev (folds by query): (label, file, variant), each drawn
+#: as its mean MAP@5 with its five folds; the plain fusion is the baseline every variant must beat.
+MATCH_CV = {
+    "name": "matching_cv.svg",
+    "title": "Matching past fact-checks: CV MAP@5 over CheckThat! 2A train + dev (dots: the 5 folds; bar: the mean)",
+    "baseline": ("match_cv_2026-12-06_round5.json", "fusion 0.75"),
+    "rows": [
+        ("round 3: logistic + sentence cosines", "match_cv_2026-12-06_round5.json",
+         "logistic + sentence cosines, dated rows too"),
+        ("round 4: + small archives in training", "match_cv_2026-12-06_round5.json",
+         "round 3 + small archives in training"),
+        ("round 5: listwise", "match_cv_2026-12-06_round5.json", "round 5: listwise, round-4 rows"),
+        ("round 5: mean of both (shipped)", "match_cv_2026-12-06_round5.json",
+         "round 5: mean of logistic and listwise"),
+        ("round 6: + fine-tuned layer-6 cosine", "match_cv_2026-12-06_round6.json",
+         "round 6: round 5 + fine-tuned layer-6 cosine"),
+        ("round 7: + the fact-check's summary", "match_cv_2026-12-06_round7.json", "round 7: round 5 + the subtitle"),
+    ],
+}
+
+
+def svg_cv(title: str, rows: list[tuple[str, list[float]]], baseline: list[float], lo: float = 0.88,
+           hi: float = 0.94) -> str:
+    """One panel: each variant's folds as small dots and its mean as a bar; the baseline's mean and the target
+    (baseline + 0.01) as lines."""
+    label_w, panel_w, row_h, top = 300, 520, 24, 40
+    width, height = label_w + panel_w + 20, top + row_h * len(rows) + 34
+    x = lambda v: label_w + (min(max(v, lo), hi) - lo) / (hi - lo) * panel_w  # noqa: E731
+    base = sum(baseline) / len(baseline)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="8" y="18" font-size="13" font-weight="bold">{escape(title)}</text>']
+    bottom = top + row_h * len(rows)
+    for k in range(int(round((hi - lo) / 0.01)) + 1):
+        tick = lo + 0.01 * k
+        out.append(f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{bottom}" stroke="#ddd"/>')
+        out.append(f'<text x="{x(tick):.1f}" y="{bottom + 14}" text-anchor="middle" font-size="10">{tick:.2f}</text>')
+    for value, colour, what in ((base, "#888", f"plain fusion {base:.4f}"),
+                                (base + 0.01, "#c33", f"target: fusion + 0.01 = {base + 0.01:.4f}")):
+        out.append(f'<line x1="{x(value):.1f}" y1="{top - 6}" x2="{x(value):.1f}" y2="{bottom}" stroke="{colour}" '
+                   f'stroke-dasharray="4,3"><title>{what}</title></line>')
+    for r, (label, folds) in enumerate(rows):
+        y = top + row_h * r + row_h / 2
+        mean = sum(folds) / len(folds)
+        out.append(f'<text x="8" y="{y + 4:.1f}">{escape(label)}</text>')
+        for v in folds:
+            out.append(f'<circle cx="{x(v):.1f}" cy="{y:.1f}" r="3" fill="#9bb9dd"><title>fold {v:.4f}</title>'
+                       '</circle>')
+        out.append(f'<rect x="{x(mean) - 1.5:.1f}" y="{y - 8:.1f}" width="3" height="16" fill="#1f5fa8">'
+                   f'<title>{escape(label)}: mean {mean:.4f}</title></rect>')
+    out.append(f'<text x="8" y="{height - 6}" font-size="10">grey dashed: plain fusion (BM25 0.25 + cosine 0.75); '
+               'red dashed: the issue\'s target</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
 def figures(path: Path) -> dict[str, tuple[float, float, float]]:
     """(value, low, high) per metric from an experiment file: `claims eval attribution --json-out` (pair lenient)
     or `claims eval detect --json-out`."""
@@ -104,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     exp, out = Path(args.experiments), Path(args.out)
     missing = [f for c in CHARTS.values() for _, f in c["rows"] if not (exp / f).is_file()]
+    missing += [f for _, f, _ in MATCH_CV["rows"] if not (exp / f).is_file()]
     if missing:
         print(f"Error: {len(missing)} experiment file(s) missing in {exp}, e.g. {missing[0]}: rerun the "
               "`claims eval` command its doc names, or give --experiments", file=sys.stderr)
@@ -113,6 +171,11 @@ def main(argv: list[str] | None = None) -> int:
         rows = [(label, figures(exp / f)) for label, f in c["rows"]]
         (out / name).write_text(svg(c["title"], rows, c["targets"]), encoding="utf-8")
         print(f"wrote {out / name} ({len(rows)} readings)")
+    folds = lambda f, variant: json.loads((exp / f).read_text(encoding="utf-8"))["map@5"][variant]  # noqa: E731
+    rows_cv = [(label, folds(f, variant)) for label, f, variant in MATCH_CV["rows"]]
+    (out / MATCH_CV["name"]).write_text(svg_cv(MATCH_CV["title"], rows_cv, folds(*MATCH_CV["baseline"])),
+                                        encoding="utf-8")
+    print(f"wrote {out / MATCH_CV['name']} ({len(rows_cv)} variants)")
     return 0
 
 
