@@ -32,6 +32,7 @@ CHARTS = {
             ("held out, draw 4: fourth-round rules", "attribution_wikinews_draw4_2026-12-06.json"),
             ("held out, draw 5: fourth-round rules", "attribution_wikinews_draw5_2026-12-06.json"),
             ("held out, draw 5: fifth round + cue tagger", "attribution_wikinews_draw5_2026-12-06_round5.json"),
+            ("held out, draw 6: fifth round + cue tagger", "attribution_wikinews_draw6_2026-12-06.json"),
         ],
     },
     "checkworthiness_readings.svg": {
@@ -43,6 +44,7 @@ CHARTS = {
             ("held out, draw 3: student", "checkworthiness_wikinews_draw3_2026-12-06.json"),
             ("held out, draw 4: student", "checkworthiness_wikinews_draw4_2026-12-06.json"),
             ("held out, draw 5: student", "checkworthiness_wikinews_draw5_2026-12-06.json"),
+            ("held out, draw 6: student", "checkworthiness_wikinews_draw6_2026-12-06.json"),
         ],
     },
 }

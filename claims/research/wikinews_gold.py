@@ -1,7 +1,8 @@
 """The real-news attribution gold: Wikinews articles (../shared/data/wikinews, CC BY 2.5) annotated by us, shipped
 as article ids and character offsets with labels, never the text (docs/attribution-guideline.md).
 
-    python -m claims.research.wikinews_gold select --data ../shared/data/wikinews/articles.jsonl [--more [--third [--fourth [--fifth]]]]
+    python -m claims.research.wikinews_gold select --data ../shared/data/wikinews/articles.jsonl \
+        [--more [--third [--fourth [--fifth [--sixth]]]]]
     python -m claims.research.wikinews_gold convert --data ../shared/data/wikinews/articles.jsonl --notes NOTES_DIR
     python -m claims.research.wikinews_gold convert-checkworthy --data ../shared/data/wikinews/articles.jsonl \
         --notes LABELS.jsonl [LABELS.jsonl ...]
@@ -46,6 +47,9 @@ FOURTH_SEED, FOURTH_SHARES = 18, (48, 16, 0)
 #: The fifth draw (2026-12-06, tenth session), the same way: drawn before the fifth round of rule forms and the
 #: learned cue tagger were built, and read only after they were frozen, so that both meet it unseen.
 FIFTH_SEED, FIFTH_SHARES = 19, (32, 16, 0)
+#: The sixth draw (2026-12-06, end of the tenth session): drawn after every change of that session was committed,
+#: to measure the shipped extractor and detector on articles nothing was built or chosen on.
+SIXTH_SEED, SIXTH_SHARES = 20, (32, 16, 0)
 DEV_FROM, TEST_FROM = "2007-06-12", "2008-03-20"
 
 
@@ -287,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--third", action="store_true", help="select: add the third draw too (see THIRD_SHARES)")
     ap.add_argument("--fourth", action="store_true", help="select: with --third, add the fourth draw too")
     ap.add_argument("--fifth", action="store_true", help="select: with --fourth, add the fifth draw too")
+    ap.add_argument("--sixth", action="store_true", help="select: with --fifth, add the sixth draw too")
     args = ap.parse_args(argv)
     articles, gold = read_articles(args.data), Path(args.gold)
     if args.command == "select":
@@ -301,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
                             key=lambda a: (a["date"], a["id"]))
         if args.more and args.third and args.fourth and args.fifth:
             chosen = sorted(chosen + select_more(articles, chosen, FIFTH_SEED, FIFTH_SHARES, draw=5),
+                            key=lambda a: (a["date"], a["id"]))
+        if args.more and args.third and args.fourth and args.fifth and args.sixth:
+            chosen = sorted(chosen + select_more(articles, chosen, SIXTH_SEED, SIXTH_SHARES, draw=6),
                             key=lambda a: (a["date"], a["id"]))
         _write_jsonl(gold / "articles.jsonl", chosen)
         print(f"wrote {len(chosen)} articles: " + ", ".join(
