@@ -99,7 +99,7 @@ def _subject(verb: "Token", inherit: bool) -> "Token | None":
     if (verb.dep_ == "conj" or (verb.dep_ == "advcl" and verb.tag_ == "VBG") or _goes_on(verb)) and \
             verb.head.pos_ in ("VERB", "AUX"):
         return _subject(verb.head, inherit)  # "she smiled and said ..."; "..., adding that ..."
-    if _by_saying(verb) and verb.head.lower_ == "by":
+    if _speech_in_pcomp(verb) and verb.head.lower_ == "by":
         return _subject(verb.head.head, inherit)  # "X responded ... by saying ..."
     if verb.dep_ == "acl" and verb.tag_ == "VBG":  # "a statement from X saying"; "X issued a statement saying"
         agent = _noun_agent(verb.head)
@@ -111,7 +111,7 @@ def _subject(verb: "Token", inherit: bool) -> "Token | None":
 def _skip_verb(verb: "Token") -> bool:
     """Speech not reported as having happened: relative to its subject, negated, hedged, hypothetical, a question."""
     subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
-    if verb.dep_ in ("amod", "xcomp", "csubj", "pcomp") and not _goes_on(verb) and not _by_saying(verb) or (
+    if verb.dep_ in ("amod", "xcomp", "csubj", "pcomp") and not _goes_on(verb) and not _speech_in_pcomp(verb) or (
             verb.dep_ == "acl" and verb.tag_ != "VBG"):
         return True
     if verb.dep_ == "relcl" and (subj is None or subj.tag_ in ("WDT", "WP")) and not _aside_relative(verb):
@@ -136,7 +136,7 @@ def _calls_for(verb: "Token") -> "Token | None":
     return None if prep is None else next((g for g in prep.children if g.dep_ == "pobj"), None)
 
 
-def _by_saying(verb: "Token") -> bool:
+def _speech_in_pcomp(verb: "Token") -> bool:
     """ "responded ... by saying it would ...", "continued by saying ...": the speech is the means of the act;
     "..., with the opposition claiming it is ...": a report with a subject of its own."""
     if verb.dep_ != "pcomp" or verb.tag_ != "VBG":

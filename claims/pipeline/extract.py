@@ -10,7 +10,6 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from claims.pipeline import clean as clean_mod
-from claims.pipeline import cue_tagger
 from claims.pipeline import genre as genre_mod
 from claims.pipeline import headlines as headlines_mod
 from claims.pipeline import split as split_mod
@@ -119,6 +118,7 @@ class Pipeline:
                 by_layer.setdefault(layer_for(genres[d].genre), []).append(i)
             vectors = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
             states, state_layer = [None] * len(texts), [None] * len(texts)
+            from claims.pipeline import cue_tagger  # here, not at import: `claims` commands start faster
             for layer, idx in by_layer.items():
                 # the cue tagger reads the last layer's states of the whole sentence; the detector its first 64
                 wide = self.attribution and layer == cue_tagger.LAYER and cue_tagger.model() is not None
@@ -138,8 +138,11 @@ class Pipeline:
             from claims.pipeline import cues
 
             parsed = cues.parse_where_needed(texts)  # None where no cue, quote or name
-            tagger_states = None if states is None else [  # the cue tagger reads the last layer's states only
-                st if layer == cue_tagger.LAYER else None for st, layer in zip(states, state_layer)]
+            tagger_states = None
+            if states is not None:  # the cue tagger reads the last layer's states only
+                from claims.pipeline.cue_tagger import LAYER
+
+                tagger_states = [st if layer == LAYER else None for st, layer in zip(states, state_layer)]
             groups: dict[int, list[int]] = {}
             for i, (d, _) in enumerate(flat):
                 groups.setdefault(d, []).append(i)

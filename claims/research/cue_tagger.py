@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
-FOLDS, SEED, C = 5, 0, 0.5
+FOLDS, C = 5, 0.5
 
 
 @dataclass
@@ -207,17 +207,34 @@ def fit(X: np.ndarray, y: np.ndarray):
                   float(clf.intercept_[0]))
 
 
-def fit_model(sents: list[Sent], gold, threshold: float, meta: dict):
+@dataclass
+class Stages:
+    """Both stages' rows over the training articles: stage one's (every word) with its out-of-fold probabilities,
+    stage two's (every candidate) built on them. Computed once, for the CV and for the final fit."""
+
+    Xw: np.ndarray
+    yw: np.ndarray
+    pw: np.ndarray
+    cands: list
+    X: np.ndarray
+    y: np.ndarray
+
+
+def stages(sents: list[Sent], gold) -> Stages:
+    Xw, keys = word_rows(sents)
+    yw = word_labels(sents, keys, gold)
+    pw = oof_probs(Xw, yw, [sents[n].article for n, _ in keys])  # stage one, out of fold
+    cands = candidates(sents)
+    X = pair_features(sents, cands, {k: float(v) for k, v in zip(keys, pw)})
+    return Stages(Xw, yw, pw, cands, X, labels(sents, cands, gold))
+
+
+def fit_model(st: Stages, threshold: float, meta: dict):
     """Both stages on every training article (stage two on stage one's out-of-fold probabilities, as under
     cross-validation), as the product's `Model`."""
     from claims.pipeline.cue_tagger import Model
 
-    Xw, keys = word_rows(sents)
-    yw = word_labels(sents, keys, gold)
-    pw = oof_probs(Xw, yw, [sents[n].article for n, _ in keys])
-    cands = candidates(sents)
-    pairs = fit(pair_features(sents, cands, {k: float(v) for k, v in zip(keys, pw)}), labels(sents, cands, gold))
-    return Model(fit(Xw, yw), pairs, threshold, meta)
+    return Model(fit(st.Xw, st.yw), fit(st.X, st.y), threshold, meta)
 
 
 def held_out(m, test: tuple) -> dict:
@@ -263,15 +280,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json-out", help="write the figures here")
     args = ap.parse_args(argv)
     sents, gold, _ = load(args.wikinews, args.split, args.upto_draw)
-    Xw, keys = word_rows(sents)
-    yw = word_labels(sents, keys, gold)
-    pw = oof_probs(Xw, yw, [sents[n].article for n, _ in keys])  # stage one, out of fold
-    cue_p = {k: float(v) for k, v in zip(keys, pw)}
-    cands = candidates(sents)
-    X, y = pair_features(sents, cands, cue_p), labels(sents, cands, gold)
-    print(f"{len(sents)} sentences, {len(keys)} words ({int(yw.sum())} gold cue words), {len(cands)} candidates "
-          f"({int(y.sum())} right pairs)", file=sys.stderr)
-    p = oof_probs(X, y, [sents[c.n].article for c in cands])  # stage two, out of fold
+    st = stages(sents, gold)
+    cands = st.cands
+    print(f"{len(sents)} sentences, {len(st.yw)} words ({int(st.yw.sum())} gold cue words), {len(cands)} candidates "
+          f"({int(st.y.sum())} right pairs)", file=sys.stderr)
+    p = oof_probs(st.X, st.y, [sents[c.n].article for c in cands])  # stage two, out of fold
     rules = score(gold, placed(sents))
     rows = []
     for th in GRID:
@@ -296,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         meta = {"trained_on": f"gold/wikinews {args.split}, draws 1-{args.upto_draw} ({len(gold)} articles)",
                 "rule": "claims/research/cue_tagger.py", "cv_pair_lenient": best["pair_lenient"],
                 "rules_cv_pair_lenient": base}
-        m = fit_model(sents, gold, best["threshold"], meta)
+        m = fit_model(st, best["threshold"], meta)
     if m is not None and args.check_draw:
         hs, hgold, _ = load(args.wikinews, f"draw{args.check_draw}")
         check = held_out(m, (hs, hgold))

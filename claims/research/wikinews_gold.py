@@ -50,6 +50,9 @@ FIFTH_SEED, FIFTH_SHARES = 19, (32, 16, 0)
 #: The sixth draw (2026-12-06, end of the tenth session): drawn after every change of that session was committed,
 #: to measure the shipped extractor and detector on articles nothing was built or chosen on.
 SIXTH_SEED, SIXTH_SHARES = 20, (32, 16, 0)
+#: The draws after the first, in order: (seed, shares per split, draw number).
+LATER_DRAWS = ((MORE_SEED, MORE_SHARES, 2), (THIRD_SEED, THIRD_SHARES, 3), (FOURTH_SEED, FOURTH_SHARES, 4),
+               (FIFTH_SEED, FIFTH_SHARES, 5), (SIXTH_SEED, SIXTH_SHARES, 6))
 DEV_FROM, TEST_FROM = "2007-06-12", "2008-03-20"
 
 
@@ -296,19 +299,11 @@ def main(argv: list[str] | None = None) -> int:
     articles, gold = read_articles(args.data), Path(args.gold)
     if args.command == "select":
         chosen = select(articles)
-        if args.more:
-            chosen = sorted(chosen + select_more(articles, chosen), key=lambda a: (a["date"], a["id"]))
-        if args.more and args.third:
-            chosen = sorted(chosen + select_more(articles, chosen, THIRD_SEED, THIRD_SHARES, draw=3),
-                            key=lambda a: (a["date"], a["id"]))
-        if args.more and args.third and args.fourth:
-            chosen = sorted(chosen + select_more(articles, chosen, FOURTH_SEED, FOURTH_SHARES, draw=4),
-                            key=lambda a: (a["date"], a["id"]))
-        if args.more and args.third and args.fourth and args.fifth:
-            chosen = sorted(chosen + select_more(articles, chosen, FIFTH_SEED, FIFTH_SHARES, draw=5),
-                            key=lambda a: (a["date"], a["id"]))
-        if args.more and args.third and args.fourth and args.fifth and args.sixth:
-            chosen = sorted(chosen + select_more(articles, chosen, SIXTH_SEED, SIXTH_SHARES, draw=6),
+        flags = (args.more, args.third, args.fourth, args.fifth, args.sixth)
+        for (seed, shares, draw), wanted in zip(LATER_DRAWS, flags):
+            if not wanted:  # each draw needs the ones before it: it excludes their articles
+                break
+            chosen = sorted(chosen + select_more(articles, chosen, seed, shares, draw=draw),
                             key=lambda a: (a["date"], a["id"]))
         _write_jsonl(gold / "articles.jsonl", chosen)
         print(f"wrote {len(chosen)} articles: " + ", ".join(
