@@ -31,7 +31,7 @@ CHARTS = {
             ("held out, draw 4: third-round rules", "attribution_wikinews_draw4_2026-12-06_before_round4.json"),
             ("held out, draw 4: fourth-round rules", "attribution_wikinews_draw4_2026-12-06.json"),
             ("held out, draw 5: fourth-round rules", "attribution_wikinews_draw5_2026-12-06.json"),
-            ("held out, draw 5: fifth round + cue tagger", "attribution_wikinews_draw5_2026-12-06_round5.json"),
+            ("draw 5 (it chose the tagger): fifth round + tagger", "attribution_wikinews_draw5_2026-12-06_round5.json"),
             ("held out, draw 6: fifth round + cue tagger", "attribution_wikinews_draw6_2026-12-06.json"),
         ],
     },
