@@ -17,6 +17,14 @@ Each form is a general shape of news English whose parse is wrong often enough t
   before it, whose subject speaks;
 * a third party's report quoted by the speaker ('"In fact he said that Iran has the right ..."'), which the rules
   skip as words inside a quotation (a named or "he"/"she" subject only: "People think ..." is a figure of speech).
+* a speech participle the parser hung on the wrong word ("Israel responded to the move saying that ..."): the
+  speaker is the subject of the nearest verb above it that someone could be (a name, a pronoun, a body);
+* a report in a relative clause with no comma ("the Islamist group which last January announced it was ..."),
+  which the rules skip as a description ("the man who told police"), when its antecedent can speak;
+* an adjective of belief with a clause ("The UNHCR is concerned that ...");
+* "referred to X as Y", an evaluation;
+* a passive report with its agent ("FARC is considered a terrorist organization by Colombia", where the parser
+  hung "by" on the noun): the agent is the source, the subject and the predicate the content.
 
 `find_all` asks these for the verbs the rules (`attribution_rules.find_attributions`) did not read; it is what
 the product runs (`claims.pipeline.attribute`).
@@ -32,6 +40,7 @@ from claims.pipeline.attribution_rules import (
     _skip_verb,
     _source_type,
     _subject,
+    _verb_content,
     find_attributions,
     np_range,
 )
@@ -77,7 +86,8 @@ def misread_attributions(s: _Sent, taken: set[int]) -> list[Found]:
             continue
         f = _object_clause(s, v) or _statement_that(s, v) or _trailing_apposition(s, v) or _compound_show(s, v) \
             or _as_said(s, v) or _said_after_quote(s, v) or _quoted_as_saying(s, v) \
-            or _felt_that(s, v) or _passive_agent(s, v) or _saying_noun(s, v)
+            or _felt_that(s, v) or _passive_agent(s, v) or _saying_noun(s, v) or _participle_speaker(s, v) \
+            or _relative_report(s, v) or _belief_adjective(s, v) or _refers_as(s, v) or _passive_report(s, v)
         if f is not None and f.content:
             out.append(f)
     return out
@@ -288,3 +298,123 @@ def _saying_noun(s: _Sent, v: "Token") -> Found | None:
         return None
     text = " ".join(t for t in (_quote_text(s, q) for q in s.spans if q[0] >= after[0][0]) if t)
     return Found(np_range(subj), np_range(subj, core=True), subj, v.text, v.i, text, "direct") if text else None
+
+
+def _participle_speaker(s: _Sent, v: "Token") -> Found | None:
+    """A speech participle after the speaker's own clause, hung by the parser on the wrong word ("Putin addressed
+    concerns the capacity will not keep pace, saying ...", "Israel responded to the move saying that ...", "A
+    user responded saying that ..."): the speaker is the subject of the nearest verb above it."""
+    if v.tag_ != "VBG" or v.lemma_.lower() not in s.lex.verbs or v.dep_ not in ("advcl", "acl", "xcomp", "ccomp") \
+            or any(c.dep_ in ("aux", "nsubj", "neg") for c in v.children):
+        return None
+    clause = next((c for c in v.children if c.dep_ == "ccomp" and c.i > v.i and _finite(c, True)), None)
+    after = [q for q in s.spans if q[0] > v.i and all(s.doc[k].is_punct or s.doc[k].lower_ == "that"
+                                                       for k in range(v.i + 1, q[0] + 1))]
+    if clause is None and not after:
+        return None
+    if v.dep_ == "acl" and v.head.lemma_.lower() in s.lex.documents | s.lex.nouns:
+        return None  # "reports claiming ...", "a statement saying ...": the document speaks (the rules' case)
+    head, subj = v, None
+    while subj is None and head.i != head.head.i:
+        head = head.head
+        subj = next((c for c in head.children if c.dep_ == "nsubj" and c.i < v.i and _animate(s, c)), None) \
+            if head.pos_ in ("VERB", "AUX") else None
+    if subj is None or s.in_quote[subj.i]:
+        return None
+    if after:
+        text = " ".join(t for t in (_quote_text(s, q) for q in s.spans if q[0] >= after[0][0]) if t)
+        return Found(np_range(subj), np_range(subj, core=True), subj, v.text, v.i, text, "direct") if text else None
+    i = clause.left_edge.i + (s.doc[clause.left_edge.i].lower_ == "that")
+    return _found(s, subj, v, np_range(subj), (i, clause.right_edge.i + 1))
+
+
+def _animate(s: _Sent, t: "Token") -> bool:
+    """Who can speak: a name, a personal pronoun, a person or a body the recogniser names, or a noun of the cue
+    lexicon's people (roles, spokespeople, groups, organisations): not "the capacity", "his address"."""
+    lem = t.lemma_.lower()
+    return t.pos_ == "PROPN" or t.lower_ in ("he", "she", "they", "we", "i") or t.ent_type_ in AGENT_ENTITIES or \
+        lem in s.lex.roles | s.lex.spokespeople | s.lex.groups | s.lex.organisations | s.lex.anonymous
+
+
+def _relative_report(s: _Sent, v: "Token") -> Found | None:
+    """A report in a relative clause with no comma ("the Telegraph newspaper which claimed he had accepted
+    bribes", "the Islamist group which last January announced it was ..."): the rules skip it as a description
+    of its subject ("the man who told police"), but with a clause or a quotation it is the antecedent's report."""
+    lem = v.lemma_.lower()
+    subj = next((c for c in v.children if c.dep_ == "nsubj" and c.i < v.i), None)
+    if v.dep_ != "relcl" or lem not in s.lex.verbs or subj is None or subj.lower_ not in ("who", "which", "that") \
+            or v.head.pos_ not in ("NOUN", "PROPN") or v.head.i > subj.i or any(c.dep_ == "neg" for c in v.children) \
+            or not _animate(s, v.head):  # not "a law which states", "photographs that showed"
+        return None
+    result = _verb_content(s, v, lem, "", set())
+    if not result or not result[0]:
+        return None
+    head = v.head
+    a, b = np_range(head, core=True)
+    return Found((a, min(b, subj.i)), (a, min(b, subj.i)), head, v.text, v.i, *result)
+
+
+
+#: Adjectives of belief that take a clause (the guideline: "are concerned that ...", "was offended that ...").
+BELIEF_ADJECTIVES = {"concerned", "worried", "confident", "convinced", "hopeful", "optimistic", "afraid", "fearful",
+                     "adamant", "certain", "sure", "skeptical", "sceptical", "doubtful", "offended"}
+
+
+def _belief_adjective(s: _Sent, v: "Token") -> Found | None:
+    """ "The UNHCR is concerned that the rights of asylum seekers may be abused": a belief stated of its holder,
+    the cue the adjective, the content its clause."""
+    if v.lower_ not in BELIEF_ADJECTIVES or any(c.dep_ == "neg" or c.tag_ == "MD" for c in [*v.children,
+                                                                                         *v.head.children]):
+        return None  # not "is not sure that", nor "until the market can be confident that"
+    clause = next((c for c in v.children if c.dep_ == "ccomp" and c.i > v.i and _finite(c)), None)
+    subj = next((c for c in v.children if c.dep_ == "nsubj" and c.i < v.i), None) or (next(
+        (c for c in v.head.children if c.dep_ == "nsubj" and c.i < v.i), None) if v.dep_ == "acomp" else None)
+    if clause is None or subj is None or s.in_quote[subj.i] or s.in_quote[v.i] or subj.tag_ in ("WDT", "WP"):
+        return None
+    i = clause.left_edge.i + (s.doc[clause.left_edge.i].lower_ == "that")
+    return _found(s, subj, v, np_range(subj), (i, clause.right_edge.i + 1))
+
+
+def _refers_as(s: _Sent, v: "Token") -> Found | None:
+    """ "Annan referred to America as being in the vanguard ...", "Romney, who once referred to McCain as a
+    'liberal Democrat'": an evaluation "X as Y" (the guideline's "described X as Y")."""
+    if v.pos_ != "VERB" or v.lemma_.lower() != "refer" or any(c.dep_ == "neg" for c in v.children):
+        return None
+    to = next((c for c in v.rights if c.dep_ == "prep" and c.lower_ == "to"), None)
+    obj = None if to is None else next((g for g in to.children if g.dep_ == "pobj"), None)
+    as_ = next((c for c in [*v.rights, *(obj.rights if obj is not None else [])] if c.dep_ == "prep" and
+                c.lower_ == "as"), None)
+    if obj is None or as_ is None or as_.right_edge.i == as_.i:
+        return None
+    subj = next((c for c in v.children if c.dep_ == "nsubj" and c.i < v.i), None)
+    if subj is not None and subj.tag_ == "WP" and v.dep_ == "relcl":
+        subj = v.head  # "Romney, who once referred to ...": the antecedent
+    if subj is None or s.in_quote[subj.i] or subj.tag_ in ("WDT", "WP"):
+        return None
+    return _found(s, subj, v, np_range(subj, core=True), (obj.left_edge.i, as_.right_edge.i + 1))
+
+
+def _passive_report(s: _Sent, v: "Token") -> Found | None:
+    """A report in the passive with its agent ("Ahmadinejad was believed by 5 former hostages to be one of ...",
+    "The group is considered a terrorist organization by the international community", where the parser hung "by"
+    on the noun): the agent is the source, the subject and the predicate the content (two pieces)."""
+    lex = s.lex
+    if v.pos_ != "VERB" or v.lemma_.lower() not in lex.verbs | lex.object_verbs | lex.evaluation_verbs or \
+            _skip_verb(v) or not any(c.dep_ == "auxpass" for c in v.children):
+        return None
+    subj = next((c for c in v.children if c.dep_ == "nsubjpass" and c.i < v.i), None)
+    by = next((c for c in v.children if c.dep_ == "agent"), None) or next(
+        (t for c in v.rights if c.dep_ in ("oprd", "attr", "dobj") for t in c.subtree
+         if t.dep_ == "prep" and t.lower_ == "by"), None)
+    agent = None if by is None else next((g for g in by.children if g.dep_ == "pobj"), None)
+    if subj is None or agent is None or s.in_quote[agent.i] or not _animate(s, agent):
+        return None
+    end = v.right_edge.i + 1
+    while end > v.i + 1 and s.doc[end - 1].is_punct:
+        end -= 1
+    pieces = [(subj.left_edge.i, subj.right_edge.i + 1), (v.i + 1, by.i), (by.right_edge.i + 1, end)]
+    text, quote = _content(s, *(p for p in pieces if p[1] > p[0]))
+    if not text or pieces[1][1] <= pieces[1][0] and pieces[2][1] <= pieces[2][0]:
+        return None  # "was criticised by X": nothing but the subject
+    return Found(np_range(agent), np_range(agent, core=True), agent, v.text, v.i, text, quote)
+

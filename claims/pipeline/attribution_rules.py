@@ -85,8 +85,8 @@ def _subject(verb: "Token", inherit: bool) -> "Token | None":
     deps = {c.dep_: c for c in reversed(list(verb.children))}
     if _aside_relative(verb):
         return _antecedent(verb.head)  # "Nordvind, which said ...": the antecedent speaks
-    if "nsubj" in deps:
-        return deps["nsubj"]
+    if "nsubj" in deps:  # "X, who expressed concern and said ...": X speaks, not "who"
+        return _antecedent(verb.head) if deps["nsubj"].tag_ in ("WP", "WDT") and verb.dep_ == "relcl" else deps["nsubj"]
     if "agent" in deps:
         return next((g for g in deps["agent"].children if g.dep_ == "pobj"), None)
     if "nsubjpass" in deps or "expl" in deps:
@@ -374,7 +374,7 @@ def _verb_attributions(s: _Sent) -> list[Found]:
         if lem is None or v.i in merged or s.in_quote[v.i] or _skip_verb(v):
             continue
         # a conjoined accusation, denial or announcement shares its subject: "Iran called X a threat and accuses Y"
-        inherit = lem in s.lex.verbs or (v.dep_ == "conj" and lem in s.lex.object_verbs) or (
+        inherit = lem in s.lex.verbs or (v.dep_ == "conj" and lem in s.lex.object_verbs | s.lex.infinitive_verbs) or (
             lem == "call" and _calls_for(v) is not None)  # "... and is calling for peace talks": a directive
         subj, result = _subject(v, inherit=inherit), None
         tail = _trailing_source(s, v) if lem in s.lex.verbs and not any(c.dep_ == "ccomp" for c in v.children) else None
@@ -390,6 +390,8 @@ def _verb_attributions(s: _Sent) -> list[Found]:
         if subj is None:
             continue
         f = Found(np_range(subj), np_range(subj, core=True), subj, v.text, v.i, "", "")
+        if f.source[0] <= v.i < f.source[1]:  # the cue inside its own source: the source is the core
+            f.source = f.core
         if quoted:
             f.source = f.core = (subj.left_edge.i, subj.i + 1)
         if surface is not None or _aside_relative(v):
