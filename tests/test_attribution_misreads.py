@@ -303,6 +303,10 @@ def test_mined_evaluation_verbs_count_only_with_what_the_object_is_called():
      "The militia a criminal group"),
     # a directive with "told X to": the rules read "tell" with an infinitive
     ("The coach told the players to stay home.", "The coach", "told", "the players to stay home"),
+    # a feeling with a clause that says what it is about is a report; a declaration with a clause is one too
+    ("The mayor expressed concern that the bridge would fail.", "The mayor", "expressed",
+     "concern that the bridge would fail"),
+    ("The rebels declared that the war was over.", "The rebels", "declared", "the war was over"),
     # a conjoined report in a relative clause: the antecedent speaks, not "who"
     ("Also present was Governor Ray Cole, who left the race and pledged to support Hill.", "Governor Ray Cole",
      "pledged", "to support Hill"),
@@ -327,6 +331,9 @@ def test_reports_the_parser_misreads_are_found(text, source, cue, content):
     "Prices may stay high until the market can be confident the rates are right.", "She referred to the map.",
     "The bridge was built by the army in 1950.", "He sat on the bench, saying nothing.",
     "The report was criticised by the opposition.",
+    # acts named by a report verb, with nothing said: a feeling expressed, a state declared, a request refused
+    "The minister expressed concern over the delays.", "The president declared a state of emergency on Friday.",
+    "The ministry denied the request.",
 ])
 def test_the_misread_forms_leave_plain_sentences_alone(text):
     from claims.pipeline import nlp

@@ -26,6 +26,9 @@ Each form is a general shape of news English whose parse is wrong often enough t
 * a passive report with its agent ("FARC is considered a terrorist organization by Colombia", where the parser
   hung "by" on the noun): the agent is the source, the subject and the predicate the content.
 
+It also refuses what a report verb names as an act, with nothing said (`ACTS`: "expressed concern over ...",
+"declared a state of emergency", "denied the request").
+
 `find_all` asks these for the verbs the rules (`attribution_rules.find_attributions`) did not read; it is what
 the product runs (`claims.pipeline.attribute`).
 """
@@ -68,9 +71,36 @@ def find_all(doc: "Doc") -> list[Found]:
     s = _Sent(doc, lexicon())  # the quotation marks paired once, for the rules and the forms here
     found = find_attributions(doc, s)
     extra = misread_attributions(s, {f.cue_i for f in found})
+    found = [f for f in found if not _act_not_report(s, f)]
     for f in extra:
         f.source_type = _source_type(s, f)
     return sorted(found + extra, key=lambda f: f.cue_i) if extra else found
+
+
+#: Acts that the words of a report verb can name, with nothing said (the guideline's reactions and acts): feelings
+#: a source "expresses" ("expressing concern over ...", unless a clause says what about: "concern that ..."),
+#: what is "declared" into force ("declared a state of emergency", "declared martial law", "declared open the
+#: conference"), and what is "denied" as refused ("denied the request", "denied the pilgrims entrance").
+ACTS = {
+    "express": {"concern", "outrage", "hope", "confidence", "regret", "sympathy", "condolence", "shock", "anger",
+                "dismay", "sadness", "frustration", "optimism", "gratitude", "satisfaction", "alarm", "sorrow"},
+    "declare": {"emergency", "martial", "independence", "curfew", "war", "holiday", "bankruptcy", "open", "closed"},
+    "deny": {"request", "entry", "entrance", "access", "funding", "permission", "visa", "bail", "application",
+             "passage", "service"},
+}
+
+
+def _act_not_report(s: _Sent, f: Found) -> bool:
+    """A report verb that names an act here, not a report (see ACTS)."""
+    v = s.doc[f.cue_i]
+    named = ACTS.get(v.lemma_.lower())
+    objects = [c for c in v.children if c.dep_ in ("dobj", "dative", "oprd")]
+    words = {t.lemma_.lower() for c in objects for t in c.subtree} | {  # "declared open the conference"
+        c.lemma_.lower() for c in v.children if c.dep_ in ("advmod", "acomp", "ccomp") and c.pos_ in ("ADJ", "ADV")}
+    if not named or not words & named:
+        return False
+    return v.lemma_.lower() != "express" or not any(  # "expressed concern that ...": what the concern is about
+        g.dep_ in ("acl", "relcl", "ccomp") for c in objects if c.dep_ == "dobj" for g in c.children)
 
 
 def misread_attributions(s: _Sent, taken: set[int]) -> list[Found]:
