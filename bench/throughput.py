@@ -1,7 +1,8 @@
 """Throughput of `claims extract` end to end and of embedding alone, on the sample articles.
 
 Also times `extract` with attribution switched off (issue 15's budget: attribution adds at most 30%), and the
-attribution stage with the rules alone against the rules plus the learned step. `--wikinews FILE` runs it on
+attribution stage with the rules alone against the rules plus the learned step; and the parse without the entity
+recogniser, which carries a second token encoder of its own (see claims.research.shared_ner). `--wikinews FILE` runs it on
 real articles (the first `--limit` of ../shared/data/wikinews/articles.jsonl that are not in the gold).
 Run it with CLAIMS_PARSE_HELPER=0 to measure with the whole spaCy parse in this one process.
 
@@ -26,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from claims.pipeline import clean, nlp, split  # noqa: E402
 from claims.pipeline.attribute import attribute, rules_only  # noqa: E402
-from claims.pipeline.cues import parse_where_needed  # noqa: E402
+from claims.pipeline.cues import needs_parse, parse_where_needed  # noqa: E402
 from claims.services.workbench import Workbench  # noqa: E402
 from core.settings import load_settings  # noqa: E402
 
@@ -75,16 +76,12 @@ def main() -> None:
     t_split = timed(lambda: [split.split_sentences(t, clean.clean(t)) for _, t in docs], args.runs)
     t_parse_all = timed(lambda: nlp.parse(texts), args.runs)
     t_parse = timed(lambda: parse_where_needed(texts), args.runs)
+    needed = [t for t in texts if needs_parse(t)]
+    t_parse_plain = timed(lambda: nlp.parse(needed, entities=False), args.runs)
     parsed = parse_where_needed(texts)
     body = [s for s in sents if s.kind != "furniture"]
     t_attr = timed(lambda: attribute(body, parsed), args.runs)
     t_attr_rules = timed(lambda: attribute(body, parsed, finder=rules_only), args.runs)
-    # the cue tagger reads the last layer's states, which extract computes for the detector anyway
-    from claims.pipeline import cue_tagger
-
-    wide = bench.embedder.encode_with_states(texts, layer=cue_tagger.LAYER, max_tokens=cue_tagger.MAX_PIECES)[1] \
-        if hasattr(bench.embedder, "encode_with_states") else None
-    t_attr_tagger = timed(lambda: attribute(body, parsed, states=wide), args.runs) if wide is not None else None
     if getattr(bench.detector, "wants_states", False):  # the fine-tuned detector reads the pass's layer-1 states
         vecs, states = bench.embedder.encode_with_states(texts, layer=bench.detector.layer_from)
         t_detect = timed(lambda: bench.detector.score(texts, vecs, states=states), args.runs)
@@ -117,8 +114,8 @@ def main() -> None:
         "stage_seconds": {
             "clean+split": round(t_split, 4), "embed": round(t_embed, 4), "spacy_parse": round(t_parse, 4),
             "spacy_parse_every_sentence": round(t_parse_all, 4),
+            "spacy_parse_without_entities": round(t_parse_plain, 4),
             "attribution": round(t_attr, 4), "attribution_rules_only": round(t_attr_rules, 4),
-            "attribution_with_cue_tagger": None if t_attr_tagger is None else round(t_attr_tagger, 4),
             "detector": round(t_detect, 4), "extract_total": round(t_extract, 4),
         },
         "runs": args.runs,

@@ -292,6 +292,8 @@ def test_mined_evaluation_verbs_count_only_with_what_the_object_is_called():
     # a report in a relative clause with no comma: the antecedent's report
     ("The board replaced Judge Maria Ortiz who announced that she would retire in May.", "Judge Maria Ortiz",
      "announced", "she would retire in May"),
+    ("The company that said last year it would close the plant reopened it on Monday.", "The company", "said",
+     "last year it would close the plant"),
     # an adjective of belief with a clause
     ("The teachers union is concerned that class sizes will grow next year.", "The teachers union", "concerned",
      "class sizes will grow next year"),

@@ -1,17 +1,15 @@
-"""Round 5's cue tagger (claims.pipeline.cue_tagger, trained by claims.research.cue_tagger): where its candidates'
-sources come from, what it refuses, that its word features line up with MiniLM's word pieces, and that the
-product hands it the states and keeps what it adds."""
+"""The cue tagger of round 5 (claims.research.cue_tagger_model, fitted by claims.research.cue_tagger; out of the
+product since round 6, when it failed its CV rule): where its candidates' sources come from, what it refuses,
+that its word features line up with MiniLM's word pieces, and what it adds to the rules' findings."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from claims.pipeline import cue_tagger as tagger
 from claims.pipeline import nlp as nlp_module
-from claims.pipeline.attribute import attribute, rules_only
+from claims.pipeline.attribute import rules_only
 from claims.pipeline.attribution_misreads import find_all
-from claims.pipeline.types import Sentence
 from claims.research import cue_tagger as ct
+from claims.research import cue_tagger_model as tagger
 
 
 def _sent(text: str) -> ct.Sent:
@@ -50,7 +48,7 @@ def test_a_word_vector_is_the_mean_of_its_pieces():
     assert np.allclose(tagger.word_vector(s.states, s.offsets, t), s.states[2:4].mean(0))
 
 
-# -- the product's side: claims.pipeline.cue_tagger -----------------------------------------------------------
+# -- the model: claims.research.cue_tagger_model ---------------------------------------------------------------
 
 N_WORD = 384 + len(tagger.parse_facts(nlp_module.get_nlp()("said")[0], False))
 N_PAIR = 1 + len(tagger.parse_facts(nlp_module.get_nlp()("said")[0], False)) + 11
@@ -76,41 +74,3 @@ def test_the_tagger_adds_what_its_pair_model_keeps_with_the_parses_source_and_th
     assert f.quote == "reported" and f.source_type
     assert not tagger.additions(doc, rules, states, offsets, _stub(-8.0))  # a pair model that keeps nothing
     assert not tagger.additions(doc, rules, None, offsets, _stub(8.0))  # no states, no tagger
-
-
-def test_attribute_runs_the_tagger_only_with_states(monkeypatch):
-    text = "Ethiopia rejected the decision and insisted on further talks."
-    doc, states, _ = _inputs(text)
-    monkeypatch.setattr(tagger, "model", lambda: _stub(8.0))
-    monkeypatch.setattr(tagger, "piece_offsets", lambda texts: [[(0, 0)] + [(t.idx, t.idx + len(t.text))
-                                                                             for t in doc] for _ in texts])
-    sents = [Sentence(0, text, 0, len(text)), Sentence(1, "Nothing here.", len(text) + 1, len(text) + 14)]
-    with_states = attribute(sents, [doc, None], states=[states, None])
-    assert "insisted" in [a.cue for a in with_states[0]] and with_states[1] == ()
-    assert "insisted" not in [a.cue for a in attribute(sents, [doc, None])[0]]  # the rules alone
-    cues = [a.cue for a in with_states[0]]
-    assert cues == sorted(cues, key=text.index)  # the additions take their place among the rules' findings
-
-
-def test_the_shipped_tagger_records_how_it_was_chosen():
-    m = tagger.model()
-    assert m is not None, "claims/data/cue_tagger.json is missing: python -m claims.research.cue_tagger --write"
-    assert "draws 1-4" in m.meta["trained_on"] and "test" not in m.meta["trained_on"]
-    assert m.meta["held_out"]["draw"] == 5
-    assert m.meta["held_out"]["rules and tagger"]["f1"] >= m.meta["held_out"]["rules"]["f1"]  # its rule
-    assert 0 < m.threshold < 1 and len(m.words.coef) == N_WORD and len(m.pairs.coef) == N_PAIR
-
-
-@pytest.mark.slow
-def test_extract_hands_the_tagger_the_last_layers_states_and_it_reads_a_passive_with_an_agent():
-    from claims.pipeline.detector import load_detector
-    from claims.pipeline.embed import get_embedder
-    from claims.pipeline.extract import Pipeline
-
-    text = ("Parents at Brookside Primary School were told by the school in a letter on Oct. 20 that a pupil had "
-            "tested positive.")
-    pipe = Pipeline(embedder=get_embedder(), detector=load_detector(), attribution=True)
-    found = [a for r in pipe.run([("a", text)], genre="article")[0].results for a in r.attributions]
-    assert [(a.source, a.cue) for a in found] == [("the school", "told")]
-    rules_found = attribute([Sentence(0, text, 0, len(text))], [nlp_module.get_nlp()(text)])
-    assert rules_found == [()]  # the rules alone read no speaker here: the tagger found it

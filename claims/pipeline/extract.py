@@ -117,17 +117,13 @@ class Pipeline:
             for i, (d, _) in enumerate(flat):
                 by_layer.setdefault(layer_for(genres[d].genre), []).append(i)
             vectors = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
-            states, state_layer = [None] * len(texts), [None] * len(texts)
-            from claims.pipeline import cue_tagger  # here, not at import: `claims` commands start faster
+            states = [None] * len(texts)
             for layer, idx in by_layer.items():
-                # the cue tagger reads the last layer's states of the whole sentence; the detector its first 64
-                wide = self.attribution and layer == cue_tagger.LAYER and cue_tagger.model() is not None
                 v, st = self.embedder.encode_with_states([texts[i] for i in idx], batch_size=self.batch_size,
-                                                         layer=layer, **({"max_tokens": cue_tagger.MAX_PIECES}
-                                                                         if wide else {}))
+                                                         layer=layer)
                 vectors[idx] = v
                 for i, s in zip(idx, st):
-                    states[i], state_layer[i] = s, layer
+                    states[i] = s
         else:
             vectors = self.embedder.encode(texts, batch_size=self.batch_size) if texts else np.zeros(
                 (0, self.embedder.dim), dtype=np.float32)
@@ -138,19 +134,12 @@ class Pipeline:
             from claims.pipeline import cues
 
             parsed = cues.parse_where_needed(texts)  # None where no cue, quote or name
-            tagger_states = None
-            if states is not None:  # the cue tagger reads the last layer's states only
-                from claims.pipeline.cue_tagger import LAYER
-
-                tagger_states = [st if layer == LAYER else None for st, layer in zip(states, state_layer)]
             groups: dict[int, list[int]] = {}
             for i, (d, _) in enumerate(flat):
                 groups.setdefault(d, []).append(i)
             for d, idx in groups.items():
                 # one call per document: pronouns resolve against earlier sentences of the same article
-                found = attribute_mod.attribute([flat[i][1] for i in idx], [parsed[i] for i in idx],
-                                                states=None if tagger_states is None else
-                                                [tagger_states[i] for i in idx])
+                found = attribute_mod.attribute([flat[i][1] for i in idx], [parsed[i] for i in idx])
                 for i, attrs in zip(idx, found):
                     attributions[(d, flat[i][1].index)] = tuple(attrs)
         by_key = {(d, s.index): (i, scores[i]) for i, (d, s) in enumerate(flat)}

@@ -20,7 +20,7 @@ class _Sent:
 
     def __init__(self, doc: "Doc", lex: Lexicon):
         spans = doc.user_data.get(SPANS_KEY)
-        if spans is None:  # paired once per parse: the rules, the misread forms and the cue tagger all ask
+        if spans is None:  # paired once per parse: the rules and the misread forms both ask
             spans = doc.user_data[SPANS_KEY] = _quote_spans(doc)
         self.doc, self.lex, self.spans = doc, lex, list(spans)
         self.in_quote = [False] * len(doc)

@@ -6,7 +6,7 @@ from importlib import resources
 
 
 def read_json(name: str) -> dict | None:
-    """The JSON file `name` (relative to the `claims` package, e.g. "data/cue_tagger.json"), or None when it is
+    """The JSON file `name` (relative to the `claims` package, e.g. "data/attribution_model.json"), or None when it is
     not shipped (the caller then runs without it)."""
     path = resources.files("claims").joinpath(name)
     if not path.is_file():

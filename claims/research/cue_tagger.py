@@ -20,6 +20,11 @@ Designs tried on the same folds before this one, each with the rule below (train
 0.846 at 0.9 (P 0.885); the same with the rules' refusals, 0.848 at 0.95 (P 0.905); the pair model alone on
 word vectors, 0.841. None passed, nor does the two-stage design (0.847 at 0.8, P 0.918).
 
+Round 6 (2026-12-06, eleventh session; `--upto-draw 6`, 291 articles): the same rule against the rules of that
+round, written in docs/attribution.md before the run. The best threshold (0.6) gave F1 0.862 against the rules'
+0.859, +0.003: not passed, so the tagger was taken out of the product and its model moved to
+`claims.research.cue_tagger_model` (docs/experiments/cue_tagger_cv_round6_2026-12-06.json).
+
 How it is measured (the rule, written before the first run). Train+dev of gold/wikinews (195 articles), five
 folds grouped by article, fixed seed. The tagger's probability of every word is out of fold. For each threshold
 of GRID, the rules' findings plus the tagger's additions are scored as `claims eval attribution` scores (pair,
@@ -60,7 +65,7 @@ class Sent:
 
 def load(wikinews: str, split: str, upto_draw: int = 99) -> tuple[list[Sent], dict[str, list[dict]], dict[str, str]]:
     from claims.pipeline import cues, nlp
-    from claims.pipeline import cue_tagger as tagger
+    from claims.research import cue_tagger_model as tagger
     from claims.pipeline.attribution_misreads import find_all
     from claims.pipeline.clean import clean
     from claims.pipeline.embed import get_embedder
@@ -92,8 +97,8 @@ class Cand:
 
 
 def candidates(sents: list[Sent]) -> list[Cand]:
-    """`claims.pipeline.cue_tagger.candidates` of every sentence (words the rules did not read, with a source)."""
-    from claims.pipeline import cue_tagger as tagger
+    """`cue_tagger_model.candidates` of every sentence (words the rules did not read, with a source)."""
+    from claims.research import cue_tagger_model as tagger
 
     return [Cand(n, c) for n, s in enumerate(sents)
             for c in tagger.candidates(s.doc, {f.cue_i for f in s.rules}, quotes_of(s))]
@@ -108,7 +113,7 @@ def quotes_of(s: Sent) -> list[bool]:
 
 def word_rows(sents: list[Sent]):
     """Stage one's rows: every verb, noun and adjective of every sentence (its word vector and parse facts)."""
-    from claims.pipeline import cue_tagger as tagger
+    from claims.research import cue_tagger_model as tagger
 
     X, keys = [], []
     for n, s in enumerate(sents):
@@ -130,8 +135,8 @@ def word_labels(sents: list[Sent], keys, gold) -> np.ndarray:
 
 
 def pair_features(sents: list[Sent], cands: list[Cand], cue_p: dict[tuple[int, int], float]) -> np.ndarray:
-    """Stage two's rows (`claims.pipeline.cue_tagger.pair_row`), the tagger's probabilities given per word."""
-    from claims.pipeline import cue_tagger as tagger
+    """Stage two's rows (`cue_tagger_model.pair_row`), the tagger's probabilities given per word."""
+    from claims.research import cue_tagger_model as tagger
 
     X, quotes = [], {}
     for k in cands:
@@ -199,7 +204,7 @@ def fit(X: np.ndarray, y: np.ndarray):
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    from claims.pipeline.cue_tagger import Linear
+    from claims.research.cue_tagger_model import Linear
 
     sc = StandardScaler().fit(X)
     clf = LogisticRegression(C=C, max_iter=2000).fit(sc.transform(X), y)
@@ -232,7 +237,7 @@ def stages(sents: list[Sent], gold) -> Stages:
 def fit_model(st: Stages, threshold: float, meta: dict):
     """Both stages on every training article (stage two on stage one's out-of-fold probabilities, as under
     cross-validation), as the product's `Model`."""
-    from claims.pipeline.cue_tagger import Model
+    from claims.research.cue_tagger_model import Model
 
     return Model(fit(st.Xw, st.yw), fit(st.X, st.y), threshold, meta)
 
@@ -275,8 +280,8 @@ def main(argv: list[str] | None = None) -> int:
                     "the 195 articles the rule was written for; the fifth draw is its held-out check)")
     ap.add_argument("--check-draw", type=int, help="after a passing CV: fit on the articles above and score the "
                     "rules with and without the tagger on this later draw, once")
-    ap.add_argument("--write", action="store_true", help="write claims/data/cue_tagger.json when the rule passes "
-                    "(and the --check-draw check, if given)")
+    ap.add_argument("--write", metavar="FILE", help="write the fitted tagger here (JSON) when the rule passes (and "
+                    "the --check-draw check, if given); the product no longer reads it (taken out in round 6)")
     ap.add_argument("--json-out", help="write the figures here")
     args = ap.parse_args(argv)
     sents, gold, _ = load(args.wikinews, args.split, args.upto_draw)
@@ -323,11 +328,8 @@ def main(argv: list[str] | None = None) -> int:
             m.meta["held_out"] = {"draw": args.check_draw, "rules": check["rules"]["pair_lenient"],
                                   "rules and tagger": check["rules and tagger"]["pair_lenient"]}
         if check is None or check["passed"]:
-            from claims.pipeline.cue_tagger import MODEL_FILE
-
-            out = Path(__file__).resolve().parents[1] / MODEL_FILE
-            out.write_text(json.dumps(m.to_json()) + "\n", encoding="utf-8")
-            print(f"wrote {out}", file=sys.stderr)
+            Path(args.write).write_text(json.dumps(m.to_json()) + "\n", encoding="utf-8")
+            print(f"wrote {args.write}", file=sys.stderr)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps({"rule": __doc__.split("How it is measured")[1].strip(),
                                                    "split": args.split, "upto_draw": args.upto_draw,

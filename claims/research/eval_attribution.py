@@ -251,23 +251,6 @@ def gold_files(gold: Path, split: str = "all") -> list[Path]:
     return paths
 
 
-def tagger_states(texts: list[str], parsed: list) -> list | None:
-    """The MiniLM states the product's `extract` hands the cue tagger, for the parsed sentences (None where the
-    tagger does not ship), so that the evaluation runs what `claims extract` runs."""
-    from claims.pipeline import cue_tagger
-    from claims.pipeline.embed import get_embedder
-
-    if cue_tagger.model() is None:
-        return None
-    want = [i for i, d in enumerate(parsed) if d is not None]
-    _, st = get_embedder().encode_with_states([texts[i] for i in want], layer=cue_tagger.LAYER,
-                                              max_tokens=cue_tagger.MAX_PIECES) if want else (None, [])
-    out: list = [None] * len(texts)
-    for i, s in zip(want, st):
-        out[i] = s
-    return out
-
-
 def predict(articles: Mapping[str, str]) -> dict[str, list[tuple[str, tuple[Attribution, ...]]]]:
     """(sentence text, attributions) for every sentence of each article, as `claims extract` finds them."""
     from claims.pipeline import attribute, cues
@@ -277,12 +260,10 @@ def predict(articles: Mapping[str, str]) -> dict[str, list[tuple[str, tuple[Attr
     split = {name: split_sentences(text, clean(text)) for name, text in articles.items()}  # Pipeline.sentences
     body = [(name, s) for name, sents in split.items() for s in sents if s.kind != "furniture"]
     parsed = cues.parse_where_needed([s.text for _, s in body])  # as Pipeline.run
-    states = tagger_states([s.text for _, s in body], parsed)  # the cue tagger's input, as Pipeline.run's
     found: dict[tuple[str, int], tuple[Attribution, ...]] = {}
     for name in articles:  # one call per article: pronouns resolve against earlier sentences
         idx = [i for i, (n, _) in enumerate(body) if n == name]
-        for i, attrs in zip(idx, attribute.attribute([body[i][1] for i in idx], [parsed[i] for i in idx],
-                                                     states=None if states is None else [states[i] for i in idx])):
+        for i, attrs in zip(idx, attribute.attribute([body[i][1] for i in idx], [parsed[i] for i in idx])):
             found[(name, body[i][1].index)] = tuple(attrs)
     return {name: [(s.text, found.get((name, s.index), ())) for s in sents] for name, sents in split.items()}
 

@@ -33,7 +33,6 @@ from claims.research.eval_attribution import (
     match,
     source_exact,
     source_lenient,
-    tagger_states,
 )
 from claims.research.wikinews_gold import GOLD_DIR, SPLITS, pick, read_articles, read_gold
 from core.errors import NoGold
@@ -78,12 +77,10 @@ def predict(texts: Mapping[str, str]) -> dict[str, list[dict]]:
     split = {name: [s for s in split_sentences(t, clean(t)) if s.kind != "furniture"] for name, t in texts.items()}
     flat = [(name, s) for name, sents in split.items() for s in sents]
     parsed = cues.parse_where_needed([s.text for _, s in flat])
-    states = tagger_states([s.text for _, s in flat], parsed)
     out: dict[str, list[dict]] = {name: [] for name in texts}
     for name in texts:
         idx = [i for i, (n, _) in enumerate(flat) if n == name]
-        found = attribute.attribute([flat[i][1] for i in idx], [parsed[i] for i in idx],
-                                    states=None if states is None else [states[i] for i in idx])
+        found = attribute.attribute([flat[i][1] for i in idx], [parsed[i] for i in idx])
         for i, attrs in zip(idx, found):
             s, taken = flat[i][1], set()
             out[name] += [place(s.start, s.text, a, taken) for a in attrs]

@@ -1,8 +1,10 @@
-"""The cue tagger: attributions the rules do not read, found on the MiniLM token states the pipeline computes
-anyway (the student detector reads the same last layer of every article sentence; issue 15).
+"""The cue tagger's model: attributions the rules do not read, found on the MiniLM token states (issue 15).
 
-Two logistic regressions, trained and chosen by `python -m claims.research.cue_tagger` (its docstring holds the
-rule and docs/attribution.md the figures):
+Research code since round 6 (2026-12-06): the tagger shipped in round 5 by the narrowest margin and was taken out
+of the product when it failed the same rule against the round-6 rules (`python -m claims.research.cue_tagger`;
+docs/attribution.md has the figures). The script fits and cross-validates it with what is here.
+
+Two logistic regressions:
 
 1. the word tagger: for every verb, noun and adjective, the mean of its word pieces' last-layer states and a few
    parse facts (`word_row`) give the probability that it is a cue;
@@ -11,13 +13,10 @@ rule and docs/attribution.md the figures):
    right with probability `threshold` or more.
 
 The rules stay in charge: the tagger only adds, and refuses what the rules refuse for any verb (speech negated,
-hedged, hypothetical or about its own relative subject, a speaker's own "I think" inside a quotation). Weights
-live in `claims/data/cue_tagger.json`; inference is two dot products per word. Without states (a test embedder,
-a transcript's layer-1 states) nothing is added.
+hedged, hypothetical or about its own relative subject, a speaker's own "I think" inside a quotation).
 """
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
@@ -32,7 +31,6 @@ from claims.pipeline.quotes import _content, _Sent
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
-MODEL_FILE = "data/cue_tagger.json"
 LAYER = 6  # the states it reads: MiniLM's last layer, as the student detector's
 MAX_PIECES = 256  # word pieces per sentence it sees (the encoder's own limit)
 POS = ("VERB", "NOUN", "ADJ")
@@ -158,19 +156,10 @@ class Model:
     @classmethod
     def from_json(cls, d: dict) -> "Model":
         if d.get("layer", LAYER) != LAYER:
-            raise ValueError(f"{MODEL_FILE} reads layer {d['layer']}, this code {LAYER}: rerun "
-                             "python -m claims.research.cue_tagger --write")
+            raise ValueError(f"the tagger reads layer {d['layer']}, this code {LAYER}: fit it again with "
+                             "python -m claims.research.cue_tagger")
         return cls(Linear.from_json(d["words"]), Linear.from_json(d["pairs"]), float(d["threshold"]),
                    d.get("meta", {}))
-
-
-@functools.lru_cache(maxsize=1)
-def model() -> Model | None:
-    """The shipped tagger, or None where no weights ship."""
-    from claims.pipeline.shipped import read_json
-
-    d = read_json(MODEL_FILE)
-    return None if d is None else Model.from_json(d)
 
 
 def piece_offsets(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
