@@ -309,6 +309,15 @@ def test_mined_evaluation_verbs_count_only_with_what_the_object_is_called():
     ("The mayor expressed concern that the bridge would fail.", "The mayor", "expressed",
      "concern that the bridge would fail"),
     ("The rebels declared that the war was over.", "The rebels", "declared", "the war was over"),
+    # round 7: "claim" with an infinitive; "calling it X" after the speaker's own clause; "claimed responsibility"
+    ("Salon.com claims to have received a copy of the report.", "Salon.com", "claims",
+     "to have received a copy of the report"),
+    ("The senator welcomed the bill, calling it a good start.", "The senator", "calling", "it a good start"),
+    ("A rebel group claimed responsibility for the attack.", "A rebel group", "claimed",
+     "responsibility for the attack"),
+    # one source, two reporting verbs: one attribution whose content runs through both clauses
+    ("The minister said that the plan had failed, adding that it would be replaced.", "The minister", "said",
+     "the plan had failed it would be replaced"),
     # a conjoined report in a relative clause: the antecedent speaks, not "who"
     ("Also present was Governor Ray Cole, who left the race and pledged to support Hill.", "Governor Ray Cole",
      "pledged", "to support Hill"),
@@ -336,6 +345,7 @@ def test_reports_the_parser_misreads_are_found(text, source, cue, content):
     # acts named by a report verb, with nothing said: a feeling expressed, a state declared, a request refused
     "The minister expressed concern over the delays.", "The president declared a state of emergency on Friday.",
     "The ministry denied the request.",
+    "No group claimed responsibility for the attack.", "The storm claimed the lives of three people.",
 ])
 def test_the_misread_forms_leave_plain_sentences_alone(text):
     from claims.pipeline import nlp
@@ -393,3 +403,16 @@ def test_a_conjoined_passive_shares_no_speaker():
     assert find_all(doc) == []
     doc = nlp.parse(["The minister visited the plant and said output would double."])[0]
     assert [f.cue for f in find_all(doc)] == ["said"]
+
+
+@pytest.mark.slow
+def test_who_quotes_someone_saying_reports_it_and_the_quoted_one_speaks():
+    from claims.pipeline import nlp
+    from claims.pipeline.attribution_misreads import find_all
+
+    doc = nlp.parse(["The agency quotes the elections commission chairman saying 300 observers have been "
+                     "accredited."])[0]
+    got = [(doc[f.source[0]:f.source[1]].text, f.cue, f.content) for f in find_all(doc)]
+    assert got == [("The agency", "quotes", "the elections commission chairman saying 300 observers have been "
+                    "accredited"),
+                   ("the elections commission chairman", "saying", "300 observers have been accredited")]

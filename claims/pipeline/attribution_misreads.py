@@ -26,8 +26,12 @@ Each form is a general shape of news English whose parse is wrong often enough t
 * a passive report with its agent ("FARC is considered a terrorist organization by Colombia", where the parser
   hung "by" on the noun): the agent is the source, the subject and the predicate the content.
 
+* "claimed responsibility (credit) for X", an announcement with a noun object (not "No group claimed ...");
+* "X quotes Y saying ...": X reports Y's words (Y's own attribution is the rules').
+
 It also refuses what a report verb names as an act, with nothing said (`ACTS`: "expressed concern over ...",
-"declared a state of emergency", "denied the request").
+"declared a state of emergency", "denied the request"), and folds "X said that A, adding that B" into one
+attribution whose content runs through both clauses (the guideline's one source with two reporting verbs).
 
 `find_all` asks these for the verbs the rules (`attribution_rules.find_attributions`) did not read; it is what
 the product runs (`claims.pipeline.attribute`).
@@ -71,7 +75,7 @@ def find_all(doc: "Doc") -> list[Found]:
     s = _Sent(doc, lexicon())  # the quotation marks paired once, for the rules and the forms here
     found = find_attributions(doc, s)
     extra = misread_attributions(s, {f.cue_i for f in found})
-    found = [f for f in found if not _act_not_report(s, f)]
+    found = _one_report_two_verbs(s, [f for f in found if not _act_not_report(s, f)])
     for f in extra:
         f.source_type = _source_type(s, f)
     return sorted(found + extra, key=lambda f: f.cue_i) if extra else found
@@ -103,6 +107,22 @@ def _act_not_report(s: _Sent, f: Found) -> bool:
         g.dep_ in ("acl", "relcl", "ccomp") for c in objects if c.dep_ == "dobj" for g in c.children)
 
 
+def _one_report_two_verbs(s: _Sent, found: list[Found]) -> list[Found]:
+    """ "X said that A, adding that B": one attribution whose content runs through both clauses (the guideline's
+    "one source, two reporting verbs"), not a second one on the participle."""
+    by_cue = {f.cue_i: f for f in found}
+    out = []
+    for f in found:
+        v = s.doc[f.cue_i]
+        first = by_cue.get(v.head.i)
+        if v.tag_ == "VBG" and v.dep_ == "advcl" and first is not None and first is not f and \
+                first.source == f.source and any(c.dep_ == "ccomp" for c in v.head.children):
+            first.content = f"{first.content} {f.content}"
+            continue
+        out.append(f)
+    return out
+
+
 def misread_attributions(s: _Sent, taken: set[int]) -> list[Found]:
     """Attributions of the forms above, for verbs whose index is not in `taken` (those the rules read)."""
     out = []
@@ -117,7 +137,8 @@ def misread_attributions(s: _Sent, taken: set[int]) -> list[Found]:
         f = _object_clause(s, v) or _statement_that(s, v) or _trailing_apposition(s, v) or _compound_show(s, v) \
             or _as_said(s, v) or _said_after_quote(s, v) or _quoted_as_saying(s, v) \
             or _felt_that(s, v) or _passive_agent(s, v) or _saying_noun(s, v) or _participle_speaker(s, v) \
-            or _relative_report(s, v) or _belief_adjective(s, v) or _refers_as(s, v) or _passive_report(s, v)
+            or _relative_report(s, v) or _belief_adjective(s, v) or _refers_as(s, v) or _passive_report(s, v) \
+            or _claims_responsibility(s, v) or _quotes_someone(s, v)
         if f is not None and f.content:
             out.append(f)
     return out
@@ -448,3 +469,27 @@ def _passive_report(s: _Sent, v: "Token") -> Found | None:
         return None  # "was criticised by X": nothing but the subject
     return Found(np_range(agent), np_range(agent, core=True), agent, v.text, v.i, text, quote)
 
+
+
+def _claims_responsibility(s: _Sent, v: "Token") -> Found | None:
+    """ "Holy Jihad Brigades claims responsibility for the kidnappings": an announcement with a noun object (the
+    guideline); "claimed the lives of", "claimed the seat" are not."""
+    obj = next((c for c in v.children if c.dep_ == "dobj"), None)
+    if v.pos_ != "VERB" or v.lemma_.lower() != "claim" or obj is None or obj.lemma_.lower() not in (
+            "responsibility", "credit") or _skip_verb(v):
+        return None
+    subj = _speaker(s, v)
+    if subj is None or any(c.lower_ == "no" for c in subj.children):  # "No group claimed responsibility"
+        return None
+    return _found(s, subj, v, np_range(subj), (obj.left_edge.i, max(obj.right_edge.i, v.right_edge.i) + 1))
+
+
+def _quotes_someone(s: _Sent, v: "Token") -> Found | None:
+    """ "Interfax quotes the elections commission chairman saying ...": the one who quotes reports what the quoted
+    one said (the guideline's second reporter of the same words); the quoted one's own attribution is the rules'."""
+    obj = next((c for c in v.children if c.dep_ == "dobj"), None)
+    if v.pos_ != "VERB" or v.lemma_.lower() != "quote" or obj is None or _skip_verb(v) or not any(
+            c.dep_ == "acl" and c.tag_ == "VBG" for c in obj.children):
+        return None
+    subj = _speaker(s, v)
+    return None if subj is None else _found(s, subj, v, np_range(subj), (obj.left_edge.i, obj.right_edge.i + 1))

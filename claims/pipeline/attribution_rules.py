@@ -103,7 +103,9 @@ def _subject(verb: "Token", inherit: bool) -> "Token | None":
         return _subject(verb.head.head, inherit)  # "X responded ... by saying ..."
     if verb.dep_ == "acl" and verb.tag_ == "VBG":  # "a statement from X saying"; "X issued a statement saying"
         agent = _noun_agent(verb.head)
-        return agent if agent is not None or verb.head.dep_ != "dobj" else _subject(verb.head.head, inherit)
+        quoted = verb.head.dep_ == "dobj" and verb.head.head.lemma_ in ("quote", "cite")  # "quotes X saying": X
+        return agent if agent is not None or verb.head.dep_ != "dobj" else verb.head if quoted else _subject(
+            verb.head.head, inherit)
     return None
 
 
@@ -375,7 +377,8 @@ def _verb_attributions(s: _Sent) -> list[Found]:
             continue
         # a conjoined accusation, denial or announcement shares its subject: "Iran called X a threat and accuses Y"
         inherit = lem in s.lex.verbs or (v.dep_ == "conj" and lem in s.lex.object_verbs) or (
-            lem == "call" and _calls_for(v) is not None)  # "... and is calling for peace talks": a directive
+            lem == "call" and _calls_for(v) is not None) or (  # "... and is calling for peace talks": a directive
+            v.tag_ == "VBG" and v.dep_ == "advcl" and lem == "call")  # "..., calling it a 'positive start'"
         subj, result = _subject(v, inherit=inherit), None
         tail = _trailing_source(s, v) if lem in s.lex.verbs and not any(c.dep_ == "ccomp" for c in v.children) else None
         if tail is not None and (subj is None or subj.i < tail.i < subj.right_edge.i + 1 or subj.dep_ != "nsubj"):
@@ -390,8 +393,8 @@ def _verb_attributions(s: _Sent) -> list[Found]:
         if subj is None:
             continue
         f = Found(np_range(subj), np_range(subj, core=True), subj, v.text, v.i, "", "")
-        if f.source[0] <= v.i < f.source[1]:  # the cue inside its own source: the source is the core
-            f.source = f.core
+        if f.source[0] <= v.i < f.source[1]:  # the cue inside its own source: the core, up to the cue's clause
+            f.source = f.core = f.core if not f.core[0] <= v.i < f.core[1] else (f.core[0], v.left_edge.i)
         if quoted:
             f.source = f.core = (subj.left_edge.i, subj.i + 1)
         if surface is not None or _aside_relative(v):
