@@ -28,6 +28,7 @@ CHARTS = {
             ("test: fourth-round rules", "attribution_wikinews_test_2026-12-06_round4.json"),
             ("test: fifth-round rules + cue tagger", "attribution_wikinews_test_2026-12-06_round5.json"),
             ("test: sixth-round rules (no tagger)", "attribution_wikinews_test_2026-12-06_round6.json"),
+            ("test: seventh-round rules", "attribution_wikinews_test_2026-12-06_round7.json"),
             ("held out, draw 3: third-round rules", "attribution_wikinews_draw3_2026-12-06.json"),
             ("held out, draw 4: third-round rules", "attribution_wikinews_draw4_2026-12-06_before_round4.json"),
             ("held out, draw 4: fourth-round rules", "attribution_wikinews_draw4_2026-12-06.json"),
@@ -36,6 +37,8 @@ CHARTS = {
             ("held out, draw 6: fifth round + cue tagger", "attribution_wikinews_draw6_2026-12-06.json"),
             ("held out, draw 7: fifth round + cue tagger", "attribution_wikinews_draw7_2026-12-06_round5.json"),
             ("held out, draw 7: sixth-round rules", "attribution_wikinews_draw7_2026-12-06.json"),
+            ("held out, draw 8: sixth-round rules", "attribution_wikinews_draw8_2026-12-06_round6.json"),
+            ("held out, draw 8: seventh-round rules", "attribution_wikinews_draw8_2026-12-06.json"),
         ],
     },
     "checkworthiness_readings.svg": {
@@ -49,6 +52,7 @@ CHARTS = {
             ("held out, draw 5: student", "checkworthiness_wikinews_draw5_2026-12-06.json"),
             ("held out, draw 6: student", "checkworthiness_wikinews_draw6_2026-12-06.json"),
             ("held out, draw 7: student", "checkworthiness_wikinews_draw7_2026-12-06.json"),
+            ("held out, draw 8: student", "checkworthiness_wikinews_draw8_2026-12-06.json"),
         ],
     },
 }
