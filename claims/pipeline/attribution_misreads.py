@@ -24,8 +24,7 @@ Each form is a general shape of news English whose parse is wrong often enough t
 * an adjective of belief with a clause ("The UNHCR is concerned that ...");
 * "referred to X as Y", an evaluation;
 * a passive report with its agent ("FARC is considered a terrorist organization by Colombia", where the parser
-  hung "by" on the noun): the agent is the source, the subject and the predicate the content.
-
+  hung "by" on the noun): the agent is the source, the subject and the predicate the content;
 * "claimed responsibility (credit) for X", an announcement with a noun object (not "No group claimed ...");
 * "X quotes Y saying ...": X reports Y's words (Y's own attribution is the rules').
 
@@ -354,7 +353,8 @@ def _saying_noun(s: _Sent, v: "Token") -> Found | None:
 def _participle_speaker(s: _Sent, v: "Token") -> Found | None:
     """A speech participle after the speaker's own clause, hung by the parser on the wrong word ("Putin addressed
     concerns the capacity will not keep pace, saying ...", "Israel responded to the move saying that ...", "A
-    user responded saying that ..."): the speaker is the subject of the nearest verb above it."""
+    user responded saying that ..."): the speaker is the subject of the nearest verb above it that can speak
+    (`_animate`); a participle hung on a document ("a statement saying") is the rules' case."""
     if v.tag_ != "VBG" or v.lemma_.lower() not in s.lex.verbs or v.dep_ not in ("advcl", "acl", "xcomp", "ccomp") \
             or any(c.dep_ in ("aux", "nsubj", "neg") for c in v.children):
         return None
@@ -403,7 +403,6 @@ def _relative_report(s: _Sent, v: "Token") -> Found | None:
     head = v.head
     a, b = np_range(head, core=True)
     return Found((a, min(b, subj.i)), (a, min(b, subj.i)), head, v.text, v.i, *result)
-
 
 
 #: Adjectives of belief that take a clause (the guideline: "are concerned that ...", "was offended that ...").
@@ -465,10 +464,9 @@ def _passive_report(s: _Sent, v: "Token") -> Found | None:
         end -= 1
     pieces = [(subj.left_edge.i, subj.right_edge.i + 1), (v.i + 1, by.i), (by.right_edge.i + 1, end)]
     text, quote = _content(s, *(p for p in pieces if p[1] > p[0]))
-    if not text or pieces[1][1] <= pieces[1][0] and pieces[2][1] <= pieces[2][0]:
+    if not text or (pieces[1][1] <= pieces[1][0] and pieces[2][1] <= pieces[2][0]):
         return None  # "was criticised by X": nothing but the subject
     return Found(np_range(agent), np_range(agent, core=True), agent, v.text, v.i, text, quote)
-
 
 
 def _claims_responsibility(s: _Sent, v: "Token") -> Found | None:
