@@ -2,7 +2,7 @@
 as article ids and character offsets with labels, never the text (docs/attribution-guideline.md).
 
     python -m claims.research.wikinews_gold select --data ../shared/data/wikinews/articles.jsonl \
-        [--more [--third [--fourth [--fifth [--sixth [--seventh [--eighth]]]]]]]
+        [--more [--third [--fourth [--fifth [--sixth [--seventh [--eighth [--ninth]]]]]]]]
     python -m claims.research.wikinews_gold convert --data ../shared/data/wikinews/articles.jsonl --notes NOTES_DIR
     python -m claims.research.wikinews_gold convert-checkworthy --data ../shared/data/wikinews/articles.jsonl \
         --notes LABELS.jsonl [LABELS.jsonl ...]
@@ -55,10 +55,12 @@ SIXTH_SEED, SIXTH_SHARES = 20, (32, 16, 0)
 SEVENTH_SEED, SEVENTH_SHARES = 21, (32, 16, 0)
 #: The eighth draw (2026-12-06, later in the eleventh session): drawn before round 7's work, read after it froze.
 EIGHTH_SEED, EIGHTH_SHARES = 22, (32, 16, 0)
+#: The ninth draw (2026-12-06, end of the eleventh session): drawn before round 8's work, read after it froze.
+NINTH_SEED, NINTH_SHARES = 23, (32, 16, 0)
 #: The draws after the first, in order: (seed, shares per split, draw number).
 LATER_DRAWS = ((MORE_SEED, MORE_SHARES, 2), (THIRD_SEED, THIRD_SHARES, 3), (FOURTH_SEED, FOURTH_SHARES, 4),
                (FIFTH_SEED, FIFTH_SHARES, 5), (SIXTH_SEED, SIXTH_SHARES, 6), (SEVENTH_SEED, SEVENTH_SHARES, 7),
-               (EIGHTH_SEED, EIGHTH_SHARES, 8))
+               (EIGHTH_SEED, EIGHTH_SHARES, 8), (NINTH_SEED, NINTH_SHARES, 9))
 DEV_FROM, TEST_FROM = "2007-06-12", "2008-03-20"
 
 
@@ -303,11 +305,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sixth", action="store_true", help="select: with --fifth, add the sixth draw too")
     ap.add_argument("--seventh", action="store_true", help="select: with --sixth, add the seventh draw too")
     ap.add_argument("--eighth", action="store_true", help="select: with --seventh, add the eighth draw too")
+    ap.add_argument("--ninth", action="store_true", help="select: with --eighth, add the ninth draw too")
     args = ap.parse_args(argv)
     articles, gold = read_articles(args.data), Path(args.gold)
     if args.command == "select":
         chosen = select(articles)
-        flags = (args.more, args.third, args.fourth, args.fifth, args.sixth, args.seventh, args.eighth)
+        flags = (args.more, args.third, args.fourth, args.fifth, args.sixth, args.seventh, args.eighth, args.ninth)
         for (seed, shares, draw), wanted in zip(LATER_DRAWS, flags):
             if not wanted:  # each draw needs the ones before it: it excludes their articles
                 break
