@@ -318,6 +318,13 @@ def test_mined_evaluation_verbs_count_only_with_what_the_object_is_called():
     # one source, two reporting verbs: one attribution whose content runs through both clauses
     ("The minister said that the plan had failed, adding that it would be replaced.", "The minister", "said",
      "the plan had failed it would be replaced"),
+    # round 8: the object the parser made a participle's subject; "is understood to have said"; a trailing
+    # "<source> report(s)." the parser reads as a noun
+    ("He concluded his address saying that the talks had failed.", "He", "saying", "the talks had failed"),
+    ("The ministry is understood to have said that the talks had failed.", "The ministry", "said",
+     "the talks had failed"),
+    ("Iran has successfully tested the Kowsar missile, Iran state media report.", "Iran state media", "report",
+     "Iran has successfully tested the Kowsar missile"),
     # a conjoined report in a relative clause: the antecedent speaks, not "who"
     ("Also present was Governor Ray Cole, who left the race and pledged to support Hill.", "Governor Ray Cole",
      "pledged", "to support Hill"),
@@ -346,6 +353,7 @@ def test_reports_the_parser_misreads_are_found(text, source, cue, content):
     "The minister expressed concern over the delays.", "The president declared a state of emergency on Friday.",
     "The ministry denied the request.",
     "No group claimed responsibility for the attack.", "The storm claimed the lives of three people.",
+    "Prices will rise, the report.",
 ])
 def test_the_misread_forms_leave_plain_sentences_alone(text):
     from claims.pipeline import nlp

@@ -27,9 +27,12 @@ Each form is a general shape of news English whose parse is wrong often enough t
   hung "by" on the noun): the agent is the source, the subject and the predicate the content;
 * "claimed responsibility (credit) for X", an announcement with a noun object (not "No group claimed ...");
 * "X quotes Y saying ...": X reports Y's words (Y's own attribution is the rules').
+* "X is reported (said, understood) to have said / told ...": X speaks, though "is reported" gives nothing;
+* "<content>, Iran state media report.": a trailing source with "report(s)" the parser read as a noun.
 
 It also refuses what a report verb names as an act, with nothing said (`ACTS`: "expressed concern over ...",
-"declared a state of emergency", "denied the request"), and folds "X said that A, adding that B" into one
+"declared a state of emergency", "denied the request"), gives a participle whose parsed subject cannot speak
+("concluded his address saying ...") the subject above it that can, and folds "X said that A, adding that B" into one
 attribution whose content runs through both clauses (the guideline's one source with two reporting verbs).
 
 `find_all` asks these for the verbs the rules (`attribution_rules.find_attributions`) did not read; it is what
@@ -74,7 +77,7 @@ def find_all(doc: "Doc") -> list[Found]:
     s = _Sent(doc, lexicon())  # the quotation marks paired once, for the rules and the forms here
     found = find_attributions(doc, s)
     extra = misread_attributions(s, {f.cue_i for f in found})
-    found = _one_report_two_verbs(s, [f for f in found if not _act_not_report(s, f)])
+    found = _one_report_two_verbs(s, [_participle_source(s, f) for f in found if not _act_not_report(s, f)])
     for f in extra:
         f.source_type = _source_type(s, f)
     return sorted(found + extra, key=lambda f: f.cue_i) if extra else found
@@ -104,6 +107,26 @@ def _act_not_report(s: _Sent, f: Found) -> bool:
         return False
     return v.lemma_.lower() != "express" or not any(  # "expressed concern that ...": what the concern is about
         g.dep_ in ("acl", "relcl", "ccomp") for c in objects if c.dep_ == "dobj" for g in c.children)
+
+
+def _participle_source(s: _Sent, f: Found) -> Found:
+    """ "He concluded his address saying ...", "Quiroga conceded defeat saying ...": the parser made the object of
+    the verb before the participle its subject; a subject that cannot speak gives way to the nearest one above
+    that can (as `_participle_speaker` finds it)."""
+    v = s.doc[f.cue_i]
+    if v.tag_ != "VBG" or v.dep_ not in ("advcl", "ccomp", "xcomp", "conj") or f.head.dep_ != "nsubj" or \
+            f.head.head.i != v.i or _animate(s, f.head):
+        return f
+    head, subj = v, None
+    while subj is None and head.i != head.head.i:
+        head = head.head
+        subj = next((c for c in head.children if c.dep_ == "nsubj" and c.i < f.head.left_edge.i and _animate(s, c)
+                     and not s.in_quote[c.i]), None) if head.pos_ in ("VERB", "AUX") else None
+    if subj is None:
+        return f
+    f.source, f.core, f.head = np_range(subj), np_range(subj, core=True), subj
+    f.source_type = _source_type(s, f)
+    return f
 
 
 def _one_report_two_verbs(s: _Sent, found: list[Found]) -> list[Found]:
@@ -137,7 +160,8 @@ def misread_attributions(s: _Sent, taken: set[int]) -> list[Found]:
             or _as_said(s, v) or _said_after_quote(s, v) or _quoted_as_saying(s, v) \
             or _felt_that(s, v) or _passive_agent(s, v) or _saying_noun(s, v) or _participle_speaker(s, v) \
             or _relative_report(s, v) or _belief_adjective(s, v) or _refers_as(s, v) or _passive_report(s, v) \
-            or _claims_responsibility(s, v) or _quotes_someone(s, v)
+            or _claims_responsibility(s, v) or _quotes_someone(s, v) or _reported_to_have(s, v) \
+            or _trailing_report(s, v)
         if f is not None and f.content:
             out.append(f)
     return out
@@ -491,3 +515,37 @@ def _quotes_someone(s: _Sent, v: "Token") -> Found | None:
         return None
     subj = _speaker(s, v)
     return None if subj is None else _found(s, subj, v, np_range(subj), (obj.left_edge.i, obj.right_edge.i + 1))
+
+
+def _reported_to_have(s: _Sent, v: "Token") -> Found | None:
+    """ "Abbott is also reported to have said ...", "Costello is reported to have told friends that ...": the
+    agentless "is reported" gives nothing (the guideline), but the one it reports speaking does."""
+    head = v.head
+    if v.pos_ != "VERB" or v.dep_ != "xcomp" or v.lemma_.lower() not in s.lex.verbs or any(
+            c.dep_ == "neg" for c in v.children) or head.lemma_.lower() not in ("report", "say", "understand") \
+            or not any(c.dep_ == "auxpass" for c in head.children):
+        return None
+    subj = next((c for c in head.children if c.dep_ == "nsubjpass" and not s.in_quote[c.i]), None)
+    result = None if subj is None else _verb_content(s, v, v.lemma_.lower(), "", set())
+    if not result or not result[0]:
+        return None
+    return Found(np_range(subj), np_range(subj, core=True), subj, v.text, v.i, *result)
+
+
+def _trailing_report(s: _Sent, v: "Token") -> Found | None:
+    """ "Iran has tested the missile, Iran state media report.", "..., media report.", "..., Yomiuri reports.": a
+    source and "report(s)" after the content, at the sentence end, which the parser reads as a noun compound or
+    as a clause of its own."""
+    doc = s.doc
+    words = [t for t in doc if not t.is_punct]
+    if not words or v.i != words[-1].i or v.lower_ not in ("report", "reports") or s.in_quote[v.i]:
+        return None
+    comma = next((k for k in range(v.i - 1, 0, -1) if doc[k].text == ","), None)
+    if comma is None or comma < 3 or s.in_quote[comma - 1]:
+        return None
+    source = doc[comma + 1:v.i]
+    if not source or not any(t.pos_ in ("NOUN", "PROPN") for t in source) or any(
+            t.pos_ not in ("NOUN", "PROPN", "ADJ", "DET", "NUM", "PART") for t in source):
+        return None
+    text, quote = _content(s, (0, comma))
+    return Found((comma + 1, v.i), (comma + 1, v.i), doc[v.i - 1], v.text, v.i, text, quote) if text else None
