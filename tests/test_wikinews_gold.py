@@ -69,9 +69,10 @@ def test_the_shipped_gold_matches_the_wikinews_texts():
     later = second + third + fourth + fifth + sixth
     seventh = wg.select_more(articles, later, wg.SEVENTH_SEED, wg.SEVENTH_SHARES, draw=7)
     eighth = wg.select_more(articles, later + seventh, wg.EIGHTH_SEED, wg.EIGHTH_SHARES, draw=8)
-    assert {a["split"] for a in fifth + sixth + seventh + eighth} == {"train", "dev"}
-    later += seventh + eighth
-    assert sorted(later, key=lambda a: (a["date"], a["id"])) == shipped  # the fourth to the eighth
+    ninth = wg.select_more(articles, later + seventh + eighth, wg.NINTH_SEED, wg.NINTH_SHARES, draw=9)
+    assert {a["split"] for a in fifth + sixth + seventh + eighth + ninth} == {"train", "dev"}
+    later += seventh + eighth + ninth
+    assert sorted(later, key=lambda a: (a["date"], a["id"])) == shipped  # the fourth to the ninth
     assert {a["split"] for a in shipped} == set(wg.SPLITS)
     dates = {s: [a["date"] for a in shipped if a["split"] == s] for s in wg.SPLITS}
     assert max(dates["train"]) < min(dates["dev"]) and max(dates["dev"]) < min(dates["test"])

@@ -29,6 +29,7 @@ CHARTS = {
             ("test: fifth-round rules + cue tagger", "attribution_wikinews_test_2026-12-06_round5.json"),
             ("test: sixth-round rules (no tagger)", "attribution_wikinews_test_2026-12-06_round6.json"),
             ("test: seventh-round rules", "attribution_wikinews_test_2026-12-06_round7.json"),
+            ("test: eighth-round rules", "attribution_wikinews_test_2026-12-06_round8.json"),
             ("held out, draw 3: third-round rules", "attribution_wikinews_draw3_2026-12-06.json"),
             ("held out, draw 4: third-round rules", "attribution_wikinews_draw4_2026-12-06_before_round4.json"),
             ("held out, draw 4: fourth-round rules", "attribution_wikinews_draw4_2026-12-06.json"),
@@ -39,6 +40,8 @@ CHARTS = {
             ("held out, draw 7: sixth-round rules", "attribution_wikinews_draw7_2026-12-06.json"),
             ("held out, draw 8: sixth-round rules", "attribution_wikinews_draw8_2026-12-06_round6.json"),
             ("held out, draw 8: seventh-round rules", "attribution_wikinews_draw8_2026-12-06.json"),
+            ("held out, draw 9: seventh-round rules", "attribution_wikinews_draw9_2026-12-06_round7.json"),
+            ("held out, draw 9: eighth-round rules", "attribution_wikinews_draw9_2026-12-06.json"),
         ],
     },
     "checkworthiness_readings.svg": {
@@ -53,6 +56,7 @@ CHARTS = {
             ("held out, draw 6: student", "checkworthiness_wikinews_draw6_2026-12-06.json"),
             ("held out, draw 7: student", "checkworthiness_wikinews_draw7_2026-12-06.json"),
             ("held out, draw 8: student", "checkworthiness_wikinews_draw8_2026-12-06.json"),
+            ("held out, draw 9: student", "checkworthiness_wikinews_draw9_2026-12-06.json"),
         ],
     },
 }
