@@ -48,8 +48,8 @@ def learned(doc: "Doc") -> list[Found]:
     return found if m is None or not m.enabled else attribution_learned.decide(doc, found, m)
 
 
-def attribute(sentences: list[Sentence], docs: list["Doc | None"], finder: Finder = learned
-              ) -> list[tuple[Attribution, ...]]:
+def attribute(sentences: list[Sentence], docs: list["Doc | None"],
+              finder: Finder = learned) -> list[tuple[Attribution, ...]]:
     """Attributions for each sentence of one article; docs[i] is the spaCy parse of sentences[i].text.
 
     Sentences must be in article order: pronouns and short names are resolved against what earlier
@@ -60,7 +60,7 @@ def attribute(sentences: list[Sentence], docs: list["Doc | None"], finder: Finde
     if len(sentences) != len(docs):
         raise ValueError(f"got {len(sentences)} sentences but {len(docs)} parsed docs")
     article, out = ArticleMentions(lexicon()), []
-    for k, doc in enumerate(docs):
+    for doc in docs:
         if doc is None:
             out.append(())
             continue

@@ -117,11 +117,7 @@ def _participle_source(s: _Sent, f: Found) -> Found:
     if v.tag_ != "VBG" or v.dep_ not in ("advcl", "ccomp", "xcomp", "conj") or f.head.dep_ != "nsubj" or \
             f.head.head.i != v.i or _animate(s, f.head):
         return f
-    head, subj = v, None
-    while subj is None and head.i != head.head.i:
-        head = head.head
-        subj = next((c for c in head.children if c.dep_ == "nsubj" and c.i < f.head.left_edge.i and _animate(s, c)
-                     and not s.in_quote[c.i]), None) if head.pos_ in ("VERB", "AUX") else None
+    subj = _subject_above(v, f.head.left_edge.i, lambda c: _animate(s, c) and not s.in_quote[c.i])
     if subj is None:
         return f
     f.source, f.core, f.head = np_range(subj), np_range(subj, core=True), subj
@@ -389,11 +385,7 @@ def _participle_speaker(s: _Sent, v: "Token") -> Found | None:
         return None
     if v.dep_ == "acl" and v.head.lemma_.lower() in s.lex.documents | s.lex.nouns:
         return None  # "reports claiming ...", "a statement saying ...": the document speaks (the rules' case)
-    head, subj = v, None
-    while subj is None and head.i != head.head.i:
-        head = head.head
-        subj = next((c for c in head.children if c.dep_ == "nsubj" and c.i < v.i and _animate(s, c)), None) \
-            if head.pos_ in ("VERB", "AUX") else None
+    subj = _subject_above(v, v.i, lambda c: _animate(s, c))
     if subj is None or s.in_quote[subj.i]:
         return None
     if after:
@@ -403,12 +395,24 @@ def _participle_speaker(s: _Sent, v: "Token") -> Found | None:
     return _found(s, subj, v, np_range(subj), (i, clause.right_edge.i + 1))
 
 
+def _subject_above(v: "Token", before: int, can_speak) -> "Token | None":
+    """The subject, before token `before`, of the nearest verb above `v` that has one `can_speak` accepts."""
+    head = v
+    while head.i != head.head.i:
+        head = head.head
+        if head.pos_ in ("VERB", "AUX"):
+            subj = next((c for c in head.children if c.dep_ == "nsubj" and c.i < before and can_speak(c)), None)
+            if subj is not None:
+                return subj
+    return None
+
+
 def _animate(s: _Sent, t: "Token") -> bool:
     """Who can speak: a name, a personal pronoun, a person or a body the recogniser names, or a noun of the cue
     lexicon's people (roles, spokespeople, groups, organisations): not "the capacity", "his address"."""
     lem = t.lemma_.lower()
     return t.pos_ == "PROPN" or t.lower_ in ("he", "she", "they", "we", "i") or t.ent_type_ in AGENT_ENTITIES or \
-        lem in s.lex.roles | s.lex.spokespeople | s.lex.groups | s.lex.organisations | s.lex.anonymous
+        lem in s.lex.people
 
 
 def _relative_report(s: _Sent, v: "Token") -> Found | None:
@@ -472,8 +476,7 @@ def _passive_report(s: _Sent, v: "Token") -> Found | None:
     """A report in the passive with its agent ("Ahmadinejad was believed by 5 former hostages to be one of ...",
     "The group is considered a terrorist organization by the international community", where the parser hung "by"
     on the noun): the agent is the source, the subject and the predicate the content (two pieces)."""
-    lex = s.lex
-    if v.pos_ != "VERB" or v.lemma_.lower() not in lex.verbs | lex.object_verbs | lex.evaluation_verbs or \
+    if v.pos_ != "VERB" or v.lemma_.lower() not in s.lex.report_verbs or \
             _skip_verb(v) or not any(c.dep_ == "auxpass" for c in v.children):
         return None
     subj = next((c for c in v.children if c.dep_ == "nsubjpass" and c.i < v.i), None)

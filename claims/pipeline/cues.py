@@ -46,6 +46,16 @@ class Lexicon:
         return (self.verbs | self.object_verbs | self.infinitive_verbs | self.document_verbs | self.quote_verbs
                 | self.evaluation_verbs)
 
+    @functools.cached_property
+    def people(self) -> frozenset[str]:
+        """Nouns of people and bodies who can speak (roles, spokespeople, groups, organisations, anonymous)."""
+        return self.roles | self.spokespeople | self.groups | self.organisations | self.anonymous
+
+    @functools.cached_property
+    def report_verbs(self) -> frozenset[str]:
+        """Verbs that report with a clause, an object or an evaluation."""
+        return self.verbs | self.object_verbs | self.evaluation_verbs
+
 
 
 @functools.lru_cache(maxsize=1)
