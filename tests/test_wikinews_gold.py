@@ -63,16 +63,12 @@ def test_the_shipped_gold_matches_the_wikinews_texts():
     third = wg.select_more(articles, second, wg.THIRD_SEED, wg.THIRD_SHARES, draw=3)
     assert {a["id"] for a in second + third} < {a["id"] for a in shipped}  # the third
     assert {a["split"] for a in third} == {"train", "dev"}  # the third draw leaves the test split as it was
-    fourth = wg.select_more(articles, second + third, wg.FOURTH_SEED, wg.FOURTH_SHARES, draw=4)
-    fifth = wg.select_more(articles, second + third + fourth, wg.FIFTH_SEED, wg.FIFTH_SHARES, draw=5)
-    sixth = wg.select_more(articles, second + third + fourth + fifth, wg.SIXTH_SEED, wg.SIXTH_SHARES, draw=6)
-    later = second + third + fourth + fifth + sixth
-    seventh = wg.select_more(articles, later, wg.SEVENTH_SEED, wg.SEVENTH_SHARES, draw=7)
-    eighth = wg.select_more(articles, later + seventh, wg.EIGHTH_SEED, wg.EIGHTH_SHARES, draw=8)
-    ninth = wg.select_more(articles, later + seventh + eighth, wg.NINTH_SEED, wg.NINTH_SHARES, draw=9)
-    assert {a["split"] for a in fifth + sixth + seventh + eighth + ninth} == {"train", "dev"}
-    later += seventh + eighth + ninth
-    assert sorted(later, key=lambda a: (a["date"], a["id"])) == shipped  # the fourth to the ninth
+    later = wg.select_draws(articles)  # every draw in order, as `select` writes it
+    assert {a["split"] for a in later if a.get("draw", 1) >= 3} == {"train", "dev"}  # later draws leave the test split
+    assert later == shipped  # the third to the last
+    assert wg.select_draws(articles, 3) == sorted(second + third, key=lambda a: (a["date"], a["id"]))
+    with pytest.raises(ValueError, match="--draws must be between 1 and"):
+        wg.select_draws(articles, len(wg.LATER_DRAWS) + 2)
     assert {a["split"] for a in shipped} == set(wg.SPLITS)
     dates = {s: [a["date"] for a in shipped if a["split"] == s] for s in wg.SPLITS}
     assert max(dates["train"]) < min(dates["dev"]) and max(dates["dev"]) < min(dates["test"])

@@ -26,7 +26,7 @@ every row and written to `--out` only if it passes on articles.
 
 Writes every figure as JSON (`--json-out`). Never writes the product's weights unless the pick passes.
 
-Round 2 (`--round2`), written 2026-12-06 before it ran: the Wikinews gold's train + dev grew from 59 to 195
+Round 2 (`--round 2`), written 2026-12-06 before it ran: the Wikinews gold's train + dev grew from 59 to 195
 articles (the third and fourth draws, 1,740 sentences the shipped student never saw labelled). The student is
 cross-validated again with the same recipe over the grown news rows. The teacher's figures no longer compare (they
 are on the old rows), so the rule is: the retrained student replaces the shipped one for articles only if, on the
@@ -38,14 +38,14 @@ Department of Justice release sentence, which the product must show as a claim, 
 (0.47 against 0.51). Added after that result: a model that passes is written only if the seed keeps every
 sentence the shipped student shows as a claim (`seed_claims_lost`).
 
-Round 3 (`--round3`), written 2026-12-06 (later) before it ran: the fifth draw added 48 train + dev articles (635
+Round 3 (`--round 3`), written 2026-12-06 (later) before it ran: the fifth draw added 48 train + dev articles (635
 sentences) that no detector has seen labelled. The same recipe is cross-validated over the news rows of all five
 draws, and the rule is round 2's with the fifth draw in place of the third and fourth: the retrained student
 replaces the shipped one only if, on the fifth draw's sentences, its out-of-fold AP is at least 0.005 above the
 shipped student's, its out-of-fold F1 (at its own cv-news threshold) is not below the shipped student's F1 at
 0.575, and the seed loses no claim (`seed_claims_lost`). Otherwise nothing is written and the test split is not read.
 
-Round 4 (`--round4`), written 2026-12-06 (eleventh session) before it ran: the sixth and seventh draws (96
+Round 4 (`--round 4`), written 2026-12-06 (eleventh session) before it ran: the sixth and seventh draws (96
 articles, 1,182 sentences) were each read once for the shipped student and have never been in any detector's
 training. Round 2's recipe is cross-validated over the news rows of all seven draws, and the rule is round 3's with
 the sixth and seventh draws in place of the fifth: on their sentences, out-of-fold AP at least 0.005 above the
@@ -204,9 +204,8 @@ def main() -> None:
     ap.add_argument("--heads", action="store_true", help="compare the heads over the search vector alone instead")
     ap.add_argument("--out", default=None, help="where the shipped student goes (written only if it passes)")
     ap.add_argument("--json-out", default=None)
-    ap.add_argument("--round2", action="store_true", help="the round-2 rule (see the module doc)")
-    ap.add_argument("--round3", action="store_true", help="the round-3 rule: round 2's, judged on the fifth draw")
-    ap.add_argument("--round4", action="store_true", help="the round-4 rule: round 2's, judged on draws 6 and 7")
+    ap.add_argument("--round", type=int, choices=sorted(ROUNDS.values()), help="a later round's rule (see the module "
+                    "doc): 2 judged on draws 3 and 4, 3 on the fifth draw, 4 on draws 6 and 7")
     args = ap.parse_args()
     log = print
     cache = Path(cache_dir_setting())
@@ -226,8 +225,8 @@ def main() -> None:
         bank = token_bank(texts, distil_student.ds.LAYER, cache, log)
         rows = distil_student.Rows(data, lab, unl, bank)
         teacher_fig = _teacher_figures()
-        if args.round2 or args.round3 or args.round4:
-            draws = (6, 7) if args.round4 else (5,) if args.round3 else (3, 4)
+        if args.round:
+            draws = next(d for d, r in ROUNDS.items() if r == args.round)
             out = round2(data, rows, args.folds, teacher_fig, args.out, log, draws=draws)
             out["seconds"] = round(time.perf_counter() - t0, 1)
             if args.json_out:

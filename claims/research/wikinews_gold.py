@@ -1,8 +1,7 @@
 """The real-news attribution gold: Wikinews articles (../shared/data/wikinews, CC BY 2.5) annotated by us, shipped
 as article ids and character offsets with labels, never the text (docs/attribution-guideline.md).
 
-    python -m claims.research.wikinews_gold select --data ../shared/data/wikinews/articles.jsonl \
-        [--more [--third [--fourth [--fifth [--sixth [--seventh [--eighth [--ninth]]]]]]]]
+    python -m claims.research.wikinews_gold select --data ../shared/data/wikinews/articles.jsonl [--draws N]
     python -m claims.research.wikinews_gold convert --data ../shared/data/wikinews/articles.jsonl --notes NOTES_DIR
     python -m claims.research.wikinews_gold convert-checkworthy --data ../shared/data/wikinews/articles.jsonl \
         --notes LABELS.jsonl [LABELS.jsonl ...]
@@ -109,6 +108,18 @@ def pick(arts: list[dict], split: str) -> list[dict]:
         raise ValueError(f"unknown split {split!r}: use train, dev, test, train+dev, all or a draw "
                          "(draw3, draw4, draw5)")
     return [a for a in arts if a["split"] in wanted]
+
+
+def select_draws(articles: dict[str, dict], draws: int | None = None) -> list[dict]:
+    """The first `draws` draws (all of LATER_DRAWS after the first when None), in date order: each later draw
+    excludes the articles of the draws before it, so they are drawn in order."""
+    if draws is not None and not 1 <= draws <= len(LATER_DRAWS) + 1:
+        raise ValueError(f"--draws must be between 1 and {len(LATER_DRAWS) + 1}, not {draws}")
+    chosen = select(articles)
+    for seed, shares, draw in LATER_DRAWS[:None if draws is None else draws - 1]:
+        chosen = sorted(chosen + select_more(articles, chosen, seed, shares, draw=draw),
+                        key=lambda a: (a["date"], a["id"]))
+    return chosen
 
 
 def split_of(date: str) -> str:
@@ -298,24 +309,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gold", default=str(GOLD_DIR), help="the gold folder (default: gold/wikinews)")
     ap.add_argument("--notes", nargs="+", help="convert: the folder of annotators' notes, one <id>.json per "
                     "article; convert-checkworthy: the sentence label files (JSON lines)")
-    ap.add_argument("--more", action="store_true", help="select: add the second draw (see MORE_SHARES)")
-    ap.add_argument("--third", action="store_true", help="select: add the third draw too (see THIRD_SHARES)")
-    ap.add_argument("--fourth", action="store_true", help="select: with --third, add the fourth draw too")
-    ap.add_argument("--fifth", action="store_true", help="select: with --fourth, add the fifth draw too")
-    ap.add_argument("--sixth", action="store_true", help="select: with --fifth, add the sixth draw too")
-    ap.add_argument("--seventh", action="store_true", help="select: with --sixth, add the seventh draw too")
-    ap.add_argument("--eighth", action="store_true", help="select: with --seventh, add the eighth draw too")
-    ap.add_argument("--ninth", action="store_true", help="select: with --eighth, add the ninth draw too")
+    ap.add_argument("--draws", type=int, help="select: how many draws (default: all %d; 2 was `--more`, 3 `--more "
+                    "--third`, and so on)" % (len(LATER_DRAWS) + 1))
     args = ap.parse_args(argv)
     articles, gold = read_articles(args.data), Path(args.gold)
     if args.command == "select":
-        chosen = select(articles)
-        flags = (args.more, args.third, args.fourth, args.fifth, args.sixth, args.seventh, args.eighth, args.ninth)
-        for (seed, shares, draw), wanted in zip(LATER_DRAWS, flags):
-            if not wanted:  # each draw needs the ones before it: it excludes their articles
-                break
-            chosen = sorted(chosen + select_more(articles, chosen, seed, shares, draw=draw),
-                            key=lambda a: (a["date"], a["id"]))
+        try:
+            chosen = select_draws(articles, args.draws)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
         _write_jsonl(gold / "articles.jsonl", chosen)
         print(f"wrote {len(chosen)} articles: " + ", ".join(
             f"{s} {sum(a['split'] == s for a in chosen)} ({min(a['date'] for a in chosen if a['split'] == s)} to "
