@@ -30,6 +30,9 @@ def test_figures_are_read_from_both_kinds_of_experiment_file(tmp_path):
     (tmp_path / "d.json").write_text(json.dumps(detect))
     assert charts.figures(tmp_path / "a.json")["recall"] == (0.7, 0.6, 0.8)
     assert charts.figures(tmp_path / "d.json")["f1"] == (0.84, 0.81, 0.87)
+    (tmp_path / "both.json").write_text(json.dumps({"readers": span, "labels": detect}))  # agreement's file
+    assert charts.figures(f"{tmp_path / 'both.json'}#labels")["f1"] == (0.84, 0.81, 0.87)
+    assert charts.figures(f"{tmp_path / 'both.json'}#readers")["recall"] == (0.7, 0.6, 0.8)
 
 
 def test_the_command_names_a_missing_file(tmp_path, capsys):

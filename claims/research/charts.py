@@ -42,6 +42,8 @@ CHARTS = {
             ("held out, draw 8: seventh-round rules", "attribution_wikinews_draw8_2026-12-06.json"),
             ("held out, draw 9: seventh-round rules", "attribution_wikinews_draw9_2026-12-06_round7.json"),
             ("held out, draw 9: eighth-round rules", "attribution_wikinews_draw9_2026-12-06.json"),
+            ("agreement, 24 train/dev articles: second reader", "agreement_2026-12-06.json#second annotator"),
+            ("the same 24 articles: eighth-round rules (training)", "agreement_2026-12-06.json#extractor (training figure)"),
         ],
     },
     "checkworthiness_readings.svg": {
@@ -57,6 +59,8 @@ CHARTS = {
             ("held out, draw 7: student", "checkworthiness_wikinews_draw7_2026-12-06.json"),
             ("held out, draw 8: student", "checkworthiness_wikinews_draw8_2026-12-06.json"),
             ("held out, draw 9: student", "checkworthiness_wikinews_draw9_2026-12-06.json"),
+            ("agreement, 24 train/dev articles: second reader", "agreement_2026-12-06.json#labels: second annotator"),
+            ("the same 24 articles: student (training)", "agreement_2026-12-06.json#labels: detector (training figure)"),
         ],
     },
 }
@@ -121,8 +125,12 @@ def svg_cv(title: str, rows: list[tuple[str, list[float]]], baseline: list[float
 
 def figures(path: Path) -> dict[str, tuple[float, float, float]]:
     """(value, low, high) per metric from an experiment file: `claims eval attribution --json-out` (pair lenient)
-    or `claims eval detect --json-out`."""
-    d = json.loads(path.read_text(encoding="utf-8"))
+    or `claims eval detect --json-out`; `FILE#KEY` reads the part KEY of a file that holds several readings
+    (`python -m claims.research.agreement --json-out`)."""
+    path, _, key = str(path).partition("#")
+    d = json.loads(Path(path).read_text(encoding="utf-8"))
+    if key:
+        d = d[key]
     if "metrics" in d:  # attribution on the span gold
         m, ci = d["metrics"]["pair_lenient"], d["pair_lenient_interval"]
     else:  # check-worthiness
@@ -154,7 +162,7 @@ def svg(title: str, rows: list[tuple[str, dict]], targets: dict[str, float]) -> 
                        f'stroke="#c33" stroke-dasharray="4,3"><title>target {targets[metric]}</title></line>')
     for r, (label, figs) in enumerate(rows):
         y = top + row_h * r + row_h / 2
-        colour = "#1f5fa8" if label.startswith("test") else "#5a8f29"
+        colour = "#1f5fa8" if label.startswith("test") else "#5a8f29" if label.startswith("held") else "#777"
         out.append(f'<text x="8" y="{y + 4:.1f}">{escape(label)}</text>')
         for k, metric in enumerate(METRICS):
             v, lo, hi = figs[metric]
@@ -163,7 +171,7 @@ def svg(title: str, rows: list[tuple[str, dict]], targets: dict[str, float]) -> 
             out.append(f'<circle cx="{x(k, v):.1f}" cy="{y:.1f}" r="4" fill="{colour}">'
                        f'<title>{escape(label)}: {metric} {v:.3f} ({lo:.3f}-{hi:.3f})</title></circle>')
     out.append(f'<text x="8" y="{height - 6}" font-size="10">blue: test split, read once per shipped model; '
-               'green: held-out draws; dashed red: target</text>')
+               'green: held-out draws; grey: agreement and other readings; dashed red: target</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -174,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "docs" / "charts"))
     args = ap.parse_args(argv)
     exp, out = Path(args.experiments), Path(args.out)
-    missing = [f for c in CHARTS.values() for _, f in c["rows"] if not (exp / f).is_file()]
+    missing = [f for c in CHARTS.values() for _, f in c["rows"] if not (exp / f.partition("#")[0]).is_file()]
     missing += [f for _, f, _ in MATCH_CV["rows"] if not (exp / f).is_file()]
     if missing:
         print(f"Error: {len(missing)} experiment file(s) missing in {exp}, e.g. {missing[0]}: rerun the "
