@@ -328,6 +328,16 @@ def test_mined_evaluation_verbs_count_only_with_what_the_object_is_called():
     # a conjoined report in a relative clause: the antecedent speaks, not "who"
     ("Also present was Governor Ray Cole, who left the race and pledged to support Hill.", "Governor Ray Cole",
      "pledged", "to support Hill"),
+    # round 9: a report or an evaluation whose relative pronoun took the clause's subject or object
+    ("Iran tested a torpedo that the country claims can evade sonar.", "the country", "claims",
+     "a torpedo can evade sonar"),
+    ("Many people are angry over what they argue is hypocrisy.", "they", "argue", "what is hypocrisy"),
+    ("The King seized power in what he described as a necessary act.", "he", "described", "what a necessary act"),
+    # round 9: an infinitive quoted after its "to"; "called for X to Y", where "for" reads as a clause's mark
+    ('Ruth Kelly has urged local communities to "root out" fanaticism.', "Ruth Kelly", "urged",
+     'local communities to "root out" fanaticism'),
+    ("Prosecutors called for the judges to hand down a life sentence.", "Prosecutors", "called",
+     "the judges to hand down a life sentence"),
 ])
 def test_reports_the_parser_misreads_are_found(text, source, cue, content):
     from claims.pipeline import nlp
@@ -354,6 +364,8 @@ def test_reports_the_parser_misreads_are_found(text, source, cue, content):
     "The ministry denied the request.",
     "No group claimed responsibility for the attack.", "The storm claimed the lives of three people.",
     "Prices will rise, the report.",
+    # round 9: a relative pronoun that is the speaker, or an object the verb names
+    "The man who called the police was arrested.", "The city that calls itself the capital voted.",
 ])
 def test_the_misread_forms_leave_plain_sentences_alone(text):
     from claims.pipeline import nlp

@@ -29,6 +29,8 @@ Each form is a general shape of news English whose parse is wrong often enough t
 * "X quotes Y saying ...": X reports Y's words (Y's own attribution is the rules').
 * "X is reported (said, understood) to have said / told ...": X speaks, though "is reported" gives nothing;
 * "<content>, Iran state media report.": a trailing source with "report(s)" the parser read as a noun.
+* a report whose clause gave its subject to a relative pronoun ("a torpedo that the country claims can evade
+  sonar", "what they argue is hypocrisy"), which the parser reads as a noun or a subject: read from the words.
 
 It also refuses what a report verb names as an act, with nothing said (`ACTS`: "expressed concern over ...",
 "declared a state of emergency", "denied the request"), gives a participle whose parsed subject cannot speak
@@ -53,6 +55,7 @@ from claims.pipeline.attribution_rules import (
     find_attributions,
     np_range,
 )
+from claims.pipeline.attribution_relatives import _extracted_report
 from claims.pipeline.quotes import _content, _quote_text, _Sent
 
 if TYPE_CHECKING:
@@ -115,8 +118,8 @@ def _participle_source(s: _Sent, f: Found) -> Found:
     that can (as `_participle_speaker` finds it)."""
     v = s.doc[f.cue_i]
     if v.tag_ != "VBG" or v.dep_ not in ("advcl", "ccomp", "xcomp", "conj") or f.head.dep_ != "nsubj" or \
-            f.head.head.i != v.i or _animate(s, f.head):
-        return f
+            f.head.head.i != v.i or _animate(s, f.head) or any(c.dep_ == "aux" for c in v.children):
+        return f  # "critics are calling for ...": a verb with its auxiliary, not a participle
     subj = _subject_above(v, f.head.left_edge.i, lambda c: _animate(s, c) and not s.in_quote[c.i])
     if subj is None:
         return f
@@ -157,7 +160,7 @@ def misread_attributions(s: _Sent, taken: set[int]) -> list[Found]:
             or _felt_that(s, v) or _passive_agent(s, v) or _saying_noun(s, v) or _participle_speaker(s, v) \
             or _relative_report(s, v) or _belief_adjective(s, v) or _refers_as(s, v) or _passive_report(s, v) \
             or _claims_responsibility(s, v) or _quotes_someone(s, v) or _reported_to_have(s, v) \
-            or _trailing_report(s, v)
+            or _trailing_report(s, v) or _extracted_report(s, v)
         if f is not None and f.content:
             out.append(f)
     return out
@@ -552,3 +555,4 @@ def _trailing_report(s: _Sent, v: "Token") -> Found | None:
         return None
     text, quote = _content(s, (0, comma))
     return Found((comma + 1, v.i), (comma + 1, v.i), doc[v.i - 1], v.text, v.i, text, quote) if text else None
+

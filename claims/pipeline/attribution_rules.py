@@ -51,7 +51,6 @@ EVALUATION_PREPS = {"warn": ("against", "about", "of")}
 SPILLOVER = {"npadvmod", "dobj", "dep", "appos", "attr", "oprd"}
 
 
-
 @dataclass
 class Found:
     """An attribution inside one sentence, before cross-sentence resolution."""
@@ -66,7 +65,6 @@ class Found:
     source_type: str = ""
 
 
-
 def _noun_agent(noun: "Token") -> "Token | None":
     """Who issued a statement or report: "from X", "by X", or "X's"."""
     for c in noun.children:
@@ -75,7 +73,6 @@ def _noun_agent(noun: "Token") -> "Token | None":
         if c.dep_ == "poss" or (c.dep_ == "nsubj" and c.i < noun.i and any(g.tag_ == "POS" for g in c.children)):
             return c  # "The ministry’s claim", where the parser hangs "ministry" on the noun as a subject
     return None
-
 
 
 def _subject(verb: "Token", inherit: bool) -> "Token | None":
@@ -109,7 +106,6 @@ def _subject(verb: "Token", inherit: bool) -> "Token | None":
     return None
 
 
-
 def _skip_verb(verb: "Token") -> bool:
     """Speech not reported as having happened: relative to its subject, negated, hedged, hypothetical, a question."""
     subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
@@ -128,14 +124,18 @@ def _skip_verb(verb: "Token") -> bool:
         for c in verb.children)
 
 
-
 def _calls_for(verb: "Token") -> "Token | None":
     """What "call for / on / upon" asks for, a directive with no object of its own (the guideline: "called for
     the release"); None for "called the plan a disaster" and for any other verb."""
     if any(c.dep_ == "dobj" for c in verb.children):
         return None
     prep = next((c for c in verb.rights if c.dep_ == "prep" and c.lower_ in ("for", "on", "upon")), None)
-    return None if prep is None else next((g for g in prep.children if g.dep_ == "pobj"), None)
+    if prep is None:  # "X called for the judges to hand down ...": "for" read as the mark of a clause
+        clause = next((c for c in verb.rights if c.dep_ in ("advcl", "ccomp", "xcomp") and verb.pos_ == "VERB" and any(
+            d.dep_ == "nsubj" for d in verb.children) and any(
+            m.dep_ == "mark" and m.lower_ == "for" and m.i == verb.i + 1 for m in c.children)), None)
+        return None if clause is None else next((g for g in clause.children if g.dep_ == "nsubj"), None)
+    return next((g for g in prep.children if g.dep_ == "pobj"), None)
 
 
 def _speech_in_pcomp(verb: "Token") -> bool:
@@ -169,14 +169,12 @@ def _aside_relative(verb: "Token") -> bool:
             and verb.head.lemma_.lower() not in OCCASIONS)  # "said X in a statement who also added": misparsed
 
 
-
 def _antecedent(head: "Token") -> "Token":
     """Who a speaking relative clause hangs on: the name an apposition names ("the Chief, Helen Szoke who also
     said": the whole phrase)."""
     while head.dep_ == "appos" and head.head.pos_ in ("NOUN", "PROPN"):
         head = head.head
     return head
-
 
 
 def _finite(clause: "Token", speech: bool = False) -> bool:
@@ -192,13 +190,11 @@ def _finite(clause: "Token", speech: bool = False) -> bool:
             c.dep_ in ("aux", "auxpass") for c in clause.children))
 
 
-
 def _nominal_quote(doc: "Doc", span: tuple[int, int]) -> bool:
     """A scare-quoted phrase used as a noun ("denied the “rumours”"), not a quotation of speech (as one begun in
     the sentence before always is)."""
     return span[0] >= 0 and any(doc[k].dep_ in NOMINAL for k in range(span[0] + 1, span[1])
                                 if not span[0] < doc[k].head.i < span[1])
-
 
 
 def _cue_lemma(t: "Token", lex: Lexicon) -> str | None:
@@ -211,7 +207,6 @@ def _cue_lemma(t: "Token", lex: Lexicon) -> str | None:
             c.dep_ == "compound" for c in t.lefts):
         return MISREAD_VERBS[t.lower_]
     return None
-
 
 
 def _right_end(s: _Sent, verb: "Token", start: int, spill: set[str] | None, merged: set[int]) -> int:
@@ -236,7 +231,6 @@ def _right_end(s: _Sent, verb: "Token", start: int, spill: set[str] | None, merg
             break
         end = c.right_edge.i + 1
     return end
-
 
 
 def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[int]) -> tuple[str, str] | None:
@@ -278,7 +272,8 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
     estimate = lem == "put" and any(  # "put the figure at $12 billion", whoever puts it
         c.dep_ in ("prep", "advmod") and c.lower_ in ESTIMATE_PREPS
         and any(t.like_num or t.tag_ == "$" for t in c.subtree) for c in v.rights)
-    if objects and not any(s.in_quote[c.i] for c in objects) and (
+    if objects and not any(s.in_quote[c.i] and not (c.dep_ == "xcomp" and any(  # 'urged them to "root out" X'
+            a.tag_ == "TO" and not s.in_quote[a.i] for a in c.children)) for c in objects) and (
             lem in lex.object_verbs or (lem in lex.infinitive_verbs and infinitive) or estimate
             or (lem in lex.document_verbs and source_type == "document")):
         start = objects[0].left_edge.i  # "put Ruiz at 46 percent and Lopez at 43 percent, within the margin"
@@ -315,7 +310,6 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
             all(t.is_punct for t in doc[v.right_edge.i + 1:]):
         return _content(s, (0, subj.left_edge.i))
     return None
-
 
 
 def _evaluation_preps(lemma: str) -> tuple[str, ...]:
@@ -366,7 +360,6 @@ def _trailing_source(s: _Sent, v: "Token") -> "Token | None":
         if all(c.dep_ in ("prep", "npadvmod", "punct", "nsubj", "mark") for c in v.rights):
             return prev
     return None
-
 
 
 def _verb_attributions(s: _Sent) -> list[Found]:
@@ -421,7 +414,6 @@ def _verb_attributions(s: _Sent) -> list[Found]:
     return found
 
 
-
 def _role_before(s: _Sent, subj: "Token", v: "Token") -> int | None:
     """Where a role that opens the sentence before the subject's name starts ("Party spokesperson, Jo Lee said"),
     when the parser hung it on the verb on its own; None otherwise."""
@@ -458,7 +450,6 @@ def _surface_subject(s: _Sent, v: "Token") -> "tuple[tuple[int, int], Token] | N
     return (start, end), doc[end - 1]
 
 
-
 def _clause_without(anchor: "Token", cut: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
     """The clause a cue phrase modifies, as the token ranges before and after the phrase."""
     while anchor.dep_ not in ("ROOT", "ccomp") and anchor.head.i != anchor.i:
@@ -466,7 +457,6 @@ def _clause_without(anchor: "Token", cut: tuple[int, int]) -> tuple[tuple[int, i
     # a root clause is the whole sentence, also where an abbreviation ("Carver Ave.") split the parse
     i, j = (anchor.left_edge.i, anchor.right_edge.i + 1) if anchor.dep_ != "ROOT" else (0, len(anchor.doc))
     return (i, max(i, cut[0])), (min(j, cut[1]), j)
-
 
 
 def _preposition_attributions(s: _Sent) -> list[Found]:
@@ -485,12 +475,10 @@ def _preposition_attributions(s: _Sent) -> list[Found]:
     return found
 
 
-
 def _looks_like_source(tok: "Token", lex: Lexicon) -> bool:
     lem = tok.lemma_.lower()
     return tok.ent_type_ in ORG_ENTS | {"PERSON"} or any(
         lem in words for words in (lex.documents, lex.anonymous, lex.organisations, lex.roles))
-
 
 
 def _noun_attributions(s: _Sent, verb_cues: set[int], taken: set[int]) -> list[Found]:
@@ -522,7 +510,6 @@ def _noun_attributions(s: _Sent, verb_cues: set[int], taken: set[int]) -> list[F
     return found
 
 
-
 def _colon_attribution(s: _Sent) -> list[Found]:
     """`Reyes: “The budget is a fraud.”`, `Achebe on the winter ahead: “...”`: a name, a colon, a quotation."""
     doc = s.doc
@@ -541,7 +528,6 @@ def _colon_attribution(s: _Sent) -> list[Found]:
             doc[k].pos_ == "PROPN" or doc[k].ent_type_ == "PERSON" for k in range(end))):
         return []
     return [Found((0, end), (0, end), doc[end - 1], ":", colon, content, "direct")]
-
 
 
 def _source_type(s: _Sent, f: Found) -> str:
@@ -575,7 +561,6 @@ def _source_type(s: _Sent, f: Found) -> str:
     if lem in lex.roles:
         return "group" if plural else "person"  # "Economists polled by Reuters"
     return "group" if plural else ""
-
 
 
 def find_attributions(doc: "Doc", s: _Sent | None = None) -> list[Found]:
