@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from claims.pipeline.attribution_rules import (
     Found,
     _content,
+    _nominal_quote,
     _noun_agent,
     _Sent,
     _skip_verb,
@@ -350,12 +351,27 @@ def _exact(f: Found) -> bool:
         f.head.doc[f.cue_i].pos_ == "NOUN")
 
 
+def _refused(s: _Sent, v: "Token") -> bool:
+    """What the guideline names as no attribution and the rules refuse by name, which the classifiers may not add
+    either: a verb that reports only next to a quotation ("Lopez asked whether the count was fair"), a verb whose
+    object is a scare-quoted phrase ("denied the “rumours”"), and an act named by a report verb ("expressed
+    concern over ...", `attribution_misreads.ACTS`)."""
+    from claims.pipeline.attribution_misreads import names_an_act
+
+    lem = _lemma(v)
+    if lem in s.lex.quote_verbs and lem not in s.lex.verbs:
+        return True
+    nominal = [q for q in s.spans if _nominal_quote(s.doc, q)]
+    return any(q[0] < d.i < q[1] for q in nominal for d in v.children if d.dep_ == "dobj") or names_an_act(v)
+
+
 def decide(doc: "Doc", rules: list[Found], m: Model) -> list[Found]:
     """The attributions of one sentence: each candidate cue the cue classifier accepts, with the candidate
     source the source classifier ranks first (if it clears its threshold). A cue the rules read keeps the
     rules' spans and content when the classifier picks the rules' source; with `keep_rules`, every rule
     finding is kept and the classifiers only add what the rules did not read. Exact rule findings (`_exact`)
-    are always kept, and a verb the rules skip as speech that did not happen is never added."""
+    are always kept, and a verb the rules skip as speech that did not happen, or refuse by name (`_refused`), is
+    never added."""
     cands, s = _prepare(doc, rules, m.vocabulary, m.rule_features)
     vetoed = {id(c.rule) for c in cands if c.rule is not None and m.veto and m.cue_p(c.feats) < m.veto}
     # the rules stay where they are exact; with keep_rules, everywhere the classifier does not veto them
@@ -363,8 +379,8 @@ def decide(doc: "Doc", rules: list[Found], m: Model) -> list[Found]:
     for c in cands:
         if (m.keep_rules and c.rule is not None) or (c.rule is not None and _exact(c.rule)):
             continue
-        if c.rule is None and c.kind == "verb" and _skip_verb(c.cue):
-            continue  # speech not reported as having happened: negated, hedged, conditional, relative
+        if c.rule is None and c.kind == "verb" and (_skip_verb(c.cue) or _refused(s, c.cue)):
+            continue  # speech not reported as having happened, or what the guideline names as no report
         if m.cue_p(c.feats) < m.cue_threshold or not c.sources:
             continue
         scored = sorted(((m.source_p(source_features(c, h, s.in_quote)), h) for h in c.sources),

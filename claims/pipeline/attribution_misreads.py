@@ -101,7 +101,11 @@ ACTS = {
 
 def _act_not_report(s: _Sent, f: Found) -> bool:
     """A report verb that names an act here, not a report (see ACTS)."""
-    v = s.doc[f.cue_i]
+    return names_an_act(s.doc[f.cue_i])
+
+
+def names_an_act(v: "Token") -> bool:
+    """Whether report verb `v` names an act here (see ACTS): "expressed concern over ...", "denied the request"."""
     named = ACTS.get(v.lemma_.lower())
     objects = [c for c in v.children if c.dep_ in ("dobj", "dative", "oprd")]
     words = {t.lemma_.lower() for c in objects for t in c.subtree} | {  # "declared open the conference"
