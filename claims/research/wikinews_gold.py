@@ -56,10 +56,12 @@ SEVENTH_SEED, SEVENTH_SHARES = 21, (32, 16, 0)
 EIGHTH_SEED, EIGHTH_SHARES = 22, (32, 16, 0)
 #: The ninth draw (2026-12-06, end of the eleventh session): drawn before round 8's work, read after it froze.
 NINTH_SEED, NINTH_SHARES = 23, (32, 16, 0)
+#: The tenth draw (2026-12-06, twelfth session): drawn before round 9's work, read after it froze.
+TENTH_SEED, TENTH_SHARES = 24, (32, 16, 0)
 #: The draws after the first, in order: (seed, shares per split, draw number).
 LATER_DRAWS = ((MORE_SEED, MORE_SHARES, 2), (THIRD_SEED, THIRD_SHARES, 3), (FOURTH_SEED, FOURTH_SHARES, 4),
                (FIFTH_SEED, FIFTH_SHARES, 5), (SIXTH_SEED, SIXTH_SHARES, 6), (SEVENTH_SEED, SEVENTH_SHARES, 7),
-               (EIGHTH_SEED, EIGHTH_SHARES, 8), (NINTH_SEED, NINTH_SHARES, 9))
+               (EIGHTH_SEED, EIGHTH_SHARES, 8), (NINTH_SEED, NINTH_SHARES, 9), (TENTH_SEED, TENTH_SHARES, 10))
 DEV_FROM, TEST_FROM = "2007-06-12", "2008-03-20"
 
 
