@@ -16,7 +16,7 @@ from claims.pipeline.types import Sentence
 def test_model_round_trips_and_scores_with_its_own_weights():
     m = al.Model({"lemma=say": 2.0, "in_quote": -3.0}, -1.0, {"is_subject": 1.5}, -0.5, {"say": "speech"},
                  cue_threshold=0.6, source_threshold=0.2, keep_rules=True, veto=0.1, rule_features=False,
-                 enabled=False, meta={"x": 1})
+                 enabled=False, meta={"x": 1}, open_vocabulary=True)
     back = al.Model.from_json(json.loads(json.dumps(m.to_json())))
     assert back == m
     assert back.cue_p({"lemma=say": 1.0}) > 0.7 > back.cue_p({}) > back.cue_p({"in_quote": 1.0})
@@ -105,3 +105,17 @@ def test_exact_rule_findings_survive_the_learned_step(run):
         doc = nlp_module.parse([text])[0]
         rules = find_attributions(doc)
         assert rules and al.decide(doc, rules, strict) == rules, text
+
+
+@pytest.mark.slow
+def test_the_open_vocabulary_adds_verbs_that_open_a_report_with_their_mined_ratio(run):
+    doc = nlp_module.parse(["The minister quipped that the budget would balance itself."])[0]
+    vocab = {"say": "speech"}
+    closed = {c.cue.text for c in al.candidates(doc, [], vocab)}
+    opened = al.candidates(doc, [], vocab, open_vocabulary=True)
+    assert "quipped" not in closed and "quipped" in {c.cue.text for c in opened}
+    assert "balance" not in {c.cue.text for c in opened}  # no clause or quotation follows it
+    quip = next(c for c in opened if c.cue.text == "quipped")
+    feats = al.cue_features(quip, al._Sent(doc, al.lexicon()), vocab, open_vocabulary=True)
+    assert feats["in_vocabulary"] == 0.0 and any(k.startswith("mined=") for k in feats)
+    assert al.mined_ratios()["say"] > 0.8  # mined from Wikinews: "say" nearly always introduces content

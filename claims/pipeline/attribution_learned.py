@@ -65,6 +65,8 @@ class Model:
     #: off when cross-validation found no setting better than the rules alone: the product then runs the rules
     enabled: bool = True
     meta: dict = field(default_factory=dict)
+    #: also a candidate: a verb outside the vocabulary with a clause or a quotation after it (`_opens_report`)
+    open_vocabulary: bool = False
 
     def cue_p(self, feats: dict[str, float]) -> float:
         return _sigmoid(self.cue_bias + sum(self.cue_weights.get(k, 0.0) * v for k, v in feats.items()))
@@ -77,13 +79,15 @@ class Model:
                 "source": {"weights": self.source_weights, "bias": self.source_bias,
                            "threshold": self.source_threshold},
                 "keep_rules": self.keep_rules, "veto": self.veto,
-                "rule_features": self.rule_features, "enabled": self.enabled, "vocabulary": self.vocabulary, "meta": self.meta}
+                "rule_features": self.rule_features, "enabled": self.enabled, "vocabulary": self.vocabulary, "meta": self.meta,
+                "open_vocabulary": self.open_vocabulary}
 
     @classmethod
     def from_json(cls, d: dict) -> "Model":
         return cls(d["cue"]["weights"], d["cue"]["bias"], d["source"]["weights"], d["source"]["bias"],
                    d["vocabulary"], d["cue"]["threshold"], d["source"]["threshold"], d.get("keep_rules", False),
-                   d.get("veto", 0.0), d.get("rule_features", True), d.get("enabled", True), d.get("meta", {}))
+                   d.get("veto", 0.0), d.get("rule_features", True), d.get("enabled", True), d.get("meta", {}),
+                   d.get("open_vocabulary", False))
 
 
 def _sigmoid(x: float) -> float:
@@ -118,8 +122,31 @@ def _lemma(t: "Token") -> str:
     return t.lemma_.lower()
 
 
-def candidates(doc: "Doc", rules: list[Found], vocab: dict[str, str]) -> list[Candidate]:
-    """Every cue candidate in a parsed sentence: a vocabulary word used as a verb or noun, a rule's cue."""
+def _opens_report(t: "Token") -> bool:
+    """A verb followed by what a report would be: a clause complement, or a quotation right after it."""
+    doc = t.doc
+    nxt = [w.text for w in doc[t.i + 1:t.i + 3]]
+    return any(c.dep_ == "ccomp" and c.i > t.i for c in t.children) or (bool(nxt) and nxt[0] in QUOTE_CHARS) or (
+        len(nxt) == 2 and nxt[0] in (",", ":") and nxt[1] in QUOTE_CHARS)
+
+
+@functools.lru_cache(maxsize=1)
+def mined_ratios() -> dict[str, float]:
+    """lemma -> the share of its uses in the 5,478 Wikinews articles that introduce content
+    (`data/mined_cues.tsv`, `python -m claims.research.mine_cues`; verbs only)."""
+    from importlib import resources
+
+    path = resources.files("claims").joinpath("data/mined_cues.tsv")
+    if not path.is_file():
+        return {}
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:]]
+    return {r[0].strip().lower(): float(r[4]) for r in rows if len(r) > 4 and r[1].strip() == "verb"}
+
+
+def candidates(doc: "Doc", rules: list[Found], vocab: dict[str, str],
+               open_vocabulary: bool = False) -> list[Candidate]:
+    """Every cue candidate in a parsed sentence: a vocabulary word used as a verb or noun, a rule's cue, and with
+    `open_vocabulary` any verb that opens a report (`_opens_report`)."""
     by_cue = {f.cue_i: f for f in rules}
     nps, out = _np_heads(doc), []
     for t in doc:
@@ -130,6 +157,8 @@ def candidates(doc: "Doc", rules: list[Found], vocab: dict[str, str]) -> list[Ca
                 "colon" if rule.cue == ":" else ("verb" if t.pos_ in ("VERB", "AUX") else "noun"))
         elif lem in vocab and t.pos_ in ("VERB", "NOUN") or (t.lower_ in ("says", "say", "said") and t.pos_ != "PUNCT"):
             kind = "verb" if t.pos_ != "NOUN" else "noun"
+        elif open_vocabulary and t.pos_ == "VERB" and _opens_report(t):
+            kind = "verb"
         else:
             continue
         out.append(Candidate(t, kind, rule, source_heads(nps, t, rule), nps))
@@ -174,11 +203,16 @@ def _subject_of(v: "Token") -> "Token | None":
     return None
 
 
-def cue_features(c: Candidate, sent: _Sent, vocab: dict[str, str], rule_features: bool = True) -> dict[str, float]:
+def cue_features(c: Candidate, sent: _Sent, vocab: dict[str, str], rule_features: bool = True,
+                 open_vocabulary: bool = False) -> dict[str, float]:
     t, doc, in_quote = c.cue, c.cue.doc, sent.in_quote
     lem = _lemma(t)
     f: dict[str, float] = {"bias_kind=" + c.kind: 1.0, "lemma=" + lem: 1.0, "family=" + (vocab.get(lem) or "none"): 1.0,
                            "pos=" + t.pos_: 1.0, "tag=" + t.tag_: 1.0, "dep=" + t.dep_: 1.0}
+    if open_vocabulary:  # what the mined counts say of a lemma the gold may never have shown
+        ratio = mined_ratios().get(lem)
+        f["mined=" + ("none" if ratio is None else str(min(4, int(ratio * 5))))] = 1.0
+        f["in_vocabulary"] = float(lem in vocab)
     if c.rule is not None and rule_features:
         f["rule"] = 1.0
         f["rule_kind=" + c.kind] = 1.0
@@ -300,19 +334,20 @@ def source_features(c: Candidate, h: "Token", in_quote: list[bool]) -> dict[str,
     return f
 
 
-def featurise(doc: "Doc", rules: list[Found], vocab: dict[str, str],
-              rule_features: bool = True) -> tuple[list[Candidate], list[bool]]:
+def featurise(doc: "Doc", rules: list[Found], vocab: dict[str, str], rule_features: bool = True,
+              open_vocabulary: bool = False) -> tuple[list[Candidate], list[bool]]:
     """Candidates of one sentence with their cue features (source features are made per candidate source), and
     which tokens are inside quotation marks."""
-    cands, sent = _prepare(doc, rules, vocab, rule_features)
+    cands, sent = _prepare(doc, rules, vocab, rule_features, open_vocabulary)
     return cands, sent.in_quote
 
 
-def _prepare(doc: "Doc", rules: list[Found], vocab: dict[str, str], rule_features: bool) -> tuple[list[Candidate], _Sent]:
+def _prepare(doc: "Doc", rules: list[Found], vocab: dict[str, str], rule_features: bool,
+             open_vocabulary: bool = False) -> tuple[list[Candidate], _Sent]:
     sent = _Sent(doc, lexicon())  # the quotation marks paired once per sentence
-    cands = candidates(doc, rules, vocab)
+    cands = candidates(doc, rules, vocab, open_vocabulary)
     for c in cands:
-        c.feats = cue_features(c, sent, vocab, rule_features)
+        c.feats = cue_features(c, sent, vocab, rule_features, open_vocabulary)
     return cands, sent
 
 
@@ -372,7 +407,7 @@ def decide(doc: "Doc", rules: list[Found], m: Model) -> list[Found]:
     finding is kept and the classifiers only add what the rules did not read. Exact rule findings (`_exact`)
     are always kept, and a verb the rules skip as speech that did not happen, or refuse by name (`_refused`), is
     never added."""
-    cands, s = _prepare(doc, rules, m.vocabulary, m.rule_features)
+    cands, s = _prepare(doc, rules, m.vocabulary, m.rule_features, m.open_vocabulary)
     vetoed = {id(c.rule) for c in cands if c.rule is not None and m.veto and m.cue_p(c.feats) < m.veto}
     # the rules stay where they are exact; with keep_rules, everywhere the classifier does not veto them
     out = [f for f in rules if _exact(f) or (m.keep_rules and id(f) not in vetoed)]
