@@ -58,10 +58,14 @@ EIGHTH_SEED, EIGHTH_SHARES = 22, (32, 16, 0)
 NINTH_SEED, NINTH_SHARES = 23, (32, 16, 0)
 #: The tenth draw (2026-12-06, twelfth session): drawn before round 9's work, read after it froze.
 TENTH_SEED, TENTH_SHARES = 24, (32, 16, 0)
+#: The eleventh draw (2026-12-06, later in the twelfth session): drawn before the learned step's open vocabulary
+#: was built, read after it was decided.
+ELEVENTH_SEED, ELEVENTH_SHARES = 25, (32, 16, 0)
 #: The draws after the first, in order: (seed, shares per split, draw number).
 LATER_DRAWS = ((MORE_SEED, MORE_SHARES, 2), (THIRD_SEED, THIRD_SHARES, 3), (FOURTH_SEED, FOURTH_SHARES, 4),
                (FIFTH_SEED, FIFTH_SHARES, 5), (SIXTH_SEED, SIXTH_SHARES, 6), (SEVENTH_SEED, SEVENTH_SHARES, 7),
-               (EIGHTH_SEED, EIGHTH_SHARES, 8), (NINTH_SEED, NINTH_SHARES, 9), (TENTH_SEED, TENTH_SHARES, 10))
+               (EIGHTH_SEED, EIGHTH_SHARES, 8), (NINTH_SEED, NINTH_SHARES, 9), (TENTH_SEED, TENTH_SHARES, 10),
+               (ELEVENTH_SEED, ELEVENTH_SHARES, 11))
 DEV_FROM, TEST_FROM = "2007-06-12", "2008-03-20"
 
 
