@@ -338,6 +338,9 @@ def test_mined_evaluation_verbs_count_only_with_what_the_object_is_called():
      'local communities to "root out" fanaticism'),
     ("Prosecutors called for the judges to hand down a life sentence.", "Prosecutors", "called",
      "the judges to hand down a life sentence"),
+    # round 10: a claim of possession; "asked for X"
+    ("Mauritius has claimed ownership of the island.", "Mauritius", "claimed", "ownership of the island"),
+    ("Prosecutors asked for the death penalty for both men.", "Prosecutors", "asked", "the death penalty"),
 ])
 def test_reports_the_parser_misreads_are_found(text, source, cue, content):
     from claims.pipeline import nlp
@@ -366,6 +369,8 @@ def test_reports_the_parser_misreads_are_found(text, source, cue, content):
     "Prices will rise, the report.",
     # round 9: a relative pronoun that is the speaker, or an object the verb names
     "The man who called the police was arrested.", "The city that calls itself the capital voted.",
+    # round 10: a request that says nothing; a claim that is a win, not a report
+    "The reporter asked for comment.", "The party claimed the seat.",
 ])
 def test_the_misread_forms_leave_plain_sentences_alone(text):
     from claims.pipeline import nlp
@@ -436,3 +441,15 @@ def test_who_quotes_someone_saying_reports_it_and_the_quoted_one_speaks():
     assert got == [("The agency", "quotes", "the elections commission chairman saying 300 observers have been "
                     "accredited"),
                    ("the elections commission chairman", "saying", "300 observers have been accredited")]
+
+
+@pytest.mark.slow
+def test_who_is_quoted_as_saying_speaks_not_who_quotes():
+    from claims.pipeline import nlp
+    from claims.pipeline.attribution_misreads import find_all
+
+    doc = nlp.parse(["The BBC quoted Iranian Foreign Ministry spokesman Hamid Reza Asefi as saying that the contents "
+                     "of the letter would be made public."])[0]
+    got = {(doc[f.source[0]:f.source[1]].text, f.cue) for f in find_all(doc)}
+    assert ("Iranian Foreign Ministry spokesman Hamid Reza Asefi", "saying") in got  # the one quoted speaks
+    assert not any(src == "The BBC" and cue == "saying" for src, cue in got)

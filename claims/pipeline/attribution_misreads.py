@@ -164,7 +164,7 @@ def misread_attributions(s: _Sent, taken: set[int]) -> list[Found]:
             or _felt_that(s, v) or _passive_agent(s, v) or _saying_noun(s, v) or _participle_speaker(s, v) \
             or _relative_report(s, v) or _belief_adjective(s, v) or _refers_as(s, v) or _passive_report(s, v) \
             or _claims_responsibility(s, v) or _quotes_someone(s, v) or _reported_to_have(s, v) \
-            or _trailing_report(s, v) or _extracted_report(s, v)
+            or _trailing_report(s, v) or _extracted_report(s, v) or _asks_for(s, v)
         if f is not None and f.content:
             out.append(f)
     return out
@@ -282,12 +282,13 @@ def _said_after_quote(s: _Sent, v: "Token") -> Found | None:
 
 
 def _quoted_as_saying(s: _Sent, v: "Token") -> Found | None:
-    """'Chris Johns was quoted as saying, "..."': the one quoted is the speaker."""
+    """'Chris Johns was quoted as saying, "..."', "The BBC quoted Asefi as saying ...": the one quoted speaks."""
     doc, prep = s.doc, v.head
     if v.lower_ not in ("saying", "stating") or v.dep_ != "pcomp" or prep.lower_ != "as" or \
             prep.head.lemma_.lower() != "quote":
         return None
-    subj = next((c for c in prep.head.children if c.dep_ == "nsubjpass" and not s.in_quote[c.i]), None)
+    subj = next((c for c in prep.head.children if c.dep_ == "nsubjpass" and not s.in_quote[c.i]), None) or next(
+        (c for c in prep.head.children if c.dep_ == "dobj" and not s.in_quote[c.i]), None)  # "quoted X as saying"
     if subj is None:
         return None
     after = [q for q in s.spans if q[0] > v.i]
@@ -503,12 +504,17 @@ def _passive_report(s: _Sent, v: "Token") -> Found | None:
     return Found(np_range(agent), np_range(agent, core=True), agent, v.text, v.i, text, quote)
 
 
+#: What a source claims as its own, an announcement with a noun object (not "claimed the lives of", "the seat").
+CLAIMED = {"responsibility", "credit", "ownership", "sovereignty", "control"}
+
+
 def _claims_responsibility(s: _Sent, v: "Token") -> Found | None:
-    """ "Holy Jihad Brigades claims responsibility for the kidnappings": an announcement with a noun object (the
-    guideline); "claimed the lives of", "claimed the seat" are not."""
+    """ "Holy Jihad Brigades claims responsibility for the kidnappings", "Mauritius has claimed ownership of the
+    island", "Israel claims the city as its capital": an announcement with a noun object (the guideline)."""
     obj = next((c for c in v.children if c.dep_ == "dobj"), None)
-    if v.pos_ != "VERB" or v.lemma_.lower() != "claim" or obj is None or obj.lemma_.lower() not in (
-            "responsibility", "credit") or _skip_verb(v):
+    as_what = obj is not None and any(c.dep_ == "prep" and c.lower_ == "as" for c in v.children)  # "claims X as Y"
+    if v.pos_ != "VERB" or v.lemma_.lower() != "claim" or obj is None or (obj.lemma_.lower() not in CLAIMED and
+                                                                         not as_what) or _skip_verb(v):
         return None
     subj = _speaker(s, v)
     if subj is None or any(c.lower_ == "no" for c in subj.children):  # "No group claimed responsibility"
@@ -560,3 +566,16 @@ def _trailing_report(s: _Sent, v: "Token") -> Found | None:
     text, quote = _content(s, (0, comma))
     return Found((comma + 1, v.i), (comma + 1, v.i), doc[v.i - 1], v.text, v.i, text, quote) if text else None
 
+
+
+def _asks_for(s: _Sent, v: "Token") -> Found | None:
+    """ "Prosecutors asked for the death penalty", "The memo asked for leniency": a directive with what is asked
+    for (not "asked for comment", a request that says nothing)."""
+    if v.pos_ != "VERB" or v.lemma_.lower() != "ask" or _skip_verb(v) or any(c.dep_ == "dobj" for c in v.children):
+        return None
+    prep = next((c for c in v.rights if c.dep_ == "prep" and c.lower_ == "for"), None)
+    obj = None if prep is None else next((g for g in prep.children if g.dep_ == "pobj"), None)
+    subj = _speaker(s, v)
+    if obj is None or subj is None or obj.lemma_.lower() in ("comment", "help", "information") or s.in_quote[obj.i]:
+        return None
+    return _found(s, subj, v, np_range(subj), (obj.left_edge.i, max(obj.right_edge.i, v.right_edge.i) + 1))
