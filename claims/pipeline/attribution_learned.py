@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from claims.pipeline.attribution_misreads import names_an_act
 from claims.pipeline.attribution_rules import (
     Found,
     _content,
@@ -391,8 +392,6 @@ def _refused(s: _Sent, v: "Token") -> bool:
     either: a verb that reports only next to a quotation ("Lopez asked whether the count was fair"), a verb whose
     object is a scare-quoted phrase ("denied the “rumours”"), and an act named by a report verb ("expressed
     concern over ...", `attribution_misreads.ACTS`)."""
-    from claims.pipeline.attribution_misreads import names_an_act
-
     lem = _lemma(v)
     if lem in s.lex.quote_verbs and lem not in s.lex.verbs:
         return True
