@@ -34,7 +34,7 @@ from claims.pipeline.attribution_rules import (
     _trailing_source,
     np_range,
 )
-from claims.pipeline.cues import lexicon
+from claims.pipeline.cues import lexicon, mined_ratios
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -129,19 +129,6 @@ def _opens_report(t: "Token") -> bool:
     nxt = [w.text for w in doc[t.i + 1:t.i + 3]]
     return any(c.dep_ == "ccomp" and c.i > t.i for c in t.children) or (bool(nxt) and nxt[0] in QUOTE_CHARS) or (
         len(nxt) == 2 and nxt[0] in (",", ":") and nxt[1] in QUOTE_CHARS)
-
-
-@functools.lru_cache(maxsize=1)
-def mined_ratios() -> dict[str, float]:
-    """lemma -> the share of its uses in the 5,478 Wikinews articles that introduce content
-    (`data/mined_cues.tsv`, `python -m claims.research.mine_cues`; verbs only)."""
-    from importlib import resources
-
-    path = resources.files("claims").joinpath("data/mined_cues.tsv")
-    if not path.is_file():
-        return {}
-    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:]]
-    return {r[0].strip().lower(): float(r[4]) for r in rows if len(r) > 4 and r[1].strip() == "verb"}
 
 
 def candidates(doc: "Doc", rules: list[Found], vocab: dict[str, str],

@@ -55,7 +55,7 @@ from claims.pipeline.attribution_rules import (
     find_attributions,
     np_range,
 )
-from claims.pipeline.attribution_relatives import _extracted_report
+from claims.pipeline.attribution_relatives import FINITE_TAGS, _extracted_report
 from claims.pipeline.quotes import _content, _quote_text, _Sent
 
 if TYPE_CHECKING:
@@ -68,7 +68,6 @@ OBJECT_WORDS = {"it", "this", "that", "nothing", "something", "anything", "every
                 "more", "less", "goodbye", "hello", "yes", "no", "word", "words", "prayer", "grace"}
 #: Nouns that report, misread as the first part of a compound with "show" or "suggest".
 EVIDENCE_NOUNS = {"data", "datum", "figure", "poll", "record", "survey", "statistic", "study", "result", "number", "report"}
-FINITE = ("VBD", "VBZ", "VBP", "MD")
 #: Who may be the agent of a passive report: a name, or a noun the recogniser reads as a person or a body.
 AGENT_ENTITIES = ("PERSON", "ORG", "NORP", "GPE")
 
@@ -80,7 +79,7 @@ def find_all(doc: "Doc") -> list[Found]:
     s = _Sent(doc, lexicon())  # the quotation marks paired once, for the rules and the forms here
     found = find_attributions(doc, s)
     extra = misread_attributions(s, {f.cue_i for f in found})
-    found = _one_report_two_verbs(s, [_participle_source(s, f) for f in found if not _act_not_report(s, f)])
+    found = _one_report_two_verbs(s, [_participle_source(s, f) for f in found if not names_an_act(s.doc[f.cue_i])])
     for f in extra:
         f.source_type = _source_type(s, f)
     return sorted(found + extra, key=lambda f: f.cue_i) if extra else found
@@ -97,11 +96,6 @@ ACTS = {
     "deny": {"request", "entry", "entrance", "access", "funding", "permission", "visa", "bail", "application",
              "passage", "service"},
 }
-
-
-def _act_not_report(s: _Sent, f: Found) -> bool:
-    """A report verb that names an act here, not a report (see ACTS)."""
-    return names_an_act(s.doc[f.cue_i])
 
 
 def names_an_act(v: "Token") -> bool:
@@ -183,7 +177,7 @@ def _found(s: _Sent, subj: "Token", v: "Token", source: tuple[int, int], content
 
 def _verb_like(t: "Token") -> bool:
     """A finite verb, a participle hung on a noun, or a headline's "-ing" form the tagger made a noun."""
-    return t.tag_ in FINITE or (t.tag_ == "VBN" and t.dep_ == "acl") or (
+    return t.tag_ in FINITE_TAGS or (t.tag_ == "VBN" and t.dep_ == "acl") or (
         t.lower_.endswith("ing") and t.tag_ in ("NN", "VBG") and t.i > 0 and t.doc[t.i - 1].pos_ == "PROPN")
 
 
@@ -240,7 +234,7 @@ def _compound_show(s: _Sent, v: "Token") -> Found | None:
         clause = clause.head
     verb = clause.head
     if noun.head.i != v.i or noun.lemma_.lower() not in EVIDENCE_NOUNS or clause.dep_ not in ("nsubj", "nsubjpass") \
-            or verb.i < v.i or not (verb.tag_ in FINITE or any(c.dep_ in ("aux", "auxpass") for c in verb.children)):
+            or verb.i < v.i or not (verb.tag_ in FINITE_TAGS or any(c.dep_ in ("aux", "auxpass") for c in verb.children)):
         return None
     start = min([c.left_edge.i for c in v.lefts] + [v.i - 1])
     return _found(s, noun, v, (start, v.i), (v.i + 1, verb.right_edge.i + 1))
@@ -565,7 +559,6 @@ def _trailing_report(s: _Sent, v: "Token") -> Found | None:
         return None
     text, quote = _content(s, (0, comma))
     return Found((comma + 1, v.i), (comma + 1, v.i), doc[v.i - 1], v.text, v.i, text, quote) if text else None
-
 
 
 def _asks_for(s: _Sent, v: "Token") -> Found | None:

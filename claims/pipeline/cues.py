@@ -113,6 +113,17 @@ def mined_cues() -> tuple[tuple[str, str, str], ...]:
     return tuple((r[0].lower(), r[1], r[3]) for r in rows if len(r) >= 4 and r[2] == "cue")
 
 
+@functools.lru_cache(maxsize=1)
+def mined_ratios() -> dict[str, float]:
+    """lemma -> the share of its uses in the 5,478 Wikinews articles that introduce content
+    (`data/mined_cues.tsv`, `python -m claims.research.mine_cues`; verbs only)."""
+    path = resources.files("claims").joinpath("data/mined_cues.tsv")
+    if not path.is_file():
+        return {}
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:]]
+    return {r[0].strip().lower(): float(r[4]) for r in rows if len(r) > 4 and r[1].strip() == "verb"}
+
+
 def _mined_verbs() -> list[tuple[str, str]]:
     """(lemma, family) of the mined verbs reviewed as cues ("hop", the lemmatiser's "hope", aside)."""
     return [(lemma, fam) for lemma, pos, fam in mined_cues() if pos == "verb" and lemma != "hop"]
