@@ -70,21 +70,32 @@ class MiniLMEmbedder:
         """`encode`'s vectors and, from the same forward pass, each text's hidden states after `layer`
         (a float32 (tokens, dim) array, its first `max_tokens` tokens; [CLS] included). The caller names the
         layer (the detector's `layer_from`): no default here to drift from it."""
+        vecs, states = self.encode_with_layers(texts, batch_size, layers={layer: max_tokens})
+        return vecs, states[layer]
+
+    def encode_with_layers(
+        self, texts: Sequence[str], batch_size: int = 32, *, layers: dict[int, int]
+    ) -> tuple[np.ndarray, dict[int, list[np.ndarray]]]:
+        """`encode_with_states` for several layers from one forward pass: `layers` maps each layer to how many
+        tokens of its states to keep (the detector reads one layer, the cue tagger another)."""
         import torch
 
         texts = list(texts)
         vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
-        states: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
+        states = {n: [np.zeros((0, self.dim), np.float32)] * len(texts) for n in layers}
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # like encode: similar lengths together
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             for b in range(0, len(order), batch_size):
                 idx = order[b:b + batch_size]
-                emb, hidden, mask = self.model.forward([texts[i] for i in idx], layer=layer)
-                emb, hidden = emb.float().numpy(), hidden.float().numpy()
+                emb, hidden, mask = self.model.forward([texts[i] for i in idx], layer=tuple(layers))
+                emb = emb.float().numpy()
                 lengths = mask.sum(1).tolist()
+                for n, keep in layers.items():
+                    h = hidden[n].float().numpy()
+                    for j, i in enumerate(idx):
+                        states[n][i] = h[j, :min(int(lengths[j]), keep)].copy()
                 for j, i in enumerate(idx):
                     vecs[i] = emb[j]
-                    states[i] = hidden[j, :min(int(lengths[j]), max_tokens)].copy()
         return vecs, states
 
 

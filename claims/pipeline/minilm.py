@@ -152,20 +152,23 @@ class MiniLM:
             mask[row, :len(e.ids)] = 1
         return ids, mask
 
-    def forward(self, texts: Sequence[str], *, layer: int | None = None):
-        """(vectors (b, DIM) float32 tensor, normalised; the hidden states after `layer` (b, t, DIM) or None;
-        the attention mask (b, t)). Call under `torch.inference_mode()`."""
+    def forward(self, texts: Sequence[str], *, layer: int | Sequence[int] | None = None):
+        """(vectors (b, DIM) float32 tensor, normalised; the hidden states after `layer` (b, t, DIM) or None,
+        or for a sequence of layers a dict of them by layer; the attention mask (b, t)). Call under
+        `torch.inference_mode()`."""
         import torch
 
         ids, mask = self.tokenize(texts)
         h = self.norm(self.word[ids] + self.position[:ids.shape[1]][None] + self.token_type)
         m = mask.to(h.dtype)
         bias = ((1.0 - m) * torch.finfo(h.dtype).min)[:, None, None, :]
-        states = h if layer == 0 else None
+        wanted = set(layer) if isinstance(layer, (tuple, list, set, frozenset)) else {layer}
+        kept = {0: h} if 0 in wanted else {}
         for n, block in enumerate(self.layers, start=1):
             h = block(h, bias)
-            if n == layer:
-                states = h
+            if n in wanted:
+                kept[n] = h
+        states = kept if isinstance(layer, (tuple, list, set, frozenset)) else kept.get(layer)
         m = m.unsqueeze(-1).to(h.dtype)
         pooled = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
         return torch.nn.functional.normalize(pooled.float(), dim=1), states, mask

@@ -23,7 +23,18 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from claims.pipeline.attribution_rules import Found, _noun_agent, _skip_verb, _source_type, _subject
+from claims.pipeline.attribution_rules import Found, _source_type
+from claims.pipeline.attribution_tagger import (  # noqa: F401 (shared with the product)
+    DEPS,
+    POS,
+    SOURCE_ENTS,
+    Cand,
+    Linear,
+    candidates,
+    parse_facts,
+    source_facts,
+    source_of,
+)
 from claims.pipeline.cues import lexicon
 from claims.pipeline.phrases import np_range
 from claims.pipeline.quotes import _content, _Sent
@@ -33,11 +44,6 @@ if TYPE_CHECKING:
 
 LAYER = 6  # the states it reads: MiniLM's last layer, as the student detector's
 MAX_PIECES = 256  # word pieces per sentence it sees (the encoder's own limit)
-POS = ("VERB", "NOUN", "ADJ")
-DEPS = ("ROOT", "ccomp", "conj", "advcl", "xcomp", "acl", "relcl", "dobj", "pobj", "nsubj", "amod", "compound",
-        "attr", "appos", "pcomp", "parataxis")
-SOURCE_ENTS = ("PERSON", "ORG", "NORP", "GPE")
-OWN_VOICE = ("i", "we", "you", "us", "me")
 
 
 def word_vector(states: np.ndarray, offsets: Sequence[tuple[int, int]], t: "Token") -> np.ndarray:
@@ -48,98 +54,15 @@ def word_vector(states: np.ndarray, offsets: Sequence[tuple[int, int]], t: "Toke
     return states[rows].mean(0) if rows else np.zeros(states.shape[1], np.float32)
 
 
-def parse_facts(t: "Token", in_quote: bool) -> list[float]:
-    lex, kids = lexicon(), {c.dep_ for c in t.children}
-    lem = t.lemma_.lower()
-    return [float(t.pos_ == p) for p in POS] + [float(t.dep_ == d) for d in DEPS] + [
-        float(bool(kids & {"nsubj", "nsubjpass"})), float("ccomp" in kids), float("xcomp" in kids),
-        float("dobj" in kids), float("agent" in kids), float(bool(kids & {"poss"})), float(in_quote),
-        float(t.tag_ == "VBG"), float(t.tag_ == "VBN"), float(lem in lex.verbs), float(lem in lex.any_verb),
-        float(any(c.dep_ == "neg" for c in t.children))]
-
-
 def word_row(states: np.ndarray, offsets, t: "Token", in_quote: bool) -> np.ndarray:
     """The word tagger's features of one word."""
     return np.concatenate([word_vector(states, offsets, t), np.array(parse_facts(t, in_quote), np.float32)])
-
-
-def source_of(t: "Token") -> "Token | None":
-    """The source the parse gives a word read as a cue, or None: the subject (shared with the verb it hangs on
-    for a participle or a conjoined verb, as the rules do), a passive's agent, for a copula's adjective ("are
-    concerned that") the copula's subject, for a noun its issuer ("X's", "from X", "by X") or the subject of the
-    verb whose object it is ("made comments that ...")."""
-    if t.pos_ == "NOUN":
-        src = _noun_agent(t)
-        if src is None and t.dep_ in ("dobj", "attr") and t.head.pos_ in ("VERB", "AUX"):
-            src = _subject(t.head, inherit=True)
-        return src
-    head = t
-    while head.pos_ == "ADJ" and head.dep_ == "acomp":
-        head = head.head
-    src = _subject(head, inherit=True) if head.pos_ in ("VERB", "AUX") else None
-    if src is None and head.dep_ in ("advcl", "conj", "xcomp") and head.head.pos_ in ("VERB", "AUX"):
-        src = _subject(head.head, inherit=True)  # "..., calling it ...": the main verb's subject
-    return src
-
-
-@dataclass
-class Cand:
-    i: int  # the cue word
-    source: tuple[int, int]  # its source's token range
-    src_i: int  # the source's head
-
-
-def candidates(doc: "Doc", taken: set[int], in_quote: Sequence[bool]) -> list[Cand]:
-    """Every word that could be a cue the rules did not read (its index not in `taken`): a verb, noun or
-    adjective with a source from the parse, less what the rules refuse for any verb."""
-    out = []
-    for t in doc:
-        if t.pos_ not in POS or t.i in taken or (t.pos_ == "VERB" and _skip_verb(t)):
-            continue
-        src = source_of(t)
-        if src is None or src.i == t.i or src.pos_ in ("PUNCT", "DET", "ADP", "CCONJ"):
-            continue
-        if in_quote[t.i] and src.lower_ in OWN_VOICE:
-            continue  # a speaker's own "we think" inside her quotation: no attribution (the guideline)
-        a, b = np_range(src)
-        if a < b and not a <= t.i < b:
-            out.append(Cand(t.i, (a, b), src.i))
-    return out
-
-
-def source_facts(doc: "Doc", c: Cand, in_quote: Sequence[bool]) -> list[float]:
-    h = doc[c.src_i]
-    return [float(h.ent_type_ == e) for e in SOURCE_ENTS] + [
-        float(h.pos_ == "PRON"), float(h.pos_ == "PROPN"), float(in_quote[c.src_i]), float(c.src_i > c.i),
-        min(abs(c.src_i - c.i), 20) / 20.0, min(c.source[1] - c.source[0], 12) / 12.0, float(h.tag_ == "NNS")]
 
 
 def pair_row(doc: "Doc", c: Cand, in_quote: Sequence[bool], cue_p: float) -> list[float]:
     """The pair model's features: the tagger's logit, the cue word's parse facts, the source's facts."""
     p = min(max(cue_p, 1e-4), 1 - 1e-4)
     return [math.log(p / (1 - p))] + parse_facts(doc[c.i], in_quote[c.i]) + source_facts(doc, c, in_quote)
-
-
-@dataclass
-class Linear:
-    """A standardised logistic regression: sigmoid(coef . (x - mean) / scale + bias)."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    bias: float
-
-    def p(self, X: np.ndarray) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64).reshape(-1, len(self.coef))
-        return 1.0 / (1.0 + np.exp(-(((X - self.mean) / self.scale) @ self.coef + self.bias)))
-
-    def to_json(self) -> dict:
-        return {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),
-                "bias": self.bias}
-
-    @classmethod
-    def from_json(cls, d: dict) -> "Linear":
-        return cls(*(np.asarray(d[k], dtype=np.float64) for k in ("mean", "scale", "coef")), float(d["bias"]))
 
 
 @dataclass
