@@ -1,8 +1,7 @@
 """Throughput of `claims extract` end to end and of embedding alone, on the sample articles.
 
 Also times `extract` with attribution switched off (issue 15's budget: attribution adds at most 30%), and the
-attribution stage with the rules alone against the rules plus the learned step, and the cue tagger's two layers
-(`claims.pipeline.attribution_tagger`) where it ships; and the parse without the entity
+attribution stage with the rules alone against the rules plus the learned step; and the parse without the entity
 recogniser, which carries a second token encoder of its own (see claims.research.shared_ner). `--wikinews FILE` runs it on
 real articles (the first `--limit` of ../shared/data/wikinews/articles.jsonl that are not in the gold).
 Run it with CLAIMS_PARSE_HELPER=0 to measure with the whole spaCy parse in this one process.
@@ -26,7 +25,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.pipeline import attribution_tagger, clean, nlp, split  # noqa: E402
+from claims.pipeline import clean, nlp, split  # noqa: E402
 from claims.pipeline.attribute import attribute, rules_only  # noqa: E402
 from claims.pipeline.cues import needs_parse, parse_where_needed  # noqa: E402
 from claims.services.workbench import Workbench  # noqa: E402
@@ -83,16 +82,6 @@ def main() -> None:
     body = [s for s in sents if s.kind != "furniture"]
     t_attr = timed(lambda: attribute(body, parsed), args.runs)
     t_attr_rules = timed(lambda: attribute(body, parsed, finder=rules_only), args.runs)
-    t_tagger = t_attr_tagged = None
-    if attribution_tagger.model() is not None and hasattr(bench.embedder, "encode_with_layers"):
-        # the cue tagger: its two layers over the parsed sentences' layer-4 states (from the search pass), then
-        # attribution with its additions
-        _, got = bench.embedder.encode_with_layers(texts, layers={attribution_tagger.FROM_LAYER:
-                                                                  attribution_tagger.MAX_PIECES})
-        four = got[attribution_tagger.FROM_LAYER]
-        t_tagger = timed(lambda: attribution_tagger.probabilities(texts, parsed, four), args.runs)
-        probs = attribution_tagger.probabilities(texts, parsed, four)
-        t_attr_tagged = timed(lambda: attribute(body, parsed, cue_probs=probs), args.runs)
     if getattr(bench.detector, "wants_states", False):  # the fine-tuned detector reads the pass's layer-1 states
         vecs, states = bench.embedder.encode_with_states(texts, layer=bench.detector.layer_from)
         t_detect = timed(lambda: bench.detector.score(texts, vecs, states=states), args.runs)
@@ -127,8 +116,6 @@ def main() -> None:
             "spacy_parse_every_sentence": round(t_parse_all, 4),
             "spacy_parse_without_entities": round(t_parse_plain, 4),
             "attribution": round(t_attr, 4), "attribution_rules_only": round(t_attr_rules, 4),
-            "cue_tagger_layers": None if t_tagger is None else round(t_tagger, 4),
-            "attribution_with_tagger_additions": None if t_attr_tagged is None else round(t_attr_tagged, 4),
             "detector": round(t_detect, 4), "extract_total": round(t_extract, 4),
         },
         "runs": args.runs,

@@ -18,7 +18,7 @@ parse is most of the cost, and a sentence without a cue word, a quotation mark o
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable
 
 from claims.pipeline.attribution_misreads import find_all
 from claims.pipeline.attribution_rules import Found
@@ -27,7 +27,6 @@ from claims.pipeline.mentions import ArticleMentions
 from claims.pipeline.types import Attribution, Sentence
 
 if TYPE_CHECKING:
-    import numpy as np
     from spacy.tokens import Doc
 
 
@@ -49,41 +48,24 @@ def learned(doc: "Doc") -> list[Found]:
     return found if m is None or not m.enabled else attribution_learned.decide(doc, found, m)
 
 
-def _tagger():
-    from claims.pipeline import attribution_tagger
-
-    return attribution_tagger.model()
-
-
-def attribute(sentences: list[Sentence], docs: list["Doc | None"], finder: Finder = learned,
-              cue_probs: "Sequence[np.ndarray | None] | None" = None) -> list[tuple[Attribution, ...]]:
+def attribute(sentences: list[Sentence], docs: list["Doc | None"],
+              finder: Finder = learned) -> list[tuple[Attribution, ...]]:
     """Attributions for each sentence of one article; docs[i] is the spaCy parse of sentences[i].text.
 
     Sentences must be in article order: pronouns and short names are resolved against what earlier
     sentences named. Within a sentence, attributions come in the order of their cues. docs[i] is None
     for a sentence left unparsed (see `parse_where_needed`): it has no attributions and names no one.
     `finder` reads one parsed sentence: the learned step by default, `rules_only` for the rules alone.
-    `cue_probs`: the cue tagger's (cue, source) probabilities of each token of each parsed sentence
-    (`attribution_tagger.probabilities`; None where not computed); with them the tagger adds the cues no
-    vocabulary holds.
     """
     if len(sentences) != len(docs):
         raise ValueError(f"got {len(sentences)} sentences but {len(docs)} parsed docs")
-    if cue_probs is not None and len(cue_probs) != len(docs):
-        raise ValueError(f"got {len(docs)} parsed docs but {len(cue_probs)} lists of cue probabilities")
-    tagger = _tagger() if cue_probs is not None else None
     article, out = ArticleMentions(lexicon()), []
-    for k, doc in enumerate(docs):
+    for doc in docs:
         if doc is None:
             out.append(())
             continue
         here, result = sorted(article.mentions_in(doc), key=lambda e: e[0]), []
-        found = finder(doc)
-        if tagger is not None and cue_probs[k] is not None:
-            from claims.pipeline.attribution_tagger import additions
-
-            found = sorted(found + additions(doc, found, cue_probs[k], tagger), key=lambda f: f.cue_i)
-        for f in found:
+        for f in finder(doc):
             cands = article.mentions + [m for end, m in here if end <= f.source[0]]
             resolved, antecedent = article.antecedent(doc, f, cands)
             source = doc[f.source[0]:f.source[1]].text

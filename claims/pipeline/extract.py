@@ -41,12 +41,6 @@ class Extracted:
         return [r for r in self.results if r.score.is_claim]
 
 
-def _tagger_ships() -> bool:
-    from claims.pipeline import attribution_tagger  # here, not at import: `claims` commands start faster
-
-    return attribution_tagger.PATH.exists()
-
-
 def furniture_score(sentence: Sentence, reason: str = "") -> Score:
     return Score(0.0, False, NOT_A_CLAIM, ("page furniture" + (f": {reason}" if reason else ""),))
 
@@ -114,37 +108,22 @@ class Pipeline:
             from claims.pipeline import nlp as nlp_mod
 
             nlp_mod.start_helper(len(texts))  # a large batch: the parse helper loads spaCy while we embed
-        states, tagger_states = None, None
-        tagging = self.attribution and bool(texts) and _tagger_ships() and hasattr(self.embedder, "encode_with_layers")
-        wants = getattr(self.detector, "wants_states", False) and hasattr(self.embedder, "encode_with_states")
-        if texts and (wants or tagging):
-            # one forward pass: the search vectors, the hidden states the detector reads (a detector that wants
-            # states names their layer: `layer_from`, or per genre: `layer_for(genre)`) and those the cue tagger
-            # reads (`attribution_tagger.FROM_LAYER`)
-            from claims.pipeline.attribution_tagger import FROM_LAYER, MAX_PIECES
-
-            layer_for = getattr(self.detector, "layer_for", lambda g: self.detector.layer_from) if wants else None
-            by_layer: dict[int | None, list[int]] = {}
+        states = None
+        if texts and getattr(self.detector, "wants_states", False) and hasattr(self.embedder, "encode_with_states"):
+            # one forward pass: the search vectors and the hidden states the detector reads (a detector that
+            # wants states names their layer: `layer_from`, or per genre: `layer_for(genre)`)
+            layer_for = getattr(self.detector, "layer_for", lambda g: self.detector.layer_from)
+            by_layer: dict[int, list[int]] = {}
             for i, (d, _) in enumerate(flat):
-                by_layer.setdefault(layer_for(genres[d].genre) if wants else None, []).append(i)
+                by_layer.setdefault(layer_for(genres[d].genre), []).append(i)
             vectors = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
-            states = [None] * len(texts) if wants else None
-            tagger_states = [None] * len(texts) if tagging else None
+            states = [None] * len(texts)
             for layer, idx in by_layer.items():
-                want = ({layer: 64} if layer is not None else {}) | ({FROM_LAYER: MAX_PIECES} if tagging else {})
-                if layer is not None and not tagging:
-                    v, st = self.embedder.encode_with_states([texts[i] for i in idx], batch_size=self.batch_size,
-                                                             layer=layer)
-                    got = {layer: st}
-                else:
-                    v, got = self.embedder.encode_with_layers([texts[i] for i in idx], batch_size=self.batch_size,
-                                                              layers=want)
+                v, st = self.embedder.encode_with_states([texts[i] for i in idx], batch_size=self.batch_size,
+                                                         layer=layer)
                 vectors[idx] = v
-                for n, i in enumerate(idx):
-                    if layer is not None:
-                        states[i] = got[layer][n]
-                    if tagging:
-                        tagger_states[i] = got[FROM_LAYER][n]
+                for i, s in zip(idx, st):
+                    states[i] = s
         else:
             vectors = self.embedder.encode(texts, batch_size=self.batch_size) if texts else np.zeros(
                 (0, self.embedder.dim), dtype=np.float32)
@@ -155,18 +134,12 @@ class Pipeline:
             from claims.pipeline import cues
 
             parsed = cues.parse_where_needed(texts)  # None where no cue, quote or name
-            probs = None
-            if tagger_states is not None:  # the cue tagger, over every parsed sentence of the batch at once
-                from claims.pipeline.attribution_tagger import probabilities
-
-                probs = probabilities(texts, parsed, tagger_states)
             groups: dict[int, list[int]] = {}
             for i, (d, _) in enumerate(flat):
                 groups.setdefault(d, []).append(i)
             for d, idx in groups.items():
                 # one call per document: pronouns resolve against earlier sentences of the same article
-                found = attribute_mod.attribute([flat[i][1] for i in idx], [parsed[i] for i in idx],
-                                                cue_probs=None if probs is None else [probs[i] for i in idx])
+                found = attribute_mod.attribute([flat[i][1] for i in idx], [parsed[i] for i in idx])
                 for i, attrs in zip(idx, found):
                     attributions[(d, flat[i][1].index)] = tuple(attrs)
         by_key = {(d, s.index): (i, scores[i]) for i, (d, s) in enumerate(flat)}

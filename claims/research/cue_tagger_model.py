@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from claims.pipeline.attribution_rules import Found, _source_type
-from claims.pipeline.attribution_tagger import (  # noqa: F401 (shared with the product)
+from claims.research.cue_tagger_tuned import (  # noqa: F401 (shared with the product)
     DEPS,
     POS,
     SOURCE_ENTS,

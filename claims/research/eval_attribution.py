@@ -253,19 +253,17 @@ def gold_files(gold: Path, split: str = "all") -> list[Path]:
 
 def predict(articles: Mapping[str, str]) -> dict[str, list[tuple[str, tuple[Attribution, ...]]]]:
     """(sentence text, attributions) for every sentence of each article, as `claims extract` finds them."""
-    from claims.pipeline import attribute, attribution_tagger, cues
+    from claims.pipeline import attribute, cues
     from claims.pipeline.clean import clean
     from claims.pipeline.split import split_sentences
 
     split = {name: split_sentences(text, clean(text)) for name, text in articles.items()}  # Pipeline.sentences
     body = [(name, s) for name, sents in split.items() for s in sents if s.kind != "furniture"]
     parsed = cues.parse_where_needed([s.text for _, s in body])  # as Pipeline.run
-    probs = attribution_tagger.probabilities([s.text for _, s in body], parsed)  # the cue tagger, as Pipeline.run
     found: dict[tuple[str, int], tuple[Attribution, ...]] = {}
     for name in articles:  # one call per article: pronouns resolve against earlier sentences
         idx = [i for i, (n, _) in enumerate(body) if n == name]
-        for i, attrs in zip(idx, attribute.attribute([body[i][1] for i in idx], [parsed[i] for i in idx],
-                                                     cue_probs=[probs[i] for i in idx])):
+        for i, attrs in zip(idx, attribute.attribute([body[i][1] for i in idx], [parsed[i] for i in idx])):
             found[(name, body[i][1].index)] = tuple(attrs)
     return {name: [(s.text, found.get((name, s.index), ())) for s in sents] for name, sents in split.items()}
 

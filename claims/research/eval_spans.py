@@ -70,19 +70,17 @@ def place(sent_start: int, sentence: str, a, taken: set | None = None) -> dict:
 
 def predict(texts: Mapping[str, str]) -> dict[str, list[dict]]:
     """Every attribution the product finds in each article, placed by position (see the module doc)."""
-    from claims.pipeline import attribute, attribution_tagger, cues
+    from claims.pipeline import attribute, cues
     from claims.pipeline.clean import clean
     from claims.pipeline.split import split_sentences
 
     split = {name: [s for s in split_sentences(t, clean(t)) if s.kind != "furniture"] for name, t in texts.items()}
     flat = [(name, s) for name, sents in split.items() for s in sents]
     parsed = cues.parse_where_needed([s.text for _, s in flat])
-    probs = attribution_tagger.probabilities([s.text for _, s in flat], parsed)  # the cue tagger, as extract
     out: dict[str, list[dict]] = {name: [] for name in texts}
     for name in texts:
         idx = [i for i, (n, _) in enumerate(flat) if n == name]
-        found = attribute.attribute([flat[i][1] for i in idx], [parsed[i] for i in idx],
-                                    cue_probs=[probs[i] for i in idx])
+        found = attribute.attribute([flat[i][1] for i in idx], [parsed[i] for i in idx])
         for i, attrs in zip(idx, found):
             s, taken = flat[i][1], set()
             out[name] += [place(s.start, s.text, a, taken) for a in attrs]

@@ -1,21 +1,21 @@
-"""The cue tagger: attributions whose cue no list holds, found by MiniLM's top two layers fine-tuned for cues.
+"""The fine-tuned cue tagger of round 11 (issue 15): measured, not shipped (claims.research.finetune_cues).
 
 The rules and the learned step read cues from a vocabulary. Real news uses hundreds of other words as cues
 ("Italy opposes Germany", "identified the man as ...", "the demonstration shouted ..."), and for most of them
-the parse already gives the right source: what is missing is knowing that the word is a cue. The tagger reads
-the states after MiniLM's fourth layer, which the search pass computes anyway (`MiniLMEmbedder.encode_with_layers`),
-through trained copies of layers 5 and 6 and a linear head, and gives each word piece the probability that it lies
-in a cue; a word's probability is its pieces' highest. A word the rules and the learned step did not use as a cue,
-to which the parse gives a source (`candidates`), becomes an attribution when its probability reaches the
-shipped threshold. It only adds, and never what the rules refuse for every verb.
+the parse already gives the right source: what is missing is knowing that the word is a cue. This tagger reads
+the states after MiniLM's fourth layer, which the search pass could hand it (`MiniLMEmbedder.encode_with_layers`),
+through trained copies of layers 5 and 6 and a linear head, and gives each word piece the probability that it
+lies in a cue and in a source; a word's probabilities are its pieces' highest. A word the product did not use as
+a cue, to which the parse gives a source (`candidates`), becomes an attribution when a pair model over the
+tagger's logits and the parse's facts keeps it at the chosen threshold. It only adds, and never what the rules
+refuse for every verb.
 
-Trained and chosen by `python -m claims.research.finetune_cues` (docs/attribution.md); the weights are in
-`claims/data/cue_tagger.npz` (matrices in int8 with one scale per row). Without that file, or without states
-(a test's small embedder), attribution is the rules' and the learned step's alone.
+It passed its cross-validation rule on draws 1-12 but failed its held-out check on the thirteenth draw (one false
+alarm too many: docs/attribution.md, "Eleventh round"), so the product does not run it. `CueTagger.save` and
+`load` keep what `finetune_cues --write` trained (matrices in int8 with one scale per row, as the detector's).
 """
 from __future__ import annotations
 
-import functools
 import json
 import math
 from dataclasses import dataclass
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 FROM_LAYER = 4  # the frozen states it reads; it carries its own layers 5 and 6
 MAX_PIECES = 128  # word pieces per sentence it reads
-PATH = Path(__file__).resolve().parent.parent / "data" / "cue_tagger.npz"
 POS = ("VERB", "NOUN", "ADJ")
 OWN_VOICE = ("i", "we", "you", "us", "me")
 DEPS = ("ROOT", "ccomp", "conj", "advcl", "xcomp", "acl", "relcl", "dobj", "pobj", "nsubj", "amod", "compound",
@@ -262,7 +261,7 @@ class CueTagger:
         np.savez_compressed(path, **arrays)
 
     @classmethod
-    def load(cls, path: str | Path = PATH) -> "CueTagger":
+    def load(cls, path: str | Path) -> "CueTagger":
         from claims.pipeline.detect_tuned import from_int8
 
         with np.load(path) as a:
@@ -280,36 +279,3 @@ class CueTagger:
                 layers[int(n)][name] = from_int8(a[k], scale) if scale is not None else a[k].astype(np.float32)
             pairs = Linear(*(a[f"pairs.{k}"] for k in ("mean", "scale", "coef")), float(a["pairs.bias"]))
             return cls(layers, a["head_w"], a["head_b"], pairs, float(a["threshold"]), json.loads(str(a["meta"])))
-
-
-@functools.lru_cache(maxsize=1)
-def model() -> CueTagger | None:
-    """The shipped tagger, loaded once; None where its file is not shipped."""
-    return CueTagger.load(PATH) if PATH.exists() else None
-
-
-def probabilities(texts: Sequence[str], docs: Sequence["Doc | None"],
-                  states: Sequence[np.ndarray | None] | None = None) -> list[np.ndarray | None]:
-    """Each parsed sentence's (cue, source) probabilities per token (None where unparsed, or where no tagger ships). `states`: the
-    layer-4 states from the search pass; computed here (a second pass) where a caller has none, as the
-    evaluators do."""
-    m = model()
-    want = [k for k, d in enumerate(docs) if d is not None]
-    out: list[np.ndarray | None] = [None] * len(docs)
-    if m is None or not want:
-        return out
-    if states is None:
-        from claims.pipeline.embed import get_embedder
-
-        emb = get_embedder()
-        if not hasattr(emb, "encode_with_layers"):
-            return out
-        _, got = emb.encode_with_layers([texts[k] for k in want], layers={FROM_LAYER: MAX_PIECES})
-        states = [None] * len(docs)
-        for k, st in zip(want, got[FROM_LAYER]):
-            states[k] = st
-    want = [k for k in want if states[k] is not None and len(states[k])]
-    piece_p = m.piece_probs([states[k] for k in want])
-    for k, offs, p in zip(want, piece_offsets([texts[k] for k in want]), piece_p):
-        out[k] = word_probs(docs[k], offs, p)
-    return out

@@ -1,4 +1,4 @@
-"""The cue tagger (claims.pipeline.attribution_tagger): its states come from the search pass, its word pieces
+"""The cue tagger (claims.research.cue_tagger_tuned): its states come from the search pass, its word pieces
 line up with spaCy's words, its file keeps what was trained, and it only adds what its pair model keeps, with the
 parse's source, never what the rules refuse."""
 from __future__ import annotations
@@ -6,10 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from claims.pipeline import attribution_tagger as tg
+from claims.research import cue_tagger_tuned as tg
 from claims.pipeline import nlp as nlp_module
-from claims.pipeline.attribute import attribute, rules_only
-from claims.pipeline.types import Sentence
+from claims.pipeline.attribute import rules_only
 
 
 def _doc(text: str):
@@ -68,18 +67,6 @@ def test_it_never_adds_what_the_rules_read_or_refuse():
         found = rules_only(doc)
         cues = {f.cue for f in tg.additions(doc, found, np.zeros((len(doc), 2), np.float32), _stub(8.0))}
         assert not cues & {"said", "deny", "think"}, (text, cues)
-
-
-def test_attribute_adds_the_taggers_finds_only_where_probabilities_are_given(monkeypatch):
-    monkeypatch.setattr(tg, "model", lambda: _stub(8.0))
-    text = "Italy opposes Germany's bid for a permanent seat."
-    doc = _doc(text)
-    sent = [Sentence(0, text, 0, len(text))]
-    assert attribute(sent, [doc]) == [()]
-    (found,) = attribute(sent, [doc], cue_probs=[np.zeros((len(doc), 2), np.float32)])
-    assert ("Italy", "opposes") in [(a.source, a.cue) for a in found]  # (a stub that keeps every candidate)
-    with pytest.raises(ValueError, match="cue probabilities"):
-        attribute(sent, [doc], cue_probs=[])
 
 
 def test_the_saved_file_gives_back_the_same_probabilities(tmp_path):
