@@ -614,3 +614,28 @@ def test_a_figure_of_speech_or_the_speakers_own_voice_inside_a_quote_is_no_repor
 ])
 def test_a_surname_resolves_to_a_full_name_with_a_particle_or_a_hyphen(run, first, later, full):
     assert only(run(first, later)[1]).resolved == full
+
+
+# -- round 11 (2026-12-06, thirteenth session): forms read from the train and dev articles of draws 1-13 ---------
+
+
+def test_a_question_quoted_before_its_asker_is_the_askers(run):
+    (a,) = run('"Is trade so important that we cannot speak our mind?" Senator Brown asked.')[0]
+    assert (a.source, a.cue, a.quote) == ("Senator Brown", "asked", "direct")
+    assert a.content.startswith("Is trade so important")
+    assert run("Lopez, asked the same question: \u201cWho pays?\u201d")[0][0].cue == ":"  # the colon form stays
+
+
+def test_a_restrictive_who_clause_reports_its_antecedents_words(run):
+    (a,) = run("Reuters named the captors as members of the tribe who told the agency that the family is safe.")[0]
+    assert (a.source, a.cue) == ("members of the tribe", "told") and a.content.startswith("the family is safe")
+    assert not run("The man who asked not to be named left early.")[0]  # no content: no attribution
+
+
+def test_a_bare_speaker_tag_after_a_full_stop_stays_with_its_quotation(run):
+    from claims.pipeline.split import sentence_spans
+
+    text = '"It is an attempt to get unlimited power." Harper said.'
+    assert sentence_spans(text, 0, len(text)) == [(0, len(text))]
+    (a,) = run(text)[0]
+    assert (a.source, a.cue, a.quote) == ("Harper", "said", "direct")

@@ -230,6 +230,19 @@ def test_split(text: str, expected: list[str]) -> None:
         # but a full stop in the quote, or no speech verb after the name, ends it
         ("\u201cWhy?\u201d Kowalski left the room.", ["\u201cWhy?\u201d", "Kowalski left the room."]),
         ("\u201cWe will win.\u201d Kowalski said nothing.", ["\u201cWe will win.\u201d", "Kowalski said nothing."]),
+        # a full stop where the comma belonged: a bare speaker tag stays with its quotation (Wikinews has ~45 of
+        # these); a tag with content of its own starts the next sentence
+        ('"It is an attempt to get unlimited power." Harper said. The vote is next.',
+         ['"It is an attempt to get unlimited power." Harper said.', "The vote is next."]),
+        ('"It will fail." The Prime Minister said on Tuesday.', ['"It will fail." The Prime Minister said on Tuesday.']),
+        ('"It will fail." Mrs. Sheehan told Salon. Then she left.',
+         ['"It will fail." Mrs. Sheehan told Salon.', "Then she left."]),
+        ('"It will fail." Smith said the vote would be next week.',
+         ['"It will fail."', "Smith said the vote would be next week."]),
+        ('"It will fail." Harper said in a statement that he was sorry.',
+         ['"It will fail."', "Harper said in a statement that he was sorry."]),
+        ('"It will fail." Mrs. Sheehan told Salon she was angry.',
+         ['"It will fail."', "Mrs. Sheehan told Salon she was angry."]),
     ],
 )
 def test_quotes(text: str, expected: list[str]) -> None:

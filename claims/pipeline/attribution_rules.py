@@ -156,15 +156,16 @@ def _goes_on(verb: "Token") -> bool:
 
 
 def _aside_relative(verb: "Token") -> bool:
-    """A relative clause set off by a comma (or saying "also") whose pronoun is the speaker: "Nordvind, which said
-    ..."."""
+    """A relative clause whose pronoun is the speaker, set off by a comma (or saying "also"), or a restrictive "who"
+    clause: "Nordvind, which said ...", "members of the tribe who told the agency that ..." (round 11)."""
     subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
     doc = verb.doc
     also = any(c.dep_ == "advmod" and c.lower_ == "also" and subj is not None and subj.i < c.i < verb.i
                for c in verb.children)  # "... said X, a spokesman who also said that ...": no comma needed
     return (verb.dep_ == "relcl" and subj is not None and subj.lower_ in ("which", "who")
             and verb.lemma_.lower() in lexicon().verbs  # not "who asked not to be named"
-            and subj.i == verb.left_edge.i and subj.i > 0 and (doc[subj.i - 1].text == "," or also)
+            and subj.i == verb.left_edge.i and subj.i > 0
+            and (doc[subj.i - 1].text == "," or also or subj.lower_ == "who")
             and verb.head.pos_ in ("PROPN", "NOUN") and verb.head.i < subj.i
             and verb.head.lemma_.lower() not in OCCASIONS)  # "said X in a statement who also added": misparsed
 
@@ -258,7 +259,8 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
         near = {k for c in v.children if c.dep_ in ("nsubj", "aux", "advmod", "dobj", "dative", "npadvmod", "prep")
                 for k in range(c.left_edge.i, c.right_edge.i + 1)}
         if lem not in lex.verbs:  # "asked: “...”", "“...?” she asked"; but "asked the same question: “...”"
-            near, owned = set(), []
+            near = {k for c in v.lefts if c.dep_ == "nsubj" for k in range(c.left_edge.i, c.right_edge.i + 1)}
+            owned = []
         for q in s.spans:
             gap = range(q[1] + 1, v.i) if q[1] < v.i else range(v.i + 1, q[0])
             if q not in owned and not _nominal_quote(doc, q) and all(

@@ -1,7 +1,8 @@
 """Rule-based sentence splitting with exact character offsets (no spaCy, linear time).
 
 A boundary candidate is a run of terminal punctuation (``.``, ``!``, ``?``, ``…``, CJK ``。！？``)
-with any closing quotes/brackets glued to it; the closing quote belongs to the sentence before.
+with any closing quotes/brackets glued to it; the closing quote belongs to the sentence before, and so does a
+bare speaker tag after it ('"... whatsoever." Harper said.': a full stop where the comma belonged).
 A candidate is a boundary only when it is followed by whitespace (CJK terminals excepted) and the
 next word does not start in lower case; after a full stop the word before it is checked against
 abbreviation rules:
@@ -106,6 +107,28 @@ _SPEAKER_AFTER_RE = re.compile(
     r"\s+(?:(?:[A-Z][\w\u2019'.-]*\s+){1,4}(?:" + _SPEECH_VERBS + r")|(?:" + _SPEECH_VERBS + r")\s+[A-Z])\b")
 
 
+#: After a quotation closed by a full stop: only a speaker tag and nothing that could open a new report ("Harper
+#: said." "Mr Swan said in a statement." "Sheehan told Salon."), so the tag is the quotation's, as the comma would
+#: have made it. A tag followed by its own content ("Smith said the vote ...", "... said that ...") starts a sentence.
+_TAG_VERBS = _SPEECH_VERBS + "|stated|reported|noted|commented|argued|claimed|announced|concluded|declared"
+_TAG_AFTER_STOP_RE = re.compile(
+    r"[ \t]+(?:[A-Z][\w\u2019'.-]*[ \t]+){1,4}(?:has[ \t]+|had[ \t]+)?(?:" + _TAG_VERBS + r")"
+    r"(?:[ \t]+(?:in|on|at|to|during|after|before|from|yesterday|today|tonight|earlier|later|last|this|when|while|"
+    r"commenting|speaking|adding)\b[^.!?\n\"\u201c\u201d]{0,60}?"
+    r"|(?<=told)[ \t]+[A-Z][\w.'\u2019-]*(?:[ \t]+[A-Z][\w.'\u2019-]*){0,3}?)?[.!?](?:\s|$)")
+_NOT_A_TAG_RE = re.compile(r"\b(?:that|whether|if|he|she|they|it|we|I)\b")
+
+
+def _speaker_tag_follows(text: str, at: int, end: int) -> bool:
+    """Whether text[at:] is only a speaker tag for the quotation before it (`_TAG_AFTER_STOP_RE`)."""
+    m = _TAG_AFTER_STOP_RE.match(text, at, min(end, at + 140))
+    if m is None:
+        return False
+    tail = text[at:m.end()]
+    verb = re.search(r"\b(?:" + _TAG_VERBS + r")\b", tail)
+    return verb is not None and not _NOT_A_TAG_RE.search(tail[verb.end():])
+
+
 def _abbreviation_class(word: str) -> str:
     """'never', 'number', 'may' or '' for the word before a single full stop."""
     if not word:
@@ -143,6 +166,8 @@ def _is_boundary(text: str, start: int, end: int, m: re.Match) -> bool:
         return False  # “... actions.” she said / e.g. something / approx. five
     if run[-1] in _CLOSE_QUOTES and any(ch in "?!\u2026" for ch in run) and _SPEAKER_AFTER_RE.match(text, run_end, min(end, run_end + 120)):
         return False  # “Who pays for this?” Kowalski asked. — the speaker belongs to the quote's sentence
+    if run[-1] in _CLOSE_QUOTES and run.count(".") == 1 and _speaker_tag_follows(text, run_end, end):
+        return False  # "... whatsoever." Harper said. — a full stop where the comma belonged
     if cjk or any(ch in _STRONG_TERM for ch in run):
         return True
     stops = sum(1 for ch in run if ch == ".")
