@@ -63,25 +63,44 @@ class Sent:
     offsets: list  # (start, end) of each piece in `text`
 
 
-def load(wikinews: str, split: str, upto_draw: int = 99) -> tuple[list[Sent], dict[str, list[dict]], dict[str, str]]:
+@dataclass
+class GoldSentences:
+    """One split of the gold as the product reads it: each article's text and gold attributions, its body
+    sentences in order (article id, Sentence), the product's parse of those it parses (`needed`, None elsewhere)
+    and a full parse of every one."""
+
+    texts: dict[str, str]
+    gold: dict[str, list[dict]]
+    flat: list
+    needed: list
+    full: list
+
+
+def gold_sentences(wikinews: str, split: str, gold_dir=None, upto_draw: int = 99) -> GoldSentences:
     from claims.pipeline import cues, nlp
-    from claims.research import cue_tagger_model as tagger
-    from claims.pipeline.attribution_misreads import find_all
     from claims.pipeline.clean import clean
-    from claims.pipeline.embed import get_embedder
     from claims.pipeline.split import split_sentences
     from claims.research import eval_spans
     from claims.research.wikinews_gold import GOLD_DIR, pick, read_articles, read_gold
 
-    arts, attrs = read_gold(GOLD_DIR)
+    arts, attrs = read_gold(Path(gold_dir) if gold_dir else GOLD_DIR)
     chosen = [a["id"] for a in pick(arts, split) if a.get("draw", 1) <= upto_draw]
     all_texts = read_articles(wikinews)
     texts = {i: all_texts[i]["text"] for i in chosen}
     gold = {i: [eval_spans.gold_view(r, texts[i]) for r in attrs if r["id"] == i] for i in chosen}
     flat = [(i, s) for i in chosen for s in split_sentences(texts[i], clean(texts[i])) if s.kind != "furniture"]
     strs = [s.text for _, s in flat]
-    needed = cues.parse_where_needed(strs)
-    full = nlp.parse(strs)
+    return GoldSentences(texts, gold, flat, cues.parse_where_needed(strs), nlp.parse(strs))
+
+
+def load(wikinews: str, split: str, upto_draw: int = 99) -> tuple[list[Sent], dict[str, list[dict]], dict[str, str]]:
+    from claims.pipeline.attribution_misreads import find_all
+    from claims.pipeline.embed import get_embedder
+    from claims.research import cue_tagger_model as tagger
+
+    g = gold_sentences(wikinews, split, upto_draw=upto_draw)
+    flat, needed, full, gold, texts = g.flat, g.needed, g.full, g.gold, g.texts
+    strs = [s.text for _, s in flat]
     emb = get_embedder()
     _, states = emb.encode_with_states(strs, layer=tagger.LAYER, max_tokens=tagger.MAX_PIECES)
     out = []

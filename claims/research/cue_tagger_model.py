@@ -23,21 +23,21 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from claims.pipeline.attribution_rules import Found, _source_type
-from claims.research.cue_tagger_tuned import (  # noqa: F401 (shared with the product)
+from claims.pipeline.attribution_rules import Found
+from claims.pipeline.cues import lexicon
+from claims.pipeline.quotes import _Sent
+from claims.research.cue_tagger_tuned import (  # noqa: F401 (shared with the fine-tuned tagger)
     DEPS,
     POS,
     SOURCE_ENTS,
     Cand,
     Linear,
     candidates,
+    kept,
     parse_facts,
     source_facts,
     source_of,
 )
-from claims.pipeline.cues import lexicon
-from claims.pipeline.phrases import np_range
-from claims.pipeline.quotes import _content, _Sent
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -107,16 +107,5 @@ def additions(doc: "Doc", found: list[Found], states: np.ndarray, offsets, m: Mo
     cue_p = dict(zip(words, m.words.p(np.array([word_row(states, offsets, doc[i], s.in_quote[i])
                                                   for i in words]))))
     keep = m.pairs.p(np.array([pair_row(doc, c, s.in_quote, float(cue_p[c.i])) for c in cands])) >= m.threshold
-    out = []
-    for c, ok in zip(cands, keep):
-        if not ok:
-            continue
-        t, src = doc[c.i], doc[c.src_i]
-        end = t.right_edge.i + 1 if t.right_edge.i > t.i else len(doc)
-        content, quote = _content(s, (t.i + 1, end))
-        if not content:
-            continue
-        f = Found(c.source, np_range(src, core=True), src, t.text, t.i, content, quote)
-        f.source_type = _source_type(s, f)
-        out.append(f)
-    return out
+    return kept(s, cands, keep)
+

@@ -156,7 +156,13 @@ def additions(doc: "Doc", found: list[Found], probs: np.ndarray, m: "CueTagger")
     if not cands:
         return []
     keep = m.pairs.p([pair_row(doc, c, s.in_quote, probs) for c in cands]) >= m.threshold
-    out = []
+    return kept(s, cands, keep)  # one candidate per word, so no word is added twice
+
+
+def kept(s: _Sent, cands: list[Cand], keep) -> list[Found]:
+    """The candidates marked in `keep` as findings: the parse's source, and as content what the word governs
+    after it (else the rest of the sentence); a candidate with no content is dropped."""
+    doc, out = s.doc, []
     for c, ok in zip(cands, keep):
         if not ok:
             continue
@@ -168,7 +174,7 @@ def additions(doc: "Doc", found: list[Found], probs: np.ndarray, m: "CueTagger")
         f = Found(c.source, np_range(src, core=True), src, t.text, t.i, content, quote)
         f.source_type = _source_type(s, f)
         out.append(f)
-    return out  # one candidate per word, so no word is added twice
+    return out
 
 
 # --- the model ----------------------------------------------------------------------------------------------

@@ -90,21 +90,12 @@ class Sent:
 
 
 def load(wikinews: str, split: str, gold_dir: str | Path | None = None) -> tuple[list[Sent], dict[str, list[dict]]]:
-    from claims.pipeline import attribute, cues, nlp
-    from claims.pipeline.clean import clean
-    from claims.pipeline.split import split_sentences
+    from claims.pipeline import attribute
     from claims.research import eval_spans
-    from claims.research.wikinews_gold import GOLD_DIR, pick, read_articles, read_gold
+    from claims.research.cue_tagger import gold_sentences
 
-    arts, attrs = read_gold(Path(gold_dir) if gold_dir else GOLD_DIR)
-    chosen = [a["id"] for a in pick(arts, split)]
-    all_texts = read_articles(wikinews)
-    texts = {i: all_texts[i]["text"] for i in chosen}
-    gold = {i: [eval_spans.gold_view(r, texts[i]) for r in attrs if r["id"] == i] for i in chosen}
-    flat = [(i, s) for i in chosen for s in split_sentences(texts[i], clean(texts[i])) if s.kind != "furniture"]
-    strs = [s.text for _, s in flat]
-    needed = cues.parse_where_needed(strs)
-    full = nlp.parse(strs)
+    gs = gold_sentences(wikinews, split, gold_dir)
+    flat, needed, full, gold, chosen = gs.flat, gs.needed, gs.full, gs.gold, list(gs.gold)
     found: list[list[dict]] = [[] for _ in flat]
     for i in chosen:  # one call per article, as the product does (pronouns resolve within it)
         idx = [k for k, (a, _) in enumerate(flat) if a == i]
