@@ -639,3 +639,9 @@ def test_a_bare_speaker_tag_after_a_full_stop_stays_with_its_quotation(run):
     assert sentence_spans(text, 0, len(text)) == [(0, len(text))]
     (a,) = run(text)[0]
     assert (a.source, a.cue, a.quote) == ("Harper", "said", "direct")
+
+
+def test_a_conjoined_evaluation_shares_its_subject_even_after_a_negated_verb(run):
+    (a,) = run("The White House has not made mention of any connection, but called Pakistan a valuable ally.")[0]
+    assert (a.source, a.cue) == ("The White House", "called") and a.content.startswith("Pakistan")
+    assert not run("The White House has not called Pakistan an ally.")[0]  # the negated verb itself: none

@@ -371,7 +371,7 @@ def _verb_attributions(s: _Sent) -> list[Found]:
         if lem is None or v.i in merged or s.in_quote[v.i] or _skip_verb(v):
             continue
         # a conjoined accusation, denial or announcement shares its subject: "Iran called X a threat and accuses Y"
-        inherit = lem in s.lex.verbs or (v.dep_ == "conj" and lem in s.lex.object_verbs) or (
+        inherit = lem in s.lex.verbs or (v.dep_ == "conj" and lem in s.lex.object_verbs | s.lex.evaluation_verbs) or (
             lem == "call" and _calls_for(v) is not None) or (  # "... and is calling for peace talks": a directive
             v.tag_ == "VBG" and v.dep_ == "advcl" and lem == "call")  # "..., calling it a 'positive start'"
         subj, result = _subject(v, inherit=inherit), None
