@@ -162,13 +162,14 @@ class MiniLM:
         h = self.norm(self.word[ids] + self.position[:ids.shape[1]][None] + self.token_type)
         m = mask.to(h.dtype)
         bias = ((1.0 - m) * torch.finfo(h.dtype).min)[:, None, None, :]
-        wanted = set(layer) if isinstance(layer, (tuple, list, set, frozenset)) else {layer}
+        many = isinstance(layer, (tuple, list, set, frozenset))
+        wanted = set(layer) if many else {layer}
         kept = {0: h} if 0 in wanted else {}
         for n, block in enumerate(self.layers, start=1):
             h = block(h, bias)
             if n in wanted:
                 kept[n] = h
-        states = kept if isinstance(layer, (tuple, list, set, frozenset)) else kept.get(layer)
+        states = kept if many else kept.get(layer)
         m = m.unsqueeze(-1).to(h.dtype)
         pooled = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
         return torch.nn.functional.normalize(pooled.float(), dim=1), states, mask

@@ -35,6 +35,7 @@ from claims.research.cue_tagger_tuned import (  # noqa: F401 (shared with the fi
     candidates,
     kept,
     parse_facts,
+    piece_offsets,
     source_facts,
     source_of,
 )
@@ -83,16 +84,6 @@ class Model:
                              "python -m claims.research.cue_tagger")
         return cls(Linear.from_json(d["words"]), Linear.from_json(d["pairs"]), float(d["threshold"]),
                    d.get("meta", {}))
-
-
-def piece_offsets(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
-    """Each sentence's word pieces as character spans ([CLS] first), as the encoder cut them: the encoder
-    strips each text first, so the spans are moved back by what was stripped."""
-    from claims.pipeline.embed import get_embedder
-
-    encodings = get_embedder().model.tokenizer.encode_batch([text.strip() for text in texts])
-    return [[(a + shift, b + shift) for a, b in e.offsets]
-            for e, shift in zip(encodings, (len(t) - len(t.lstrip()) for t in texts))]
 
 
 def additions(doc: "Doc", found: list[Found], states: np.ndarray, offsets, m: Model) -> list[Found]:

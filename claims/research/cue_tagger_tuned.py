@@ -203,6 +203,17 @@ def word_probs(doc: "Doc", offsets: Sequence[tuple[int, int]], piece_p: np.ndarr
     return out
 
 
+def through(layers, h, mask):
+    """Hidden states `h` (b, t, 384) through `layers` (`minilm.bert_layer`s), padding masked out (mask: (b, t), 1
+    for a real piece): what training and the saved tagger both run."""
+    import torch
+
+    bias = ((1.0 - mask) * torch.finfo(h.dtype).min)[:, None, None, :]
+    for layer in layers:
+        h = layer(h, bias)
+    return h
+
+
 class CueTagger:
     """Layers 5 and 6 (trained copies) and the head, in torch (`piece_probs` over layer-4 states), and the pair
     model with its threshold."""
@@ -240,10 +251,7 @@ class CueTagger:
                     n = min(len(states[i]), width)
                     h[j, :n] = torch.from_numpy(np.asarray(states[i][:n], np.float32))
                     mask[j, :n] = 1
-                bias = ((1.0 - mask) * torch.finfo(h.dtype).min)[:, None, None, :]
-                for layer in self.layers:
-                    h = layer(h, bias)
-                p = torch.sigmoid(h @ self.head_w.T + self.head_b).numpy()
+                p = torch.sigmoid(through(self.layers, h, mask) @ self.head_w.T + self.head_b).numpy()
                 for j, i in enumerate(idx):
                     out[i] = p[j, :min(len(states[i]), width)]
         return out

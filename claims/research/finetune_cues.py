@@ -72,6 +72,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from claims.research.cue_tagger_tuned import word_probs
+
 GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 FOLDS, EPOCHS, LR, DECAY, BATCH, MAX_PIECES, DROPOUT, SEED = 5, 3, 1e-4, 0.01, 32, 128, 0.1, 0
 PAIR_C = 0.5
@@ -93,6 +95,7 @@ def load(wikinews: str, split: str, gold_dir: str | Path | None = None) -> tuple
     from claims.pipeline import attribute
     from claims.research import eval_spans
     from claims.research.cue_tagger import gold_sentences
+    from claims.research.cue_tagger_tuned import piece_offsets
 
     gs = gold_sentences(wikinews, split, gold_dir)
     flat, needed, full, gold, chosen = gs.flat, gs.needed, gs.full, gs.gold, list(gs.gold)
@@ -102,10 +105,9 @@ def load(wikinews: str, split: str, gold_dir: str | Path | None = None) -> tuple
         for k, attrs_k in zip(idx, attribute.attribute([flat[k][1] for k in idx], [needed[k] for k in idx])):
             s, taken = flat[k][1], set()
             found[k] = [eval_spans.place(s.start, s.text, a, taken) for a in attrs_k]
-    tok = _tokenizer()
     out = []
-    for (i, s), doc, f in zip(flat, full, found):
-        offs = tok.encode(s.text).offsets[:MAX_PIECES]
+    for (i, s), doc, f, offs in zip(flat, full, found, piece_offsets([s.text for _, s in flat])):
+        offs = offs[:MAX_PIECES]
         y = np.zeros((len(offs), 2), np.float32)
         for g in gold[i]:
             for col, key in enumerate(("cue", "source")):
@@ -117,28 +119,12 @@ def load(wikinews: str, split: str, gold_dir: str | Path | None = None) -> tuple
     return out, gold
 
 
-def _tokenizer():
+def frozen_states(texts: list[str]) -> list[np.ndarray]:
+    """The states after layer FROM_LAYER of each text (pieces x 384), from the search pass
+    (`MiniLMEmbedder.encode_with_layers`)."""
     from claims.pipeline.embed import get_embedder
 
-    return get_embedder().model.tokenizer  # the encoder's own: offsets are cut to MAX_PIECES where used
-
-
-def frozen_states(texts: list[str], batch: int = 64) -> list[np.ndarray]:
-    """The states after layer FROM_LAYER of each text (pieces x 384), from MiniLM's own forward pass."""
-    import torch
-
-    from claims.pipeline.embed import get_embedder
-
-    model = get_embedder().model
-    out: list[np.ndarray] = [None] * len(texts)  # type: ignore[list-item]
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    with torch.inference_mode():
-        for b in range(0, len(order), batch):
-            idx = order[b:b + batch]
-            _, h, mask = model.forward([texts[i] for i in idx], layer=FROM_LAYER)
-            for j, i in enumerate(idx):
-                out[i] = h[j, :min(int(mask[j].sum()), MAX_PIECES)].float().numpy().copy()
-    return out
+    return get_embedder().encode_with_layers(texts, layers={FROM_LAYER: MAX_PIECES})[1][FROM_LAYER]
 
 
 class Tagger:
@@ -160,12 +146,9 @@ class Tagger:
         self.module = torch.nn.ModuleDict({"layers": self.layers, "head": self.head})
 
     def logits(self, h, mask):
-        import torch
+        from claims.research.cue_tagger_tuned import through
 
-        bias = ((1.0 - mask) * torch.finfo(h.dtype).min)[:, None, None, :]
-        for layer in self.layers:
-            h = layer(h, bias)
-        return self.head(h)
+        return self.head(through(self.layers, h, mask))
 
 
 def _batch(states: list[np.ndarray], idx, ys=None):
@@ -237,13 +220,6 @@ def to_product(tagger: Tagger, pairs, threshold: float, meta: dict):
     layers = [{k: v.detach().float().numpy().copy() for k, v in layer.state_dict().items()} for layer in tagger.layers]
     return CueTagger(layers, tagger.head.weight.detach().float().numpy().copy(),
                      tagger.head.bias.detach().float().numpy().copy(), pairs, threshold, meta)
-
-
-def word_probs(s: Sent, piece_p: np.ndarray) -> np.ndarray:
-    """Each spaCy token's (cue, source) probabilities: the highest of the pieces that overlap it."""
-    from claims.research.cue_tagger_tuned import word_probs as product_word_probs
-
-    return product_word_probs(s.doc, s.offsets, piece_p)
 
 
 @dataclass
@@ -375,7 +351,7 @@ def check(wikinews: str, split: str, gold_dir: str | None, tagger_path: str, log
     sents, gold = load(wikinews, split, gold_dir)
     states = frozen_states([s.text for s in sents])
     piece_p = dict(enumerate(m.piece_probs(states)))
-    probs = {n: word_probs(s, piece_p[n]) for n, s in enumerate(sents)}
+    probs = {n: word_probs(s.doc, s.offsets, piece_p[n]) for n, s in enumerate(sents)}
     P = pairs(sents, probs, gold)
     keep = m.pairs.p(P.X) >= m.threshold if len(P.y) else np.zeros(0, bool)
     extra: dict[int, list[dict]] = {}
@@ -424,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         assert states[k].shape[0] == len(s.y), (k, states[k].shape, len(s.y))
     groups = {a: k for k, a in enumerate(sorted(gold))}
     piece_p = oof_tagger(sents, states, groups, Path(args.cache), log, t0)
-    probs = {n: word_probs(s, piece_p[n]) for n, s in enumerate(sents)}
+    probs = {n: word_probs(s.doc, s.offsets, piece_p[n]) for n, s in enumerate(sents)}
     P = pairs(sents, probs, gold)
     log(f"{len(P.y)} candidate pairs, {int(P.y.sum())} right")
     base = score(gold, sents)
