@@ -279,16 +279,17 @@ def _quoted_as_saying(s: _Sent, v: "Token") -> Found | None:
     """'Chris Johns was quoted as saying, "..."', "The BBC quoted Asefi as saying ...": the one quoted speaks."""
     doc, prep = s.doc, v.head
     if v.lower_ not in ("saying", "stating") or v.dep_ != "pcomp" or prep.lower_ != "as" or \
-            prep.head.lemma_.lower() != "quote":
+            prep.head.lemma_.lower() not in ("quote", "report"):
         return None
     subj = next((c for c in prep.head.children if c.dep_ == "nsubjpass" and not s.in_quote[c.i]), None) or next(
         (c for c in prep.head.children if c.dep_ == "dobj" and not s.in_quote[c.i]), None)  # "quoted X as saying"
     if subj is None:
         return None
     after = [q for q in s.spans if q[0] > v.i]
-    if after:
-        text = " ".join(t for t in (_quote_text(s, q) for q in after) if t)
-        return Found(np_range(subj), np_range(subj, core=True), subj, v.text, v.i, text, "direct")
+    before = [q for q in s.spans if q[1] <= subj.left_edge.i and q[0] == 0 and not any(c.dep_ == "ccomp" for c in v.children)]
+    if after or before:  # '"...," President Chen was quoted as saying' (round 12): the quotation before
+        text = " ".join(t for t in (_quote_text(s, q) for q in after or before) if t)
+        return Found(np_range(subj), np_range(subj, core=True), subj, v.text, v.i, text, "direct") if text else None
     clause = next((c for c in v.children if c.dep_ == "ccomp"), None)
     if clause is None:
         return None

@@ -18,6 +18,11 @@ HEDGES = {"could", "would", "might", "may", "should", "can"}  # "critics would a
 
 CONDITIONS = {"if", "whether", "unless"}
 
+#: Heads under which an infinitive or participle of speech reports speech that happened ("continued to insist",
+#: "have started calling for"), and responses whose participle says what the response was ("responded saying").
+GOING_ON = {"continue", "keep", "start", "begin"}
+RESPONSES = {"respond", "reply", "comment", "react", "answer", "retort"}
+
 NOMINAL = {"dobj", "pobj", "nsubj", "nsubjpass", "attr", "appos", "compound", "amod", "oprd"}
 
 PRONOUN_GENDER = {"he": "m", "she": "f", "they": "", "it": ""}
@@ -149,10 +154,11 @@ def _speech_in_pcomp(verb: "Token") -> bool:
 
 
 def _goes_on(verb: "Token") -> bool:
-    """ "went on to say", "continued to insist": speech that happened, not speech wanted ("refused to say")."""
+    """ "went on to say", "continued to insist": speech that happened, not speech wanted ("refused to say"); "have
+    started calling for", "responded saying" (round 12): speech begun, or the form a response took."""
     head = verb.head
-    return verb.dep_ == "xcomp" and head.i < verb.i and (head.lemma_ == "continue" or head.lemma_ == "go" and any(
-        c.dep_ == "prt" and c.lower_ == "on" for c in head.children))
+    return verb.dep_ == "xcomp" and head.i < verb.i and (head.lemma_ in GOING_ON or head.lemma_ == "go" and any(
+        c.dep_ == "prt" and c.lower_ == "on" for c in head.children) or verb.tag_ == "VBG" and head.lemma_ in RESPONSES)
 
 
 def _aside_relative(verb: "Token") -> bool:

@@ -318,4 +318,6 @@ def parse_where_needed(texts: list[str]) -> list["Doc | None"]:
         group = [i for i in keep if names_nothing(texts[i]) == plain]
         for i, doc in zip(group, nlp.parse([texts[i] for i in group], entities=not plain) if group else []):
             out[i] = doc
-    return out
+    from claims.pipeline.reparse import repair  # a reporting verb misread as a noun: parsed again (round 12)
+
+    return repair(out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Token
 
     from claims.pipeline.cues import Lexicon
 
@@ -33,13 +33,19 @@ class _Sent:
 
 
 
+def _glued(doc: "Doc", t: "Token") -> bool:
+    """A quotation glued to the colon or comma that introduces it ('said:"This', 'statement,"It is'; round 12)."""
+    prev = doc[t.i - 1]
+    return t.i + 1 < len(doc) and (prev.text == ":" or prev.text == "," and doc[t.i + 1].text[:1].isupper())
+
+
 def _quote_spans(doc: "Doc") -> list[tuple[int, int]]:
     """(open, close) token indices of quotation marks; -1 or len(doc) where a quote crosses the sentence edge."""
     spans, open_i, open_char = [], None, ""
     for t in doc:
         if t.text in STRAIGHT_QUOTES:  # a straight quote opens when it sticks to the following word
             opening = t.text == "``" or (
-                t.text == '"' and not t.whitespace_ and (t.i == 0 or bool(doc[t.i - 1].whitespace_)))
+                t.text == '"' and not t.whitespace_ and (t.i == 0 or bool(doc[t.i - 1].whitespace_) or _glued(doc, t)))
         elif t.text in OPEN_QUOTES:
             opening = True
         elif t.text in CLOSE_QUOTES and (t.text != "’" or open_char == "‘"):  # else an apostrophe

@@ -1,0 +1,101 @@
+"""Round 12's forms (docs/attribution.md): a quotation glued to its colon or comma, "was quoted as saying" after the
+quotation, speech begun or given as a response ("have started calling for", "responded saying"), and a reporting
+verb the tagger read as a plural noun, which is parsed again with an unambiguous verb in its place."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_attribution_misreads import parsed
+
+
+def attributions(text: str) -> list[tuple[str, str, str]]:
+    from claims.pipeline import attribute, cues
+    from claims.pipeline.types import Sentence
+
+    doc = cues.parse_where_needed([text])[0]
+    found = attribute.attribute([Sentence(0, text, 0, len(text))], [doc])[0]
+    return [(a.source, a.cue, a.content) for a in found]
+
+
+def test_a_quotation_glued_to_its_colon_is_cut_from_the_verb():
+    from claims.pipeline.nlp import get_nlp
+
+    words = [t.text for t in get_nlp().tokenizer('Lula said:"I believe it." Ratio 3:1, "x,y" and a,"b.')]
+    assert words[:5] == ["Lula", "said", ":", '"', "I"]
+    assert "3:1" in words and "a" in words  # a colon between digits and a comma before lower case stay as they were
+
+
+def test_a_straight_quote_glued_to_a_colon_or_comma_opens_a_quotation():
+    import spacy
+    from spacy.tokens import Doc
+
+    from claims.pipeline.quotes import _quote_spans
+
+    words = ["He", "said", ",", '"', "Experience", "has", "helped", "."]
+    doc = Doc(spacy.blank("en").vocab, words=words, spaces=[True, False, False, False, True, True, False, False])
+    assert doc.text == 'He said,"Experience has helped.'
+    assert _quote_spans(doc) == [(3, len(doc))]  # it opens a quotation that runs past the sentence
+    closing = Doc(doc.vocab, words=["win", ",", '"', "he", "said"], spaces=[False, False, False, True, False])
+    assert _quote_spans(closing) == [(-1, 2)]  # 'win,"he said': lower case after it, so it closes one
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, want", [
+    ('Piotr Tchorzewski, an employee of the portal Onet, said:"This thing is huge.',
+     ("Piotr Tchorzewski, an employee of the portal Onet", "said", "This thing is huge.")),
+    ('"I am willing to shoulder all of the responsibility," President Chen was quoted as saying at a press conference.',
+     ("President Chen", "saying", "I am willing to shoulder all of the responsibility")),
+    ("A Turkish user responded saying that Greece was the birth place of the games.",
+     ("A Turkish user", "saying", "Greece was the birth place of the games")),
+    ("Politicians in the United Kingdom have started calling for action after months of heavy rainfall.",
+     ("Politicians in the United Kingdom", "calling", "action after months of heavy rainfall")),
+    ("Bloomberg News states that calls to the consulting firm weren't immediately returned.",
+     ("Bloomberg News", "states", "calls to the consulting firm weren't immediately returned")),
+])
+def test_round_12_forms_are_read(text, want):
+    assert want in attributions(text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", [
+    "He refused to say whether the talks had failed.",  # speech wanted, not speech that happened
+    "Neighbouring states Tajikistan and Kyrgyzstan have closed their borders.",  # a plural noun after all
+    "Farmers came to the capital with two demands: lower taxes and cheaper fuel.",
+    "California is one of the 24 states whose primary will be held on February 5.",
+])
+def test_what_only_looks_like_round_12_forms_gives_nothing(text):
+    assert attributions(text) == []
+
+
+def test_a_verb_read_as_a_plural_noun_is_found_and_its_second_parse_carried_back():
+    from claims.pipeline.reparse import carry_back, misread
+
+    doc = parsed('''
+        Bloomberg NNP compound 1
+        News     NNP compound 2
+        states   NNS nsubj    5
+        that     DT  nsubj    4
+        calls    VBZ relcl    2
+        returned VBN ROOT     5
+        .        .   punct    5
+    ''')
+    assert misread(doc) == [(2, "state", "says")]
+    again = parsed('''
+        Bloomberg NNP compound 1
+        News     NNP nsubj    2
+        says     VBZ ROOT     2
+        that     IN  mark     5
+        calls    NNS nsubj    5
+        returned VBN ccomp    2
+        .        .   punct    2
+    ''')
+    fixed = carry_back(doc, again, 2, "state")
+    assert fixed.text == doc.text  # the sentence's own words
+    assert (fixed[2].text, fixed[2].lemma_, fixed[2].dep_, fixed[1].dep_) == ("states", "state", "ROOT", "nsubj")
+    the_claims = parsed('''
+        the      DT  det   1
+        claims   NNS nsubj 3
+        that     DT  nsubj 3
+        failed   VBD ROOT  3
+    ''')
+    assert misread(the_claims) == []  # after a determiner it is the noun
