@@ -68,7 +68,10 @@ def test_what_only_looks_like_round_12_forms_gives_nothing(text):
 
 
 def test_a_verb_read_as_a_plural_noun_is_found_and_its_second_parse_carried_back():
+    from claims.pipeline.cues import lexicon
     from claims.pipeline.reparse import carry_back, misread
+
+    verbs = lexicon().any_verb
 
     doc = parsed('''
         Bloomberg NNP compound 1
@@ -79,7 +82,7 @@ def test_a_verb_read_as_a_plural_noun_is_found_and_its_second_parse_carried_back
         returned VBN ROOT     5
         .        .   punct    5
     ''')
-    assert misread(doc) == [(2, "state", "says")]
+    assert misread(doc, verbs) == [(2, "state", "says")]
     again = parsed('''
         Bloomberg NNP compound 1
         News     NNP nsubj    2
@@ -98,4 +101,4 @@ def test_a_verb_read_as_a_plural_noun_is_found_and_its_second_parse_carried_back
         that     DT  nsubj 3
         failed   VBD ROOT  3
     ''')
-    assert misread(the_claims) == []  # after a determiner it is the noun
+    assert misread(the_claims, verbs) == []  # after a determiner it is the noun

@@ -320,4 +320,4 @@ def parse_where_needed(texts: list[str]) -> list["Doc | None"]:
             out[i] = doc
     from claims.pipeline.reparse import repair  # a reporting verb misread as a noun: parsed again (round 12)
 
-    return repair(out)
+    return repair(out, lexicon().any_verb)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from claims.pipeline.cues import lexicon
-
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
@@ -28,12 +26,12 @@ def _verb_lemma(t: "Token", verbs: frozenset[str]) -> str | None:
     return None
 
 
-def misread(doc: "Doc") -> list[tuple[int, str, str]]:
+def misread(doc: "Doc", verbs: frozenset[str]) -> list[tuple[int, str, str]]:
     """(index, verb lemma, substitute) of each word tagged a plural noun (or a verb parsed as a noun) that reads as a reporting verb here: a
     lexicon verb's "-s" form right after a noun phrase's last word (not after a determiner, a number, a possessive or
     an adjective: "the claims", "two demands", "Iran's demands", "Neighbouring states"), followed by what a report
     opens with."""
-    verbs, out = lexicon().any_verb, []
+    out = []
     for t in doc:
         noun = t.tag_ in ("NNS", "NNPS") or t.tag_ == "VBZ" and t.dep_ in NOUN_DEPS  # "Mail states": a VBZ as pobj
         if not noun or t.i == 0 or t.i + 1 >= len(doc) or t.text[:1].isupper():
@@ -71,11 +69,12 @@ def carry_back(doc: "Doc", again: "Doc", i: int, lemma: str) -> "Doc":
     return out
 
 
-def repair(docs: list["Doc | None"]) -> list["Doc | None"]:
-    """`docs` with each sentence whose reporting verb was misread as a noun parsed again (see the module doc)."""
+def repair(docs: list["Doc | None"], verbs: frozenset[str]) -> list["Doc | None"]:
+    """`docs` with each sentence whose reporting verb (one of `verbs`, lemmas) was misread as a noun parsed again
+    (see the module doc)."""
     from claims.pipeline import nlp
 
-    todo = [(k, i, lemma, sub) for k, d in enumerate(docs) if d is not None for i, lemma, sub in misread(d)[:1]]
+    todo = [(k, i, lemma, sub) for k, d in enumerate(docs) if d is not None for i, lemma, sub in misread(d, verbs)[:1]]
     if not todo:
         return docs
     texts = []
