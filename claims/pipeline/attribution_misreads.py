@@ -548,9 +548,8 @@ def _trailing_report(s: _Sent, v: "Token") -> Found | None:
     source and "report(s)" after the content, at the sentence end, which the parser reads as a noun compound or
     as a clause of its own."""
     doc = s.doc
-    words = [t for t in doc if not t.is_punct]
-    if not words or v.i != words[-1].i or v.lower_ not in ("report", "reports") or s.in_quote[v.i]:
-        return None
+    if v.lower_ not in ("report", "reports") or s.in_quote[v.i] or any(not t.is_punct for t in doc[v.i + 1:]):
+        return None  # the last word of the sentence
     comma = next((k for k in range(v.i - 1, 0, -1) if doc[k].text == ","), None)
     if comma is None or comma < 3 or s.in_quote[comma - 1]:
         return None
