@@ -1,6 +1,7 @@
 """Round 12's forms (docs/attribution.md): a quotation glued to its colon or comma, "was quoted as saying" after the
-quotation, speech begun or given as a response ("have started calling for", "responded saying"), and a reporting
-verb the tagger read as a plural noun, which is parsed again with an unambiguous verb in its place."""
+quotation, speech begun or given as a response ("have started calling for", "responded saying"), a reporting
+verb the tagger read as a plural noun, which is parsed again with an unambiguous verb in its place, and what a
+video or footage shows (a document's evidence)."""
 from __future__ import annotations
 
 import pytest
@@ -49,6 +50,7 @@ def test_a_straight_quote_glued_to_a_colon_or_comma_opens_a_quotation():
      ("A Turkish user", "saying", "Greece was the birth place of the games")),
     ("Politicians in the United Kingdom have started calling for action after months of heavy rainfall.",
      ("Politicians in the United Kingdom", "calling", "action after months of heavy rainfall")),
+    ("The video also shows the minister reading the will.", ("The video", "shows", "the minister reading the will")),
     ("Bloomberg News states that calls to the consulting firm weren't immediately returned.",
      ("Bloomberg News", "states", "calls to the consulting firm weren't immediately returned")),
 ])
