@@ -50,6 +50,8 @@ def test_a_straight_quote_glued_to_a_colon_or_comma_opens_a_quotation():
      ("A Turkish user", "saying", "Greece was the birth place of the games")),
     ("Politicians in the United Kingdom have started calling for action after months of heavy rainfall.",
      ("Politicians in the United Kingdom", "calling", "action after months of heavy rainfall")),
+    ('China objected, accusing the Dalai Lama of "separatist activities."',
+     ("China", "accusing", 'the Dalai Lama of "separatist activities."')),
     ("The video also shows the minister reading the will.", ("The video", "shows", "the minister reading the will")),
     ("Bloomberg News states that calls to the consulting firm weren't immediately returned.",
      ("Bloomberg News", "states", "calls to the consulting firm weren't immediately returned")),

@@ -379,7 +379,8 @@ def _verb_attributions(s: _Sent) -> list[Found]:
         # a conjoined accusation, denial or announcement shares its subject: "Iran called X a threat and accuses Y"
         inherit = lem in s.lex.verbs or (v.dep_ == "conj" and lem in s.lex.object_verbs | s.lex.evaluation_verbs) or (
             lem == "call" and _calls_for(v) is not None) or (  # "... and is calling for peace talks": a directive
-            v.tag_ == "VBG" and v.dep_ == "advcl" and lem == "call")  # "..., calling it a 'positive start'"
+            v.tag_ == "VBG" and v.dep_ == "advcl" and (lem == "call" or lem in s.lex.object_verbs | s.lex.evaluation_verbs))
+        # "..., calling it a 'positive start'"; "China objected, accusing the Dalai Lama of ..." (round 12)
         subj, result = _subject(v, inherit=inherit), None
         tail = _trailing_source(s, v) if lem in s.lex.verbs and not any(c.dep_ == "ccomp" for c in v.children) else None
         if tail is not None and (subj is None or subj.i < tail.i < subj.right_edge.i + 1 or subj.dep_ != "nsubj"):
