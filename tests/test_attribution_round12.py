@@ -106,3 +106,20 @@ def test_a_verb_read_as_a_plural_noun_is_found_and_its_second_parse_carried_back
         failed   VBD ROOT  3
     ''')
     assert misread(the_claims, verbs) == []  # after a determiner it is the noun
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, source", [
+    ("A lawyer who is expected to become the president of the association said that arming teachers is a solution.",
+     "A lawyer who is expected to become the president of the association"),  # a passive says nothing
+    ("Former Rep. Michael D. Barnes who recommended Thompson for the lobbying job said the work was routine.",
+     "Former Rep. Michael D. Barnes who recommended Thompson for the lobbying job"),  # no clause: not a report
+])
+def test_a_relative_clause_that_reports_nothing_stays_in_the_source(text, source):
+    assert source in [s for s, _, _ in attributions(text)]
+
+
+@pytest.mark.slow
+def test_a_relative_clause_that_reports_is_left_to_its_own_attribution():
+    got = attributions("Mayor Ann Cole, who also said that the bridge was safe, said the vote was fair.")
+    assert ("Mayor Ann Cole", "said", "the vote was fair") in got

@@ -20,14 +20,15 @@ def np_range(head: "Token", core: bool = False) -> tuple[int, int]:
     doc, left, right = head.doc, head.left_edge.i, head.right_edge.i + 1
     for c in head.children:  # core: no "Tom Reyes, a professor"; never "Ruiz, speaking at a church hall,"
         aside = c.dep_ in ("relcl", "acl", "advcl") and c.left_edge.i > 0 and doc[c.left_edge.i - 1].text == ","
-        if (core and (aside or c.dep_ == "appos")) or (aside and c.tag_ == "VBG"):
+        participle = c.tag_ == "VBG" and not any(a.dep_ == "aux" for a in c.children)  # not "who is attempting to"
+        if (core and (aside or c.dep_ == "appos")) or (aside and participle):
             right, left = (min(right, c.left_edge.i), left) if c.i > head.i else (right, max(left, c.right_edge.i + 1))
     occasion = next((c for c in head.rights if c.dep_ == "prep" and c.lower_ == "in" and any(
         g.dep_ == "pobj" and g.lemma_.lower() in OCCASIONS for g in c.children)), None)
     if occasion is not None:  # "the ministry in a statement released Tuesday": the occasion, not the speaker
         right = min(right, occasion.i)
     speech = next((t for t in doc[head.i + 1:right] if t.dep_ == "relcl" and t.lemma_.lower() in lexicon().verbs
-                   and t.left_edge.i > head.i), None)
+                   and t.left_edge.i > head.i and _reports(t)), None)
     if speech is not None:  # "X, the spokesman who also said ...": that is another attribution, not the source
         right = speech.left_edge.i
     if right + 1 < len(doc) and doc[right].text == "." and doc[right - 1].text in ABBREVIATIONS:
@@ -52,6 +53,17 @@ def np_range(head: "Token", core: bool = False) -> tuple[int, int]:
     if right < len(doc) and doc[right].text == ")" and _open_paren(doc, left, right):
         right += 1  # "Voice of America (VOA)": the closing bracket the parser left outside
     return left, right
+
+
+def _reports(verb: "Token") -> bool:
+    """Whether a relative clause's verb says something: a clause, a quotation or an infinitive after it, and not a
+    passive ("the spokesman who also said that ...", not "a lawyer who is expected to become ...", "X who
+    recommended Thompson for the job"; round 12)."""
+    doc = verb.doc
+    if any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children):
+        return False
+    return any(c.dep_ in ("ccomp", "xcomp", "parataxis") for c in verb.children) or any(
+        t.text in ('"', "“", "``", ":") for t in doc[verb.i + 1:verb.i + 3])
 
 
 def _open_paren(doc: "Doc", left: int, right: int) -> bool:
