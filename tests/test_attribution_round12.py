@@ -123,3 +123,9 @@ def test_a_relative_clause_that_reports_nothing_stays_in_the_source(text, source
 def test_a_relative_clause_that_reports_is_left_to_its_own_attribution():
     got = attributions("Mayor Ann Cole, who also said that the bridge was safe, said the vote was fair.")
     assert ("Mayor Ann Cole", "said", "the vote was fair") in got
+
+
+@pytest.mark.slow
+def test_a_role_left_as_a_fragment_before_the_name_is_part_of_the_source():
+    got = attributions('The party\'s NSW Secretary, Jim Saleam said "The identity is being deprecated further".')
+    assert ("The party's NSW Secretary, Jim Saleam", "said", "The identity is being deprecated further") in got

@@ -408,7 +408,7 @@ def _verb_attributions(s: _Sent) -> list[Found]:
                     break
                 left = c.left_edge.i
             f.source = f.core = (left, v.i)
-        role = _role_before(s, subj, v)
+        role = _role_before(s, subj)
         if role is not None:  # "Opposition education spokesperson, Brad Hazzard said ...": the role is the source's
             f.source = (role, f.source[1])
         subjects = [c for c in v.lefts if c.dep_ in ("nsubj", "csubj")]
@@ -423,17 +423,22 @@ def _verb_attributions(s: _Sent) -> list[Found]:
     return found
 
 
-def _role_before(s: _Sent, subj: "Token", v: "Token") -> int | None:
-    """Where a role that opens the sentence before the subject's name starts ("Party spokesperson, Jo Lee said"),
-    when the parser hung it on the verb on its own; None otherwise."""
+def _role_before(s: _Sent, subj: "Token") -> int | None:
+    """Where a role before the subject's name and its comma starts ("Party spokesperson, Jo Lee said"), when the
+    parser hung it on the verb on its own or left it a fragment; None otherwise."""
     doc, left = s.doc, subj.left_edge.i
     if subj.dep_ != "nsubj" or left < 2 or doc[left - 1].text != "," or subj.pos_ != "PROPN":
         return None
-    role = next((c for c in v.lefts if c.i < left - 1 and c.dep_ in ("npadvmod", "nsubj", "dep", "appos")
-                 and c.left_edge.i == 0 and c.right_edge.i == left - 2), None)
-    if role is None or role.pos_ != "NOUN" or not (role.lemma_.lower() in s.lex.roles | s.lex.spokespeople):
+    # the role hangs on the verb, or stands as a fragment of its own ("The party's NSW Secretary, | Jim Saleam said");
+    # it opens the sentence or follows a comma ("In his first appearance ..., Palestinian PM and leader of ...,")
+    heads = [c for c in subj.head.lefts if c.dep_ in ("npadvmod", "nsubj", "dep", "appos")] + [
+        t for t in doc[:left - 1] if t.dep_ == "ROOT" and t.i != subj.head.i]
+    role = next((c for c in heads if c.i < left - 1 and c.right_edge.i == left - 2 and (
+        c.left_edge.i == 0 or doc[c.left_edge.i - 1].text == ",")), None)
+    if role is None or role.pos_ not in ("NOUN", "PROPN") or not any(
+            t.lemma_.lower() in s.lex.roles | s.lex.spokespeople for t in (role, *role.conjuncts)):
         return None
-    return 0
+    return role.left_edge.i
 
 
 def _surface_subject(s: _Sent, v: "Token") -> "tuple[tuple[int, int], Token] | None":
