@@ -129,3 +129,9 @@ def test_a_relative_clause_that_reports_is_left_to_its_own_attribution():
 def test_a_role_left_as_a_fragment_before_the_name_is_part_of_the_source():
     got = attributions('The party\'s NSW Secretary, Jim Saleam said "The identity is being deprecated further".')
     assert ("The party's NSW Secretary, Jim Saleam", "said", "The identity is being deprecated further") in got
+
+
+@pytest.mark.slow
+def test_a_hyphenated_role_after_the_verb_is_the_whole_source():
+    got = attributions('"It was an outage overnight," said Co-CEO of RIM, Jim Balsillie.')
+    assert ("Co-CEO of RIM, Jim Balsillie", "said", "It was an outage overnight") in got

@@ -412,6 +412,9 @@ def _verb_attributions(s: _Sent) -> list[Found]:
         if role is not None:  # "Opposition education spokesperson, Brad Hazzard said ...": the role is the source's
             f.source = (role, f.source[1])
         subjects = [c for c in v.lefts if c.dep_ in ("nsubj", "csubj")]
+        after = [c for c in v.rights if c.dep_ == "nsubj"]  # 'said co-owner of ...': a hyphenated word cut in three
+        if len(after) > 1 and after[0].i + 1 < len(s.doc) and s.doc[after[0].i + 1].text == "-":
+            subjects = after
         if len(subjects) > 1 or (subjects and subjects[0].dep_ == "csubj"):
             # a headline's misparsed subject, or one split in two ("A study in the journal | Regional Climate Studies")
             f.source = f.core = (subjects[0].left_edge.i, subjects[-1].right_edge.i + 1)
