@@ -135,3 +135,9 @@ def test_a_role_left_as_a_fragment_before_the_name_is_part_of_the_source():
 def test_a_hyphenated_role_after_the_verb_is_the_whole_source():
     got = attributions('"It was an outage overnight," said Co-CEO of RIM, Jim Balsillie.')
     assert ("Co-CEO of RIM, Jim Balsillie", "said", "It was an outage overnight") in got
+
+
+@pytest.mark.slow
+def test_a_response_given_as_a_participle_is_cued_by_the_participle():
+    got = attributions('China responded to the ban by saying, "The ban is political discrimination."')
+    assert got == [("China", "saying", "The ban is political discrimination.")]

@@ -45,6 +45,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from claims.pipeline.attribution_rules import (
+    RESPONSES,
     SPEECH_LEMMAS,
     Found,
     _finite,
@@ -82,7 +83,26 @@ def find_all(doc: "Doc") -> list[Found]:
     found = _one_report_two_verbs(s, [_participle_source(s, f) for f in found if not names_an_act(s.doc[f.cue_i])])
     for f in extra:
         f.source_type = _source_type(s, f)
-    return sorted(found + extra, key=lambda f: f.cue_i) if extra else found
+    return _said_in_reply(s, sorted(found + extra, key=lambda f: f.cue_i) if extra else found)
+
+
+def _said_in_reply(s: _Sent, found: list[Found]) -> list[Found]:
+    """ "Israel responded to the move saying that ...": the participle that carries the content is the cue, not the
+    response (the guideline: "the verb that carries the factual content is the cue"; round 12). Its speaker is the
+    one who responded."""
+    by_cue, out = {f.cue_i: f for f in found}, []
+    for f in found:
+        v = s.doc[f.cue_i]
+        said = next((t for t in s.doc[v.i + 1:v.right_edge.i + 1] if t.lower_ in ("saying", "stating")
+                     and not s.in_quote[t.i]), None) if v.lemma_.lower() in RESPONSES else None
+        if said is not None and said.i in by_cue:
+            other = by_cue[said.i]
+            other.source, other.core, other.head, other.source_type = f.source, f.core, f.head, f.source_type
+            continue
+        if said is not None:
+            f.cue, f.cue_i = said.text, said.i
+        out.append(f)
+    return out
 
 
 #: Acts that the words of a report verb can name, with nothing said (the guideline's reactions and acts): feelings
