@@ -141,3 +141,13 @@ def test_a_hyphenated_role_after_the_verb_is_the_whole_source():
 def test_a_response_given_as_a_participle_is_cued_by_the_participle():
     got = attributions('China responded to the ban by saying, "The ban is political discrimination."')
     assert got == [("China", "saying", "The ban is political discrimination.")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, source", [
+    ("According to Major Charlie Burbridge, a British forces spokesman, the operation's objective had been achieved.",
+     "Major Charlie Burbridge, a British forces spokesman"),
+    ("According to Mr Smith, the plan will fail.", "Mr Smith"),  # no apposition: the name alone
+])
+def test_according_to_takes_the_apposition_the_parser_left_out(text, source):
+    assert [s for s, cue, _ in attributions(text) if cue == "according to"] == [source]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from claims.pipeline.cues import MISREAD_VERBS, Lexicon, lexicon, mined_evaluations
-from claims.pipeline.phrases import OCCASIONS, np_range
+from claims.pipeline.phrases import OCCASIONS, np_range, with_apposition
 from claims.pipeline.quotes import _content, _quote_text, _Sent  # noqa: F401 (attribution_learned reads _Sent, _content here)
 
 if TYPE_CHECKING:
@@ -432,8 +432,7 @@ def _role_before(s: _Sent, subj: "Token") -> int | None:
     doc, left = s.doc, subj.left_edge.i
     if subj.dep_ != "nsubj" or left < 2 or doc[left - 1].text != "," or subj.pos_ != "PROPN":
         return None
-    # the role hangs on the verb, or stands as a fragment of its own ("The party's NSW Secretary, | Jim Saleam said");
-    # it opens the sentence or follows a comma ("In his first appearance ..., Palestinian PM and leader of ...,")
+    # hung on the verb or a fragment of its own; at the start or after a comma ("In ..., Palestinian PM and ...,")
     heads = [c for c in subj.head.lefts if c.dep_ in ("npadvmod", "nsubj", "dep", "appos")] + [
         t for t in doc[:left - 1] if t.dep_ == "ROOT" and t.i != subj.head.i]
     role = next((c for c in heads if c.i < left - 1 and c.right_edge.i == left - 2 and (
@@ -486,9 +485,10 @@ def _preposition_attributions(s: _Sent) -> list[Found]:
             pobj = next((c for c in s.doc[i + n - 1].children if c.dep_ == "pobj"), None)
             if pobj is None or (phrase == ("per",) and not _looks_like_source(pobj, lex)):
                 continue  # "$4 per gallon"
-            content, quote = _content(s, *_clause_without(s.doc[i].head, (i, pobj.right_edge.i + 1)))
+            source, cut = with_apposition(pobj)  # "according to X, a spokesman for Y, ..."
+            content, quote = _content(s, *_clause_without(s.doc[i].head, (i, cut)))
             if content:
-                found.append(Found(np_range(pobj), np_range(pobj, True), pobj, " ".join(phrase), i, content, quote))
+                found.append(Found(source, np_range(pobj, True), pobj, " ".join(phrase), i, content, quote))
     return found
 
 

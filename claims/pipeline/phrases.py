@@ -55,6 +55,27 @@ def np_range(head: "Token", core: bool = False) -> tuple[int, int]:
     return left, right
 
 
+def with_apposition(head: "Token") -> tuple[tuple[int, int], int]:
+    """The noun phrase of `head` with an apposition the parser did not attach ("According to Major Charlie Burbridge,
+    a British forces spokesman, the operation ..."), and where the words after it start (past its closing comma).
+    An apposition opens with an article, holds no tensed verb of its own outside a relative clause, and is followed
+    by a tensed clause (round 12)."""
+    doc, end, relative = head.doc, head.right_edge.i + 1, False
+    if end + 2 < len(doc) and doc[end].text == "," and doc[end + 1].lower_ in ("a", "an", "the"):
+        for k in range(end + 1, len(doc)):
+            if doc[k].text == ",":
+                if k > end + 2 and any(u.tag_ in FINITE for u in doc[k + 1:]):
+                    return (np_range(head)[0], k), k + 1
+                break
+            relative = relative or doc[k].lower_ in ("who", "which", "that")
+            if doc[k].tag_ in FINITE and not relative:
+                break
+    return np_range(head), end
+
+
+FINITE = ("VBD", "VBZ", "VBP", "MD")
+
+
 def _reports(verb: "Token") -> bool:
     """Whether a relative clause's verb says something: a clause, a quotation or an infinitive after it, and not a
     passive ("the spokesman who also said that ...", not "a lawyer who is expected to become ...", "X who
