@@ -218,10 +218,9 @@ def _cue_lemma(t: "Token", lex: Lexicon) -> str | None:
 
 def _right_end(s: _Sent, verb: "Token", start: int, spill: set[str] | None, merged: set[int]) -> int:
     """Where content that starts at `start` ends: before the verb's next clause ("..., but the doses were low").
-
-    A conjoined cue without its own subject joins the content ("estimated X and found that Y" is one
-    attribution) and is noted in `merged`. With `spill`, only those misattached dependents are taken.
-    """
+    A conjoined cue without its own subject joins the content ("estimated X and found that Y" is one attribution) and
+    is noted in `merged`, but not a report after an act or accusation ("accused X and stated that ...", round 13).
+    With `spill`, only those misattached dependents are taken."""
     end = start
     for c in verb.rights:
         if c.i < start or c.is_punct or c.dep_ == "cc":
@@ -229,7 +228,9 @@ def _right_end(s: _Sent, verb: "Token", start: int, spill: set[str] | None, merg
         if c.dep_ == "conj":  # "... and would continue to do so" stays; "... but did not say how much" does not
             cue = _cue_lemma(c, s.lex)
             if any(g.dep_ == "nsubj" for g in c.children) or (cue and any(g.dep_ == "neg" for g in c.children)) or (
-                    cue in s.lex.object_verbs and cue not in s.lex.verbs):  # "... and accuses Y": its own attribution
+                    cue in s.lex.object_verbs and cue not in s.lex.verbs) or (  # "... and accuses Y": its own
+                    cue in s.lex.verbs and _cue_lemma(verb, s.lex) not in s.lex.verbs and any(
+                        g.dep_ == "ccomp" for g in c.children)):
                 break
             if cue:
                 merged.add(c.i)
@@ -260,8 +261,7 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
         j = max(e[-1] for e in extents) + 1
         j = max(j, _right_end(s, v, j, SPILLOVER, merged)) if c.i > v.i else c.right_edge.i + 1
         return _content(s, (i, j))
-    if lem in lex.verbs or lem in lex.quote_verbs:  # direct speech: quotations holding the complement, or next to
-        # the verb and its subject
+    if lem in lex.verbs or lem in lex.quote_verbs:  # direct speech: quotations holding the complement, or by the verb
         near = {k for c in v.children if c.dep_ in ("nsubj", "aux", "advmod", "dobj", "dative", "npadvmod", "prep")
                 for k in range(c.left_edge.i, c.right_edge.i + 1)}
         if lem not in lex.verbs:  # "asked: “...”", "“...?” she asked"; but "asked the same question: “...”"
@@ -428,11 +428,11 @@ def _verb_attributions(s: _Sent) -> list[Found]:
 
 def _role_before(s: _Sent, subj: "Token") -> int | None:
     """Where a role before the subject's name and its comma starts ("Party spokesperson, Jo Lee said"), when the
-    parser hung it on the verb on its own or left it a fragment; None otherwise."""
+    parser hung it on the verb on its own or left it a fragment, at the start or after a comma ("In ..., Palestinian
+    PM and leader of ..., Ismail Haniya"); None otherwise."""
     doc, left = s.doc, subj.left_edge.i
     if subj.dep_ != "nsubj" or left < 2 or doc[left - 1].text != "," or subj.pos_ != "PROPN":
         return None
-    # hung on the verb or a fragment of its own; at the start or after a comma ("In ..., Palestinian PM and ...,")
     heads = [c for c in subj.head.lefts if c.dep_ in ("npadvmod", "nsubj", "dep", "appos")] + [
         t for t in doc[:left - 1] if t.dep_ == "ROOT" and t.i != subj.head.i]
     role = next((c for c in heads if c.i < left - 1 and c.right_edge.i == left - 2 and (
