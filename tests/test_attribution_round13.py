@@ -11,3 +11,21 @@ def test_a_report_after_an_accusation_is_an_attribution_of_its_own():
     got = attributions("He accused the union of taking sides, and stated that he will not honour the ceasefire.")
     assert [(s, cue) for s, cue, _ in got] == [("He", "accused"), ("He", "stated")]
     assert got[1][2] == "he will not honour the ceasefire"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, want", [
+    ("The police reported 284 vehicles torched on Sunday.", ("The police", "reported")),
+    ("Reuters is reporting 86 seats for the party.", ("Reuters", "reporting")),
+])
+def test_a_report_of_a_figure_is_an_attribution(text, want):
+    assert want in [(s, cue) for s, cue, _ in attributions(text)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", [
+    "Observers reported new checkpoints in some areas.",  # no count
+    "The company reported a loss of $3 million.",  # an item with a figure in it, not a count (test_attribute)
+])
+def test_a_report_of_a_thing_is_not(text):
+    assert attributions(text) == []

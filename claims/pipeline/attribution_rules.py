@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from claims.pipeline.cues import MISREAD_VERBS, Lexicon, lexicon, mined_evaluations
-from claims.pipeline.phrases import OCCASIONS, np_range, with_apposition
+from claims.pipeline.phrases import OCCASIONS, np_range, role_before, with_apposition
 from claims.pipeline.quotes import _content, _quote_text, _Sent  # noqa: F401 (attribution_learned reads _Sent, _content here)
 
 if TYPE_CHECKING:
@@ -277,9 +277,10 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
     objects = [c for c in v.rights if c.dep_ in ("dobj", "xcomp", "ccomp", "oprd")]
     infinitive = any(t.tag_ == "TO" for c in objects for t in c.subtree) or any(  # "asked anyone with information to"
         t.tag_ == "TO" for c in v.rights if c.dep_ == "prep" for t in c.subtree)
-    estimate = lem == "put" and any(  # "put the figure at $12 billion", whoever puts it
-        c.dep_ in ("prep", "advmod") and c.lower_ in ESTIMATE_PREPS
-        and any(t.like_num or t.tag_ == "$" for t in c.subtree) for c in v.rights)
+    numeric = lambda c: any(t.like_num or t.tag_ == "$" for t in c.subtree)  # noqa: E731
+    estimate = lem == "put" and any(  # "put the figure at $12 billion"; a count: "reported 284 vehicles torched"
+        c.dep_ in ("prep", "advmod") and c.lower_ in ESTIMATE_PREPS and numeric(c) for c in v.rights) or (
+        lem == "report" and objects[:1] and (objects[0].left_edge.like_num or objects[0].left_edge.tag_ == "$"))
     if objects and not any(s.in_quote[c.i] and not (c.dep_ == "xcomp" and any(  # 'urged them to "root out" X'
             a.tag_ == "TO" and not s.in_quote[a.i] for a in c.children)) for c in objects) and (
             lem in lex.object_verbs or (lem in lex.infinitive_verbs and infinitive) or estimate
@@ -379,8 +380,8 @@ def _verb_attributions(s: _Sent) -> list[Found]:
         # a conjoined accusation, denial or announcement shares its subject: "Iran called X a threat and accuses Y"
         inherit = lem in s.lex.verbs or (v.dep_ == "conj" and lem in s.lex.object_verbs | s.lex.evaluation_verbs) or (
             lem == "call" and _calls_for(v) is not None) or (  # "... and is calling for peace talks": a directive
-            v.tag_ == "VBG" and v.dep_ == "advcl" and (lem == "call" or lem in s.lex.object_verbs | s.lex.evaluation_verbs))
-        # "..., calling it a 'positive start'"; "China objected, accusing the Dalai Lama of ..." (round 12)
+            v.tag_ == "VBG" and v.dep_ == "advcl" and (  # "..., calling it a 'positive start'"; "China objected,
+                lem == "call" or lem in s.lex.object_verbs | s.lex.evaluation_verbs))  # accusing ..." (round 12)
         subj, result = _subject(v, inherit=inherit), None
         tail = _trailing_source(s, v) if lem in s.lex.verbs and not any(c.dep_ == "ccomp" for c in v.children) else None
         if tail is not None and (subj is None or subj.i < tail.i < subj.right_edge.i + 1 or subj.dep_ != "nsubj"):
@@ -408,7 +409,7 @@ def _verb_attributions(s: _Sent) -> list[Found]:
                     break
                 left = c.left_edge.i
             f.source = f.core = (left, v.i)
-        role = _role_before(s, subj)
+        role = role_before(subj, s.lex.roles | s.lex.spokespeople)
         if role is not None:  # "Opposition education spokesperson, Brad Hazzard said ...": the role is the source's
             f.source = (role, f.source[1])
         subjects = [c for c in v.lefts if c.dep_ in ("nsubj", "csubj")]
@@ -424,23 +425,6 @@ def _verb_attributions(s: _Sent) -> list[Found]:
             f.content, f.quote = result
             found.append(f)
     return found
-
-
-def _role_before(s: _Sent, subj: "Token") -> int | None:
-    """Where a role before the subject's name and its comma starts ("Party spokesperson, Jo Lee said"), when the
-    parser hung it on the verb on its own or left it a fragment, at the start or after a comma ("In ..., Palestinian
-    PM and leader of ..., Ismail Haniya"); None otherwise."""
-    doc, left = s.doc, subj.left_edge.i
-    if subj.dep_ != "nsubj" or left < 2 or doc[left - 1].text != "," or subj.pos_ != "PROPN":
-        return None
-    heads = [c for c in subj.head.lefts if c.dep_ in ("npadvmod", "nsubj", "dep", "appos")] + [
-        t for t in doc[:left - 1] if t.dep_ == "ROOT" and t.i != subj.head.i]
-    role = next((c for c in heads if c.i < left - 1 and c.right_edge.i == left - 2 and (
-        c.left_edge.i == 0 or doc[c.left_edge.i - 1].text == ",")), None)
-    if role is None or role.pos_ not in ("NOUN", "PROPN") or not any(
-            t.lemma_.lower() in s.lex.roles | s.lex.spokespeople for t in (role, *role.conjuncts)):
-        return None
-    return role.left_edge.i
 
 
 def _surface_subject(s: _Sent, v: "Token") -> "tuple[tuple[int, int], Token] | None":

@@ -76,6 +76,23 @@ def with_apposition(head: "Token") -> tuple[tuple[int, int], int]:
 FINITE = ("VBD", "VBZ", "VBP", "MD")
 
 
+def role_before(subj: "Token", roles: frozenset[str]) -> int | None:
+    """Where a role before the subject's name and its comma starts ("Party spokesperson, Jo Lee said"), when the
+    parser hung it on the verb on its own or left it a fragment, at the start or after a comma ("In ..., Palestinian
+    PM and leader of ..., Ismail Haniya"); `roles`: the lexicon's roles and spokespeople. None otherwise."""
+    doc, left = subj.doc, subj.left_edge.i
+    if subj.dep_ != "nsubj" or left < 2 or doc[left - 1].text != "," or subj.pos_ != "PROPN":
+        return None
+    heads = [c for c in subj.head.lefts if c.dep_ in ("npadvmod", "nsubj", "dep", "appos")] + [
+        t for t in doc[:left - 1] if t.dep_ == "ROOT" and t.i != subj.head.i]
+    role = next((c for c in heads if c.i < left - 1 and c.right_edge.i == left - 2 and (
+        c.left_edge.i == 0 or doc[c.left_edge.i - 1].text == ",")), None)
+    if role is None or role.pos_ not in ("NOUN", "PROPN") or not any(
+            t.lemma_.lower() in roles for t in (role, *role.conjuncts)):
+        return None
+    return role.left_edge.i
+
+
 def _reports(verb: "Token") -> bool:
     """Whether a relative clause's verb says something: a clause, a quotation or an infinitive after it, and not a
     passive ("the spokesman who also said that ...", not "a lawyer who is expected to become ...", "X who
