@@ -29,3 +29,15 @@ def test_a_report_of_a_figure_is_an_attribution(text, want):
 ])
 def test_a_report_of_a_thing_is_not(text):
     assert attributions(text) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, want", [
+    ('Chávez called the vote a "photo finish," but swiftly conceded defeat.', ("Chávez", "called")),
+    ('Bush spokesman Gordon Johndroe called the pledge "a major step towards the goal."',
+     ("Bush spokesman Gordon Johndroe", "called")),
+    ('Erick Torrico has rejected the action calling it "an offense against freedom of expression".',
+     ("Erick Torrico", "calling")),
+])
+def test_an_evaluation_with_a_quoted_name_for_its_object_is_read(text, want):
+    assert want in [(s, cue) for s, cue, _ in attributions(text)]

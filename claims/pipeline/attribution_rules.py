@@ -332,7 +332,8 @@ def _evaluation_content(s: _Sent, v: "Token") -> tuple[str, str] | None:
     "praised Maliki for ...", "called for a ceasefire"; in the passive, "FARC is considered a terrorist group by
     ..." (the subject and what it is called). An object alone ("praised the team") reports nothing."""
     if any(c.dep_ == "conj" and _cue_lemma(c, s.lex) in s.lex.verbs | s.lex.object_verbs
-           and not any(g.dep_ == "nsubj" for g in c.children) for c in v.rights):
+           and not any(g.dep_ == "nsubj" for g in c.children) and (_cue_lemma(c, s.lex) in s.lex.object_verbs or any(
+               g.dep_ == "ccomp" for g in c.children)) for c in v.rights):  # not "..., but conceded defeat" (round 13)
         return None  # "called the vote “a bridge” and argued that ...": the report is the cue (the guideline)
     rights = [c for c in v.rights if not c.is_punct and (not s.in_quote[c.i] or c.dep_ == "oprd")]  # 'it "a stretch"'
     obj = next((c for c in rights if c.dep_ == "dobj"), None)
@@ -341,7 +342,8 @@ def _evaluation_content(s: _Sent, v: "Token") -> tuple[str, str] | None:
             or (c.dep_ == "dobj" and obj is not None and c.i > obj.i)]  # "branded the plan a disaster": two objects
     # not "called Obama to congratulate him": an infinitive is what the caller wanted, not what was said
     if obj is not None and (any(c.i > obj.i for c in said) or any(  # "described the relationship with X as ..."
-            t.dep_ == "prep" and t.lower_ == "as" for t in obj.subtree)):
+            t.dep_ == "prep" and t.lower_ == "as" for t in obj.subtree) or any(  # 'called the pledge "a major step"'
+            a.dep_ == "appos" and s.in_quote[a.i] and not s.in_quote[obj.i] for a in obj.rights)):
         return _content(s, (obj.left_edge.i, _right_end(s, v, obj.left_edge.i, None, set())))
     small = next((c for c in said if c.dep_ in ("ccomp", "oprd") and any(  # "consider Hamas a terrorist group"
         g.dep_ == "nsubj" for g in c.children)), None)
@@ -380,8 +382,8 @@ def _verb_attributions(s: _Sent) -> list[Found]:
         # a conjoined accusation, denial or announcement shares its subject: "Iran called X a threat and accuses Y"
         inherit = lem in s.lex.verbs or (v.dep_ == "conj" and lem in s.lex.object_verbs | s.lex.evaluation_verbs) or (
             lem == "call" and _calls_for(v) is not None) or (  # "... and is calling for peace talks": a directive
-            v.tag_ == "VBG" and v.dep_ == "advcl" and (  # "..., calling it a 'positive start'"; "China objected,
-                lem == "call" or lem in s.lex.object_verbs | s.lex.evaluation_verbs))  # accusing ..." (round 12)
+            v.tag_ == "VBG" and v.dep_ in ("advcl", "acl") and (  # "..., calling it a 'positive start'"; "objected,
+                lem == "call" or lem in s.lex.object_verbs | s.lex.evaluation_verbs))  # accusing ..." (rounds 12, 13)
         subj, result = _subject(v, inherit=inherit), None
         tail = _trailing_source(s, v) if lem in s.lex.verbs and not any(c.dep_ == "ccomp" for c in v.children) else None
         if tail is not None and (subj is None or subj.i < tail.i < subj.right_edge.i + 1 or subj.dep_ != "nsubj"):
