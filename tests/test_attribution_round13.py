@@ -41,3 +41,10 @@ def test_a_report_of_a_thing_is_not(text):
 ])
 def test_an_evaluation_with_a_quoted_name_for_its_object_is_read(text, want):
     assert want in [(s, cue) for s, cue, _ in attributions(text)]
+
+
+@pytest.mark.slow
+def test_a_threat_needs_someone_to_make_it():
+    assert ("Turkey", "threatened") in [(s, cue) for s, cue, _ in attributions(
+        "Turkey has threatened a major incursion, something the US seeks to avoid.")]
+    assert attributions("The collapse of the lender threatened the stability of the banking system.") == []

@@ -283,7 +283,8 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
         lem == "report" and objects[:1] and (objects[0].left_edge.like_num or objects[0].left_edge.tag_ == "$"))
     if objects and not any(s.in_quote[c.i] and not (c.dep_ == "xcomp" and any(  # 'urged them to "root out" X'
             a.tag_ == "TO" and not s.in_quote[a.i] for a in c.children)) for c in objects) and (
-            lem in lex.object_verbs or (lem in lex.infinitive_verbs and infinitive) or estimate
+            (lem in lex.object_verbs and (lem != "threaten" or source_type not in ("", "document")))  # "a strike
+            or (lem in lex.infinitive_verbs and infinitive) or estimate  # threatening X" is no threat made (round 13)
             or (lem in lex.document_verbs and source_type == "document")):
         start = objects[0].left_edge.i  # "put Ruiz at 46 percent and Lopez at 43 percent, within the margin"
         return _content(s, (start, _right_end(s, v, start, None, merged)))
