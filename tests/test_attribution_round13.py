@@ -48,3 +48,14 @@ def test_a_threat_needs_someone_to_make_it():
     assert ("Turkey", "threatened") in [(s, cue) for s, cue, _ in attributions(
         "Turkey has threatened a major incursion, something the US seeks to avoid.")]
     assert attributions("The collapse of the lender threatened the stability of the banking system.") == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, want", [
+    ("The attacks, repeatedly called genocide by the U.S. administration, are directed towards civilians.",
+     ("the U.S. administration", "called", "The attacks genocide")),
+    ('The incident was described as a "disgraceful act" by the Labor candidate, David Bradbury.',
+     ("the Labor candidate, David Bradbury", "described", 'The incident as a "disgraceful act"')),
+])
+def test_a_passive_evaluation_names_its_agent_as_the_source(text, want):
+    assert want in attributions(text)

@@ -344,14 +344,16 @@ def _passive_agent(s: _Sent, v: "Token") -> Found | None:
         return None
     agent = next((c for c in v.children if c.dep_ == "agent"), None)
     src = None if agent is None else next((g for g in agent.children if g.dep_ == "pobj"), None)
-    if src is None or s.in_quote[src.i] or not (src.pos_ == "PROPN" or src.ent_type_ in AGENT_ENTITIES):
+    named = src is not None and (src.pos_ == "PROPN" or src.ent_type_ in AGENT_ENTITIES or (  # "called genocide by
+        v.lemma_.lower() in lex.evaluation_verbs | {"call"} and src.lemma_.lower() in lex.people | {"some", "other"}))
+    if not named or s.in_quote[src.i]:  # the U.S. administration", "by some" (round 13)
         return None  # a named agent, not "damage revealed by a scan" nor "fines disputed by a person"
     noun = v.head
     if noun.dep_ == "pobj" and noun.head.head.lower_ in ("according", "per"):
         return None  # "according to estimates cited by the WHO": the preposition's attribution holds it
     a, b = np_range(src)
-    rest = (agent.right_edge.i + 1, v.right_edge.i + 1)
-    text, quote = _content(s, (noun.left_edge.i, v.left_edge.i), rest)
+    pieces = [(noun.left_edge.i, v.left_edge.i), (v.i + 1, agent.i), (agent.right_edge.i + 1, v.right_edge.i + 1)]
+    text, quote = _content(s, *(p for p in pieces if p[1] > p[0]))  # "The attacks, called genocide by ..."
     return Found((a, b), np_range(src, core=True), src, v.text, v.i, text, quote) if text else None
 
 
@@ -504,8 +506,8 @@ def _passive_report(s: _Sent, v: "Token") -> Found | None:
         return None
     subj = next((c for c in v.children if c.dep_ == "nsubjpass" and c.i < v.i), None)
     by = next((c for c in v.children if c.dep_ == "agent"), None) or next(
-        (t for c in v.rights if c.dep_ in ("oprd", "attr", "dobj") for t in c.subtree
-         if t.dep_ == "prep" and t.lower_ == "by"), None)
+        (t for c in v.rights if c.dep_ in ("oprd", "attr", "dobj") or c.dep_ == "prep" and c.lower_ == "as"
+         for t in c.subtree if t.dep_ == "prep" and t.lower_ == "by"), None)  # "described as X by Y" (round 13)
     agent = None if by is None else next((g for g in by.children if g.dep_ == "pobj"), None)
     if subj is None or agent is None or s.in_quote[agent.i] or not _animate(s, agent):
         return None
