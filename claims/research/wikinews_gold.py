@@ -71,13 +71,15 @@ FOURTEENTH_SEED, FOURTEENTH_SHARES = 28, (32, 16, 0)
 #: The fifteenth draw (2026-12-06, fourteenth session): drawn before round 12, read after it froze; it also judged the
 #: learned step's refit on draws 1-14 against the shipped one.
 FIFTEENTH_SEED, FIFTEENTH_SHARES = 29, (32, 16, 0)
+#: The sixteenth draw (2026-12-06, later in the fourteenth session): drawn before round 13, read after it froze.
+SIXTEENTH_SEED, SIXTEENTH_SHARES = 30, (32, 16, 0)
 #: The draws after the first, in order: (seed, shares per split, draw number).
 LATER_DRAWS = ((MORE_SEED, MORE_SHARES, 2), (THIRD_SEED, THIRD_SHARES, 3), (FOURTH_SEED, FOURTH_SHARES, 4),
                (FIFTH_SEED, FIFTH_SHARES, 5), (SIXTH_SEED, SIXTH_SHARES, 6), (SEVENTH_SEED, SEVENTH_SHARES, 7),
                (EIGHTH_SEED, EIGHTH_SHARES, 8), (NINTH_SEED, NINTH_SHARES, 9), (TENTH_SEED, TENTH_SHARES, 10),
                (ELEVENTH_SEED, ELEVENTH_SHARES, 11), (TWELFTH_SEED, TWELFTH_SHARES, 12),
                (THIRTEENTH_SEED, THIRTEENTH_SHARES, 13), (FOURTEENTH_SEED, FOURTEENTH_SHARES, 14),
-               (FIFTEENTH_SEED, FIFTEENTH_SHARES, 15))
+               (FIFTEENTH_SEED, FIFTEENTH_SHARES, 15), (SIXTEENTH_SEED, SIXTEENTH_SHARES, 16))
 DEV_FROM, TEST_FROM = "2007-06-12", "2008-03-20"
 
 
