@@ -27,10 +27,10 @@ def _verb_lemma(t: "Token", verbs: frozenset[str]) -> str | None:
 
 
 def misread(doc: "Doc", verbs: frozenset[str]) -> list[tuple[int, str, str]]:
-    """(index, verb lemma, substitute) of each word tagged a plural noun (or a verb parsed as a noun) that reads as a reporting verb here: a
-    lexicon verb's "-s" form right after a noun phrase's last word (not after a determiner, a number, a possessive or
-    an adjective: "the claims", "two demands", "Iran's demands", "Neighbouring states"), followed by what a report
-    opens with."""
+    """(index, verb lemma, substitute) of each word tagged a plural noun (or a verb parsed as a noun) that reads as a
+    reporting verb here: a lexicon verb's "-s" form right after a noun phrase's last word (not after a determiner, a
+    number, a possessive or an adjective: "the claims", "two demands", "Iran's demands", "Neighbouring states"),
+    followed by what a report opens with."""
     out = []
     for t in doc:
         noun = t.tag_ in ("NNS", "NNPS") or t.tag_ == "VBZ" and t.dep_ in NOUN_DEPS  # "Mail states": a VBZ as pobj
@@ -62,11 +62,10 @@ def carry_back(doc: "Doc", again: "Doc", i: int, lemma: str) -> "Doc":
     ents = None
     if doc.has_annotation("ENT_IOB"):
         ents = [f"{t.ent_iob_}-{t.ent_type_}" if t.ent_iob_ in ("B", "I") else "O" for t in again]
-    out = Doc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc],
-              tags=[t.tag_ for t in again], pos=[t.pos_ for t in again], morphs=[str(t.morph) for t in again],
-              lemmas=[lemma if t.i == i else t.lemma_ for t in again], heads=[t.head.i for t in again],
-              deps=[t.dep_ for t in again], ents=ents)
-    return out
+    return Doc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc],
+               tags=[t.tag_ for t in again], pos=[t.pos_ for t in again], morphs=[str(t.morph) for t in again],
+               lemmas=[lemma if t.i == i else t.lemma_ for t in again], heads=[t.head.i for t in again],
+               deps=[t.dep_ for t in again], ents=ents)
 
 
 def repair(docs: list["Doc | None"], verbs: frozenset[str]) -> list["Doc | None"]:
