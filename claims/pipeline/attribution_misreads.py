@@ -38,7 +38,9 @@ It also refuses what a report verb names as an act, with nothing said (`ACTS`: "
 attribution whose content runs through both clauses (the guideline's one source with two reporting verbs).
 
 `find_all` asks these for the verbs the rules (`attribution_rules.find_attributions`) did not read; it is what
-the product runs (`claims.pipeline.attribute`).
+the product runs (`claims.pipeline.attribute`). The passive and quoting forms live in `attribution_passives`, the
+relative-clause reports in `attribution_relatives`, and a reporting verb misread as a noun is parsed again before
+any rule runs (`reparse`).
 """
 from __future__ import annotations
 
@@ -56,6 +58,14 @@ from claims.pipeline.attribution_rules import (
     find_attributions,
     np_range,
 )
+from claims.pipeline.attribution_passives import (
+    AGENT_ENTITIES,
+    _animate,
+    _found,
+    _passive_agent,
+    _passive_report,
+    _quoted_as_saying,
+)
 from claims.pipeline.attribution_relatives import FINITE_TAGS, _extracted_report
 from claims.pipeline.quotes import _content, _quote_text, _Sent
 
@@ -69,8 +79,6 @@ OBJECT_WORDS = {"it", "this", "that", "nothing", "something", "anything", "every
                 "more", "less", "goodbye", "hello", "yes", "no", "word", "words", "prayer", "grace"}
 #: Nouns that report, misread as the first part of a compound with "show" or "suggest".
 EVIDENCE_NOUNS = {"data", "datum", "figure", "poll", "record", "survey", "statistic", "study", "result", "number", "report"}
-#: Who may be the agent of a passive report: a name, or a noun the recogniser reads as a person or a body.
-AGENT_ENTITIES = ("PERSON", "ORG", "NORP", "GPE")
 
 
 def find_all(doc: "Doc") -> list[Found]:
@@ -189,12 +197,6 @@ def _speaker(s: _Sent, v: "Token") -> "Token | None":
     return None if subj is None or s.in_quote[subj.i] or subj.tag_ in ("WDT", "WP") else subj
 
 
-def _found(s: _Sent, subj: "Token", v: "Token", source: tuple[int, int], content: tuple[int, int]) -> Found:
-    text, quote = _content(s, content)
-    return Found(source, source if source != np_range(subj) else np_range(subj, core=True), subj, v.text, v.i,
-                 text, quote)
-
-
 def _verb_like(t: "Token") -> bool:
     """A finite verb, a participle hung on a noun, or a headline's "-ing" form the tagger made a noun."""
     return t.tag_ in FINITE_TAGS or (t.tag_ == "VBN" and t.dep_ == "acl") or (
@@ -295,28 +297,6 @@ def _said_after_quote(s: _Sent, v: "Token") -> Found | None:
     return Found((v.i + 1, end), (v.i + 1, end), doc[end - 1], v.text, v.i, text, "direct") if text else None
 
 
-def _quoted_as_saying(s: _Sent, v: "Token") -> Found | None:
-    """'Chris Johns was quoted as saying, "..."', "The BBC quoted Asefi as saying ...": the one quoted speaks."""
-    doc, prep = s.doc, v.head
-    if v.lower_ not in ("saying", "stating") or v.dep_ != "pcomp" or prep.lower_ != "as" or \
-            prep.head.lemma_.lower() not in ("quote", "report"):
-        return None
-    subj = next((c for c in prep.head.children if c.dep_ == "nsubjpass" and not s.in_quote[c.i]), None) or next(
-        (c for c in prep.head.children if c.dep_ == "dobj" and not s.in_quote[c.i]), None)  # "quoted X as saying"
-    if subj is None:
-        return None
-    after = [q for q in s.spans if q[0] > v.i]
-    before = [q for q in s.spans if q[1] <= subj.left_edge.i and q[0] == 0 and not any(c.dep_ == "ccomp" for c in v.children)]
-    if after or before:  # '"...," President Chen was quoted as saying' (round 12): the quotation before
-        text = " ".join(t for t in (_quote_text(s, q) for q in after or before) if t)
-        return Found(np_range(subj), np_range(subj, core=True), subj, v.text, v.i, text, "direct") if text else None
-    clause = next((c for c in v.children if c.dep_ == "ccomp"), None)
-    if clause is None:
-        return None
-    i = clause.left_edge.i + (doc[clause.left_edge.i].lower_ == "that")
-    return _found(s, subj, v, np_range(subj), (i, clause.right_edge.i + 1))
-
-
 def _felt_that(s: _Sent, v: "Token") -> Found | None:
     """A belief with a clause: "Analysts feel that IR will need ...", "said he felt it was important ..." (not
     "the numbers feel abstract": no clause, no belief)."""
@@ -331,30 +311,6 @@ def _felt_that(s: _Sent, v: "Token") -> Found | None:
     i = clause.left_edge.i
     i += doc[i].lower_ == "that"
     return _found(s, subj, v, np_range(subj), (i, clause.right_edge.i + 1))
-
-
-def _passive_agent(s: _Sent, v: "Token") -> Found | None:
-    """A reporting verb in the passive, hung on the noun it reports on, with "by" and its agent: the agent is
-    the source (the guideline's passives with an agent), the noun and what follows the verb are the content."""
-    from claims.pipeline.cues import lexicon
-
-    lex = lexicon()
-    if v.tag_ != "VBN" or v.dep_ not in ("acl", "relcl") or any(c.dep_ == "neg" for c in v.children) or \
-            v.lemma_.lower() not in lex.object_verbs | {"call"}:  # not "written by", "ruled by", "proposed by"
-        return None
-    agent = next((c for c in v.children if c.dep_ == "agent"), None)
-    src = None if agent is None else next((g for g in agent.children if g.dep_ == "pobj"), None)
-    named = src is not None and (src.pos_ == "PROPN" or src.ent_type_ in AGENT_ENTITIES or (  # "called genocide by
-        v.lemma_.lower() in lex.evaluation_verbs | {"call"} and src.lemma_.lower() in lex.people | {"some", "other"}))
-    if not named or s.in_quote[src.i]:  # the U.S. administration", "by some" (round 13)
-        return None  # a named agent, not "damage revealed by a scan" nor "fines disputed by a person"
-    noun = v.head
-    if noun.dep_ == "pobj" and noun.head.head.lower_ in ("according", "per"):
-        return None  # "according to estimates cited by the WHO": the preposition's attribution holds it
-    a, b = np_range(src)
-    pieces = [(noun.left_edge.i, v.left_edge.i), (v.i + 1, agent.i), (agent.right_edge.i + 1, v.right_edge.i + 1)]
-    text, quote = _content(s, *(p for p in pieces if p[1] > p[0]))  # "The attacks, called genocide by ..."
-    return Found((a, b), np_range(src, core=True), src, v.text, v.i, text, quote) if text else None
 
 
 #: Reports a speaker quotes from someone else: speech and belief, not evidence ("our experience has shown").
@@ -432,14 +388,6 @@ def _subject_above(v: "Token", before: int, can_speak) -> "Token | None":
     return None
 
 
-def _animate(s: _Sent, t: "Token") -> bool:
-    """Who can speak: a name, a personal pronoun, a person or a body the recogniser names, or a noun of the cue
-    lexicon's people (roles, spokespeople, groups, organisations): not "the capacity", "his address"."""
-    lem = t.lemma_.lower()
-    return t.pos_ == "PROPN" or t.lower_ in ("he", "she", "they", "we", "i") or t.ent_type_ in AGENT_ENTITIES or \
-        lem in s.lex.people
-
-
 def _relative_report(s: _Sent, v: "Token") -> Found | None:
     """A report in a relative clause with no comma ("the Telegraph newspaper which claimed he had accepted
     bribes", "the Islamist group which last January announced it was ..."): the rules skip it as a description
@@ -495,30 +443,6 @@ def _refers_as(s: _Sent, v: "Token") -> Found | None:
     if subj is None or s.in_quote[subj.i] or subj.tag_ in ("WDT", "WP"):
         return None
     return _found(s, subj, v, np_range(subj, core=True), (obj.left_edge.i, as_.right_edge.i + 1))
-
-
-def _passive_report(s: _Sent, v: "Token") -> Found | None:
-    """A report in the passive with its agent ("Ahmadinejad was believed by 5 former hostages to be one of ...",
-    "The group is considered a terrorist organization by the international community", where the parser hung "by"
-    on the noun): the agent is the source, the subject and the predicate the content (two pieces)."""
-    if v.pos_ != "VERB" or v.lemma_.lower() not in s.lex.report_verbs or \
-            _skip_verb(v) or not any(c.dep_ == "auxpass" for c in v.children):
-        return None
-    subj = next((c for c in v.children if c.dep_ == "nsubjpass" and c.i < v.i), None)
-    by = next((c for c in v.children if c.dep_ == "agent"), None) or next(
-        (t for c in v.rights if c.dep_ in ("oprd", "attr", "dobj") or c.dep_ == "prep" and c.lower_ == "as"
-         for t in c.subtree if t.dep_ == "prep" and t.lower_ == "by"), None)  # "described as X by Y" (round 13)
-    agent = None if by is None else next((g for g in by.children if g.dep_ == "pobj"), None)
-    if subj is None or agent is None or s.in_quote[agent.i] or not _animate(s, agent):
-        return None
-    end = v.right_edge.i + 1
-    while end > v.i + 1 and s.doc[end - 1].is_punct:
-        end -= 1
-    pieces = [(subj.left_edge.i, subj.right_edge.i + 1), (v.i + 1, by.i), (by.right_edge.i + 1, end)]
-    text, quote = _content(s, *(p for p in pieces if p[1] > p[0]))
-    if not text or (pieces[1][1] <= pieces[1][0] and pieces[2][1] <= pieces[2][0]):
-        return None  # "was criticised by X": nothing but the subject
-    return Found(np_range(agent), np_range(agent, core=True), agent, v.text, v.i, text, quote)
 
 
 #: What a source claims as its own, an announcement with a noun object (not "claimed the lives of", "the seat").
