@@ -66,7 +66,8 @@ from claims.pipeline.attribution_passives import (
     _passive_report,
     _quoted_as_saying,
 )
-from claims.pipeline.attribution_relatives import FINITE_TAGS, _extracted_report
+from claims.pipeline.attribution_relatives import _extracted_report
+from claims.pipeline.phrases import FINITE_TAGS
 from claims.pipeline.quotes import _content, _quote_text, _Sent
 
 if TYPE_CHECKING:

@@ -55,9 +55,7 @@ def _quoted_as_saying(s: _Sent, v: "Token") -> Found | None:
 def _passive_agent(s: _Sent, v: "Token") -> Found | None:
     """A reporting verb in the passive, hung on the noun it reports on, with "by" and its agent: the agent is
     the source (the guideline's passives with an agent), the noun and what follows the verb are the content."""
-    from claims.pipeline.cues import lexicon
-
-    lex = lexicon()
+    lex = s.lex
     if v.tag_ != "VBN" or v.dep_ not in ("acl", "relcl") or any(c.dep_ == "neg" for c in v.children) or \
             v.lemma_.lower() not in lex.object_verbs | {"call"}:  # not "written by", "ruled by", "proposed by"
         return None

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from claims.pipeline.attribution_rules import Found
+from claims.pipeline.phrases import FINITE_TAGS
 from claims.pipeline.quotes import _content, _Sent
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
 
-#: Tags of a finite verb or a modal.
-FINITE_TAGS = ("VBD", "VBZ", "VBP", "MD")
 
 #: Words that open a relative clause whose subject a report verb inside it gave away.
 RELATIVES = ("that", "which", "what", "who")

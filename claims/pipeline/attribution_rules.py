@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from claims.pipeline.cues import MISREAD_VERBS, Lexicon, lexicon, mined_evaluations
-from claims.pipeline.phrases import OCCASIONS, np_range, role_before, with_apposition
+from claims.pipeline.phrases import FINITE_TAGS, OCCASIONS, np_range, role_before, with_apposition
 from claims.pipeline.quotes import _content, _quote_text, _Sent  # noqa: F401 (attribution_learned reads _Sent, _content here)
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ def _finite(clause: "Token", speech: bool = False) -> bool:
     With `speech` (the clause a speech verb reports), a participle with a subject of its own and no auxiliary is
     a past tense the tagger misread: 'said the fighting “started early”' (a small clause follows "found", not
     "said")."""
-    return clause.tag_ in ("VBD", "VBZ", "VBP", "MD") or any(
+    return clause.tag_ in FINITE_TAGS or any(
         c.dep_ in ("aux", "auxpass", "mark") and (c.tag_ in ("MD", "VBD", "VBZ", "VBP") or c.lower_ == "that")
         for c in clause.children) or (speech and clause.tag_ == "VBN" and any(
             c.dep_ == "nsubj" and c.i < clause.i for c in clause.children) and not any(
@@ -277,9 +277,9 @@ def _verb_content(s: _Sent, v: "Token", lem: str, source_type: str, merged: set[
     objects = [c for c in v.rights if c.dep_ in ("dobj", "xcomp", "ccomp", "oprd")]
     infinitive = any(t.tag_ == "TO" for c in objects for t in c.subtree) or any(  # "asked anyone with information to"
         t.tag_ == "TO" for c in v.rights if c.dep_ == "prep" for t in c.subtree)
-    numeric = lambda c: any(t.like_num or t.tag_ == "$" for t in c.subtree)  # noqa: E731
     estimate = lem == "put" and any(  # "put the figure at $12 billion"; a count: "reported 284 vehicles torched"
-        c.dep_ in ("prep", "advmod") and c.lower_ in ESTIMATE_PREPS and numeric(c) for c in v.rights) or (
+        c.dep_ in ("prep", "advmod") and c.lower_ in ESTIMATE_PREPS
+        and any(t.like_num or t.tag_ == "$" for t in c.subtree) for c in v.rights) or (
         lem == "report" and objects[:1] and (objects[0].left_edge.like_num or objects[0].left_edge.tag_ == "$"))
     if objects and not any(s.in_quote[c.i] and not (c.dep_ == "xcomp" and any(  # 'urged them to "root out" X'
             a.tag_ == "TO" and not s.in_quote[a.i] for a in c.children)) for c in objects) and (

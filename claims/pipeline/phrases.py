@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 #: Nouns of the occasion of a report ("X in a statement"), cut from a source noun phrase.
 OCCASIONS = {"statement", "report", "interview", "letter", "release", "speech", "conference", "email", "post",
              "article", "editorial", "message", "briefing", "broadcast"}
+#: Tags of a finite verb or a modal.
+FINITE_TAGS = ("VBD", "VBZ", "VBP", "MD")
 ABBREVIATIONS = {"Sgt", "Gen", "Lt", "Col", "Capt", "Rep", "Sen", "Gov", "Prof", "Dr", "Mr", "Ms", "Mrs", "Det"}
 
 
@@ -64,16 +66,13 @@ def with_apposition(head: "Token") -> tuple[tuple[int, int], int]:
     if end + 2 < len(doc) and doc[end].text == "," and doc[end + 1].lower_ in ("a", "an", "the"):
         for k in range(end + 1, len(doc)):
             if doc[k].text == ",":
-                if k > end + 2 and any(u.tag_ in FINITE for u in doc[k + 1:]):
+                if k > end + 2 and any(u.tag_ in FINITE_TAGS for u in doc[k + 1:]):
                     return (np_range(head)[0], k), k + 1
                 break
             relative = relative or doc[k].lower_ in ("who", "which", "that")
-            if doc[k].tag_ in FINITE and not relative:
+            if doc[k].tag_ in FINITE_TAGS and not relative:
                 break
     return np_range(head), end
-
-
-FINITE = ("VBD", "VBZ", "VBP", "MD")
 
 
 def role_before(subj: "Token", roles: frozenset[str]) -> int | None:

@@ -51,7 +51,7 @@ def _reads_as_report(doc: "Doc", i: int) -> bool:
     v = doc[i]
     deps = {c.dep_ for c in v.children}
     subject = "nsubj" in deps or v.dep_ == "conj" and v.head.pos_ == "VERB"  # "understands ... and states that"
-    return v.pos_ == "VERB" and subject and bool(deps & {"ccomp", "dobj", "prep", "punct", "xcomp"}) and any(
+    return v.pos_ == "VERB" and subject and any(
         c.dep_ in ("ccomp", "dobj", "xcomp") or c.lower_ == "for" or c.text in OPENERS for c in v.rights)
 
 
